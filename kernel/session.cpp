@@ -1,0 +1,488 @@
+#include "kernel/session.h"
+
+#include <algorithm>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "kernel/host_sync.h"
+#include "shaders/embedded.h"
+
+namespace gpuos {
+
+using Clock = std::chrono::steady_clock;
+
+const char* to_string(SessionError e) {
+  switch (e) {
+    case SessionError::Device: return "device error";
+    case SessionError::Timeout: return "timeout";
+    case SessionError::Failed: return "session failed";
+    case SessionError::BadStatus: return "kernel refused the command";
+    case SessionError::Closed: return "session is shut down";
+    case SessionError::BadArgument: return "bad argument";
+  }
+  return "unknown session error";
+}
+
+const char* to_string(KernelMode m) { return m == KernelMode::Live ? "live" : "epoch"; }
+
+namespace {
+
+int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
+
+Error<SessionError> device_error(const Error<vk::VkError>& e) { return fail(SessionError::Device, e.detail); }
+
+// Live kernels: lavapipe runs one workgroup per worker thread at a time and
+// DESIGN.md forbids waiting on others, so it gets exactly that many; a GPU
+// gets a few workgroups per multiprocessor.
+uint32_t default_workgroups(const vk::DeviceInfo& d) {
+  if (d.is_lavapipe()) {
+    if (const char* env = std::getenv("LP_NUM_THREADS"); env && std::atoi(env) > 0) {
+      return static_cast<uint32_t>(std::atoi(env));
+    }
+    return std::max(1u, std::thread::hardware_concurrency());
+  }
+  if (d.compute_units_hint) return d.compute_units_hint * 4u;
+  return 128u;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>, SessionError> Session::boot(const BootOptions& opts) {
+  std::unique_ptr<Session> s(new Session());
+  auto r = s->init(opts);
+  if (!r) return r.error();
+  return s;
+}
+
+Result<void, SessionError> Session::init(const BootOptions& opts) {
+  opts_ = opts;
+  booted_at_ = Clock::now();
+  if (opts.ring_capacity < 16 || (opts.ring_capacity & (opts.ring_capacity - 1)) != 0) {
+    return fail(SessionError::BadArgument,
+                fmt::format("ring capacity {} must be a power of two, at least 16", opts.ring_capacity));
+  }
+  auto inst = vk::Instance::create();
+  if (!inst) return device_error(inst.error());
+  auto sel = vk::select_device(inst.value()->devices(), opts.device);
+  if (!sel) return device_error(sel.error());
+  auto ctx = vk::Context::create(std::move(inst.value()), sel->chosen);
+  if (!ctx) return device_error(ctx.error());
+  ctx_ = std::move(ctx.value());
+  const vk::DeviceInfo& dev = ctx_->info();
+  spdlog::info("device {}: {} ({}), {}", dev.index, dev.name, vk::device_type_name(dev.type), sel->why_chosen);
+
+  using F = VkMemoryPropertyFlags;
+  const F DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+          HC = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, CACHED = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+  // Control block: device-local and host-visible if the device has it (the
+  // only place NVIDIA lanes see host writes while running).
+  auto control = ctx_->create_buffer(sizeof(abi::ControlBlock), {DL | HV | HC, HV | HC});
+  if (!control) return device_error(control.error());
+  control_buf_ = control.value();
+  // Ring: written by the GPU, read by the host, so cached host memory first.
+  auto ring = ctx_->create_buffer(VkDeviceSize(opts.ring_capacity) * sizeof(abi::RingRecord),
+                                  {HV | HC | CACHED, HV | HC});
+  if (!ring) return device_error(ring.error());
+  ring_buf_ = ring.value();
+
+  ctrl_ = static_cast<abi::ControlBlock*>(control_buf_.mapped);
+  ctrl_->magic = abi::ABI_MAGIC;
+  ctrl_->abi_version = abi::ABI_VERSION;
+  ctrl_->ring_capacity = opts.ring_capacity;
+  ctrl_->ring_wait_spins = opts.ring_wait_spins;
+  ctrl_->faults = opts.faults;
+
+  const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
+  auto pipeline = KernelPipeline::create(*ctx_, control_buf_, ring_buf_, workgroups,
+                                         dev.is_lavapipe() ? shaders::kernel_relaxed : shaders::kernel);
+  if (!pipeline) return device_error(pipeline.error());
+  pipeline_ = std::move(pipeline.value());
+
+  mailbox_ = std::make_unique<MailboxClient>(ctrl_);
+  consumer_ = std::make_unique<io::RingConsumer>(static_cast<abi::RingRecord*>(ring_buf_.mapped),
+                                                 opts.ring_capacity, &ctrl_->ring_consumed);
+  log_ = std::make_unique<io::DebugLog>(opts.log_keep);
+  drain_thread_ = std::thread([this] { drain_loop(); });
+
+  if (dev.is_lavapipe()) max_slice_ = abi::LAVAPIPE_LOOP_LIMIT / abi::KERNEL_LOOP_COST - 8u;
+  idle_park_ = opts.idle_park.count() >= 0 ? opts.idle_park
+                                           : (dev.is_lavapipe() ? std::chrono::milliseconds(50) : 1000ms);
+  if (auto r = choose_mode(); !r) {
+    shutdown();
+    return r;
+  }
+  last_activity_ns_ = now_ns();
+  service_thread_ = std::thread([this] { service_loop(); });
+  spdlog::info("kernel: {} mode ({}), {} workgroups of {} lanes", to_string(mode_), mode_reason_, workgroups,
+               abi::KERNEL_WORKGROUP_SIZE);
+  return {};
+}
+
+Result<void, SessionError> Session::launch(uint32_t mode, uint32_t slice) {
+  ctrl_->mode = mode;
+  ctrl_->slice_iterations = slice;
+  ctrl_->stop = abi::STOP_NONE;
+  ctrl_->launch = static_cast<uint32_t>(++launches_);
+  // vkQueueSubmit makes these host writes to coherent memory visible to the dispatch.
+  auto r = pipeline_->launch();
+  if (!r) return device_error(r.error());
+  kernel_running_ = true;
+  parked_ = false;
+  return {};
+}
+
+uint32_t Session::slice_for(uint32_t mode) const {
+  switch (mode) {
+    case abi::MODE_EPOCH: return std::min(opts_.epoch_slice_iterations, max_slice_);
+    case abi::MODE_PROBE:
+      return std::min(opts_.probe_iterations ? opts_.probe_iterations : (1u << 20), max_slice_);
+    default: return max_slice_ == UINT32_MAX ? 0u : max_slice_;  // live: unbounded on a GPU
+  }
+}
+
+// Live mode needs host writes to reach a running dispatch, which Vulkan does
+// not promise. The check: launch a bounded probe dispatch, wait until its
+// lanes run, post a ping, and accept only a reply sent by that same launch
+// (PING answers with the launch number). A reply from a later launch proves
+// nothing (the submit itself made the write visible), so that attempt is
+// repeated until live_check_timeout.
+Result<void, SessionError> Session::choose_mode() {
+  if (opts_.force_epoch) {
+    mode_ = KernelMode::Epoch;
+    mode_reason_ = "forced with --epoch";
+    return {};
+  }
+  const VkMemoryPropertyFlags want = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT;
+  if ((control_buf_.flags & want) != want) {
+    mode_ = KernelMode::Epoch;
+    mode_reason_ = "no DEVICE_LOCAL|HOST_VISIBLE|HOST_COHERENT memory for the control block";
+    return {};
+  }
+  const auto deadline = Clock::now() + opts_.live_check_timeout;
+  const auto probe_wait = std::chrono::duration_cast<std::chrono::microseconds>(opts_.hang_timeout);
+  bool live = false;
+  for (uint32_t token = 0x600D0000u; !live && Clock::now() < deadline; ++token) {
+    if (auto r = launch(abi::MODE_PROBE, slice_for(abi::MODE_PROBE)); !r) return r;
+    const uint32_t this_launch = ctrl_->launch;
+    bool posted = false;
+    uint32_t seq = 0;
+    while (Clock::now() < deadline) {
+      auto done = pipeline_->wait(0us);
+      if (!done) return device_error(done.error());
+      if (done.value()) break;  // slice over before an answer: try again
+      if (!posted && load(ctrl_->lanes_running) > 0) {
+        seq = mailbox_->post(abi::OP_PING, token);
+        posted = true;
+      }
+      if (posted) {
+        if (auto reply = mailbox_->poll(seq)) {
+          live = reply->value[0] == token && reply->value[3] == this_launch;
+          break;
+        }
+      }
+      std::this_thread::sleep_for(10us);
+    }
+    if (live) host_publish(ctrl_->stop, abi::STOP_PARK);
+    // The probe is bounded, so it ends by itself even if it never saw a host write.
+    auto done = pipeline_->wait(probe_wait);
+    if (!done) return device_error(done.error());
+    if (!done.value()) {
+      kernel_abandoned_ = true;
+      return fail(SessionError::Failed, fmt::format("the bounded live-check dispatch did not finish within {} ms",
+                                                    opts_.hang_timeout.count()));
+    }
+    kernel_running_ = false;
+  }
+  if (live) {
+    mode_ = KernelMode::Live;
+    mode_reason_ = "mailbox answered while the kernel ran";
+  } else {
+    mode_ = KernelMode::Epoch;
+    mode_reason_ = fmt::format("live mailbox check failed: no reply from a running kernel within {} ms",
+                               opts_.live_check_timeout.count());
+  }
+  return {};
+}
+
+uint32_t Session::load(const uint32_t& field) const { return host_load_acquire(field); }
+
+bool Session::kernel_has_work() const {
+  if (mailbox_->outstanding()) return true;
+  return static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0;
+}
+
+void Session::service_loop() {
+  uint32_t last_beat = load(ctrl_->heartbeat);
+  auto last_beat_change = Clock::now();
+  bool parking = false;
+  bool was_idle = true;  // the heartbeat clock restarts only after idleness, not per slice
+  const bool live = mode_ == KernelMode::Live;
+  while (!failed_) {
+    if (!pipeline_->running()) {
+      std::unique_lock lock(service_mu_);
+      if (stopping_) break;
+      // A live kernel runs until parked (and, on lavapipe, slice after slice);
+      // an epoch kernel runs while there is work.
+      const bool want = kernel_has_work() || (live && !parked_);
+      if (!want) {
+        was_idle = true;
+        service_cv_.wait_for(lock, 5ms, [&] { return stopping_ || work_posted_; });
+        work_posted_ = false;
+        continue;
+      }
+      lock.unlock();
+      if (auto r = launch(live ? abi::MODE_LIVE : abi::MODE_EPOCH, slice_for(live ? abi::MODE_LIVE : abi::MODE_EPOCH)); !r) {
+        fail_session(r.detail());
+        break;
+      }
+      if (was_idle) last_beat_change = Clock::now();
+      was_idle = false;
+      continue;
+    }
+
+    auto done = pipeline_->wait(1ms);
+    if (!done) {
+      fail_session(done.detail());
+      break;
+    }
+    if (done.value()) {
+      kernel_running_ = false;
+      parked_ = parking;
+      parking = false;
+      continue;
+    }
+    if (stopping_) {
+      // A launch may have raced with shutdown() and cleared the flag.
+      host_publish(ctrl_->stop, abi::STOP_SHUTDOWN);
+    }
+    // Still running: watch the heartbeat.
+    const auto now = Clock::now();
+    const uint32_t beat = load(ctrl_->heartbeat);
+    if (beat != last_beat) {
+      last_beat = beat;
+      last_beat_change = now;
+    } else if (now - last_beat_change > opts_.hang_timeout) {
+      fail_session(fmt::format("kernel hang: no heartbeat for {} ms (mode {}, launch {})",
+                               std::chrono::duration_cast<std::chrono::milliseconds>(now - last_beat_change).count(),
+                               to_string(mode_), launches_.load()));
+      break;
+    }
+    // An idle live kernel parks (returns) instead of spinning; the next command relaunches it.
+    if (live && !parking && idle_park_.count() > 0 && !kernel_has_work() &&
+        now_ns() - last_activity_ns_.load() > std::chrono::nanoseconds(idle_park_).count()) {
+      host_publish(ctrl_->stop, abi::STOP_PARK);
+      parking = true;
+    }
+  }
+}
+
+void Session::drain_loop() {
+  auto sink = [this](std::span<const io::DebugRecord> batch) {
+    log_->append(batch);
+    if (observer_) observer_(batch);
+  };
+  int idle_rounds = 0;
+  while (true) {
+    const bool stop = drain_stop_.load();
+    size_t n = 0;
+    if (!drain_paused_.load()) n = consumer_->drain(sink, 4096);
+    drained_position_.store(consumer_->position());
+    if (n) {
+      idle_rounds = 0;
+      continue;
+    }
+    if (stop) break;  // the kernel is stopped: nothing more can arrive
+    // Spin briefly while records flow, then back off so an idle session
+    // leaves the CPU (on lavapipe the kernel itself runs on the CPU).
+    if (++idle_rounds < 64) {
+      std::this_thread::yield();
+    } else {
+      std::this_thread::sleep_for(idle_rounds < 1024 ? 20us : 200us);
+    }
+  }
+}
+
+Result<MailboxReply, SessionError> Session::command(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2,
+                                                    uint32_t a3, std::chrono::milliseconds timeout) {
+  std::lock_guard cmd_lock(command_mu_);
+  if (failed_) return fail(SessionError::Failed, failure());
+  {
+    std::lock_guard lock(service_mu_);
+    if (stopping_) return fail(SessionError::Closed, "the session is shutting down");
+  }
+  last_activity_ns_ = now_ns();
+  const uint32_t seq = mailbox_->post(op, a0, a1, a2, a3);
+  ++commands_;
+  if (!kernel_running_.load()) {
+    std::lock_guard lock(service_mu_);
+    parked_ = false;
+    work_posted_ = true;
+    service_cv_.notify_one();
+  }
+  const auto start = Clock::now();
+  const auto deadline = start + timeout;
+  for (uint64_t spins = 0;; ++spins) {
+    if (auto reply = mailbox_->poll(seq)) {
+      last_activity_ns_ = now_ns();
+      if (reply->status != abi::STATUS_OK) {
+        return fail(SessionError::BadStatus, fmt::format("op 0x{:04x}: {}", op, mailbox_status_name(reply->status)));
+      }
+      return *reply;
+    }
+    if (failed_) return fail(SessionError::Failed, failure());
+    // Spin while a reply can be microseconds away, then sleep in short steps.
+    if (spins > 4096) {
+      if (Clock::now() > deadline) {
+        return fail(SessionError::Timeout,
+                    fmt::format("op 0x{:04x}: no reply within {} ms", op, timeout.count()));
+      }
+      std::this_thread::sleep_for(spins > 65536 ? 100us : 10us);
+      last_activity_ns_ = now_ns();  // a long command is not idleness
+    }
+  }
+}
+
+Result<PingResult, SessionError> Session::ping(uint32_t count, std::chrono::milliseconds timeout) {
+  PingResult out;
+  out.round_trip_us.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    const auto t0 = Clock::now();
+    auto r = command(abi::OP_PING, i, 0, 0, 0, timeout);
+    const auto t1 = Clock::now();
+    if (!r) return r.error();
+    if (r->value[0] != i) {
+      return fail(SessionError::BadStatus, fmt::format("ping {} echoed {}", i, r->value[0]));
+    }
+    out.round_trip_us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+  }
+  return out;
+}
+
+Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, uint32_t flags,
+                                               std::chrono::milliseconds timeout) {
+  auto r = command(abi::OP_EMIT, count, kind, flags, 0, timeout);
+  if (!r) return r.error();
+  EmitResult out{r->value[0], r->value[1]};
+  // Every record of the job is stamped before the reply; wait until the
+  // host has drained up to the ring head as it is now.
+  const uint32_t head = load(ctrl_->ring_head);
+  const auto deadline = Clock::now() + timeout;
+  while (static_cast<int32_t>(head - static_cast<uint32_t>(drained_position_.load())) > 0) {
+    if (Clock::now() > deadline) return fail(SessionError::Timeout, "the host did not drain the emitted records in time");
+    if (drain_paused_) break;
+    std::this_thread::sleep_for(20us);
+  }
+  return out;
+}
+
+std::chrono::microseconds Session::shutdown() {
+  {
+    std::lock_guard lock(service_mu_);
+    if (shutdown_time_) return *shutdown_time_;
+    stopping_ = true;
+    service_cv_.notify_all();
+  }
+  const auto t0 = Clock::now();
+  if (ctrl_) host_publish(ctrl_->stop, abi::STOP_SHUTDOWN);
+  if (service_thread_.joinable()) service_thread_.join();
+  // The service thread may have left with a dispatch still running (failure path).
+  if (pipeline_ && pipeline_->running() && !kernel_abandoned_) {
+    auto done = pipeline_->wait(std::chrono::duration_cast<std::chrono::microseconds>(opts_.hang_timeout));
+    if (!done || !done.value()) kernel_abandoned_ = true;
+  }
+  kernel_running_ = false;
+  const auto stopped = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+  drain_stop_ = true;
+  if (drain_thread_.joinable()) drain_thread_.join();
+  if (log_) log_->close();
+  std::lock_guard lock(service_mu_);
+  shutdown_time_ = stopped;
+  return stopped;
+}
+
+Session::~Session() {
+  shutdown();
+  if (kernel_abandoned_) {
+    // A dispatch we could not stop: destroying the device would wait for it
+    // forever. Leave the objects to process exit.
+    (void)ctx_.release();
+    (void)pipeline_.release();
+    return;
+  }
+  pipeline_.reset();
+  if (ctx_) {
+    ctx_->destroy_buffer(ring_buf_);
+    ctx_->destroy_buffer(control_buf_);
+  }
+}
+
+void Session::fail_session(const std::string& why) {
+  {
+    std::lock_guard lock(failure_mu_);
+    if (failed_) return;
+    failure_ = why;
+    failed_ = true;
+  }
+  spdlog::error("{}", why);
+  // Try to stop the kernel; a truly hung one is abandoned, never waited for forever.
+  host_publish(ctrl_->stop, abi::STOP_SHUTDOWN);
+  if (pipeline_->running()) {
+    auto done = pipeline_->wait(1s);
+    if (!done || !done.value()) kernel_abandoned_ = true;
+  }
+  std::function<void(const std::string&)> cb;
+  {
+    std::lock_guard lock(failure_mu_);
+    cb = failure_cb_;
+  }
+  if (cb) cb(why);
+}
+
+std::string Session::failure() const {
+  std::lock_guard lock(failure_mu_);
+  return failure_;
+}
+
+void Session::on_failure(std::function<void(const std::string&)> cb) {
+  std::lock_guard lock(failure_mu_);
+  failure_cb_ = std::move(cb);
+}
+
+void Session::set_record_observer(io::RingConsumer::Sink sink) { observer_ = std::move(sink); }
+
+SessionStatus Session::status() const {
+  SessionStatus s;
+  const vk::DeviceInfo& d = ctx_->info();
+  s.device_name = d.name;
+  s.device_index = d.index;
+  s.device_type = vk::device_type_name(d.type);
+  s.mode = mode_;
+  s.mode_reason = mode_reason_;
+  s.kernel_state = kernel_running_ ? "running" : (parked_ ? "parked" : "stopped");
+  s.workgroups = pipeline_->workgroups();
+  s.lanes = pipeline_->lanes();
+  s.lanes_running = load(ctrl_->lanes_running);
+  s.launches = launches_.load();
+  s.heartbeat = load(ctrl_->heartbeat);
+  s.commands = commands_.load();
+  s.ring_capacity = opts_.ring_capacity;
+  s.ring_received = log_->received();
+  s.ring_bytes = log_->received_bytes();
+  s.ring_drops = load(ctrl_->ring_drops);
+  s.ring_position = drained_position_.load();
+  s.ring_head = load(ctrl_->ring_head);
+  s.emit_end = load(ctrl_->emit.end);
+  s.emit_cursor = load(ctrl_->emit.cursor);
+  s.emit_done = load(ctrl_->emit.done);
+  s.control_memory = vk::memory_flags_string(control_buf_.flags);
+  s.ring_memory = vk::memory_flags_string(ring_buf_.flags);
+  s.uptime_s = std::chrono::duration<double>(Clock::now() - booted_at_).count();
+  s.failed = failed_.load();
+  s.failure = failure();
+  return s;
+}
+
+}  // namespace gpuos

@@ -1,0 +1,188 @@
+// gpuos::Session: one booted GPU session, usable from C++ directly (the
+// daemon behind `gpuos boot` is a thin socket front for it).
+//
+// A session owns the device, the control block and the debug ring, keeps the
+// persistent kernel running (live mode) or relaunches it in slices (epoch
+// mode), drains the debug ring continuously, and watches the heartbeat: a
+// kernel that stops beating is reported as hung and the session fails
+// instead of hanging.
+//
+// Threads: the caller's (commands), the service thread (launches, waits,
+// watchdog, parking) and the drain thread (debug ring -> DebugLog).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "io/debug_ring.h"
+#include "kernel/mailbox.h"
+#include "kernel/pipeline.h"
+#include "kernel/vk/context.h"
+
+namespace gpuos {
+
+using namespace std::chrono_literals;
+
+struct BootOptions {
+  std::optional<uint32_t> device;  // --device N; else GPUOS_DEVICE; else the best
+  bool force_epoch = false;        // --epoch
+  uint32_t workgroups = 0;         // 0: sized to the device
+  uint32_t ring_capacity = 1u << 16;  // records (128 B each); a power of two
+  uint32_t ring_wait_spins = 64;      // EMIT_MAY_DROP: ring-full attempts in a row before a drop
+  uint32_t epoch_slice_iterations = 1u << 14;  // capped on lavapipe (kernel.comp says why)
+  uint32_t probe_iterations = 0;      // 0: sized to the device
+  std::chrono::milliseconds live_check_timeout = 1000ms;
+  std::chrono::milliseconds hang_timeout = 3000ms;  // heartbeat silence that means a hang
+  std::chrono::milliseconds idle_park = -1ms;       // <0: device default; 0: never park
+  size_t log_keep = 1u << 16;  // debug records kept for `tail`
+  uint32_t faults = 0;         // abi::FAULT_* (tests)
+};
+
+enum class SessionError {
+  Device,        // Vulkan bring-up or a Vulkan call failed
+  Timeout,       // no reply in time
+  Failed,        // the session has failed (hang, device lost); see failure()
+  BadStatus,     // the kernel answered with a non-OK status
+  Closed,        // shut down
+  BadArgument,
+};
+const char* to_string(SessionError e);
+
+enum class KernelMode { Live, Epoch };
+const char* to_string(KernelMode m);
+
+struct PingResult {
+  std::vector<double> round_trip_us;  // one per ping, in order
+};
+
+struct EmitResult {
+  uint32_t emitted = 0;  // records produced
+  uint32_t dropped = 0;  // records dropped after a bounded wait (EMIT_MAY_DROP)
+};
+
+// One consistent snapshot; `status`, `ps`-style verbs and --json format it.
+struct SessionStatus {
+  std::string device_name;
+  uint32_t device_index = 0;
+  std::string device_type;
+  KernelMode mode = KernelMode::Epoch;
+  std::string mode_reason;
+  std::string kernel_state;  // "running", "parked", "stopped"
+  uint32_t workgroups = 0;
+  uint32_t lanes = 0;
+  uint32_t lanes_running = 0;
+  uint64_t launches = 0;
+  uint32_t heartbeat = 0;
+  uint64_t commands = 0;
+  uint32_t ring_capacity = 0;
+  uint64_t ring_received = 0;
+  uint64_t ring_bytes = 0;
+  uint64_t ring_drops = 0;
+  uint64_t ring_position = 0;   // next ring position the host will drain
+  uint32_t ring_head = 0;       // next ring position a producer will claim (mod 2^32)
+  uint32_t emit_end = 0;        // emit job: one past its last position
+  uint32_t emit_cursor = 0;     //   next position handed out
+  uint32_t emit_done = 0;       //   positions produced or dropped
+  std::string control_memory;
+  std::string ring_memory;
+  double uptime_s = 0;
+  bool failed = false;
+  std::string failure;
+};
+
+class Session {
+ public:
+  static Result<std::unique_ptr<Session>, SessionError> boot(const BootOptions& opts);
+  ~Session();  // shuts down if still running
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // One mailbox command, answered or failed within `timeout`.
+  Result<MailboxReply, SessionError> command(uint32_t op, uint32_t a0 = 0, uint32_t a1 = 0,
+                                             uint32_t a2 = 0, uint32_t a3 = 0,
+                                             std::chrono::milliseconds timeout = 5000ms);
+  Result<PingResult, SessionError> ping(uint32_t count, std::chrono::milliseconds timeout = 5000ms);
+  // Emits `count` records of `kind` and returns once the host has drained them all.
+  Result<EmitResult, SessionError> emit(uint32_t count, uint32_t kind, uint32_t flags = 0,
+                                        std::chrono::milliseconds timeout = 60000ms);
+  // Stops the kernel and the threads; no dispatch is running afterwards.
+  // Idempotent. Returns how long stopping the kernel took.
+  std::chrono::microseconds shutdown();
+
+  SessionStatus status() const;
+  const io::DebugLog& log() const { return *log_; }
+  KernelMode mode() const { return mode_; }
+  const vk::Context& context() const { return *ctx_; }
+  bool failed() const { return failed_.load(); }
+  std::string failure() const;
+  // Called once, from the service thread, when the session fails (hang, device lost).
+  void on_failure(std::function<void(const std::string&)> cb);
+
+  // Tests: stop draining the ring (producers then see it full).
+  void set_drain_paused(bool paused) { drain_paused_.store(paused); }
+  // Every drained batch also goes here (benchmarks, tests). Set before use.
+  void set_record_observer(io::RingConsumer::Sink sink);
+
+ private:
+  Session() = default;
+  Result<void, SessionError> init(const BootOptions& opts);
+  Result<void, SessionError> choose_mode();
+  Result<void, SessionError> launch(uint32_t mode, uint32_t slice);
+  uint32_t slice_for(uint32_t mode) const;
+  void service_loop();
+  void drain_loop();
+  void fail_session(const std::string& why);
+  bool kernel_has_work() const;
+  uint32_t load(const uint32_t& field) const;
+
+  BootOptions opts_;
+  std::unique_ptr<vk::Context> ctx_;
+  vk::Buffer control_buf_;
+  vk::Buffer ring_buf_;
+  abi::ControlBlock* ctrl_ = nullptr;
+  std::unique_ptr<KernelPipeline> pipeline_;
+  std::unique_ptr<MailboxClient> mailbox_;
+  std::unique_ptr<io::RingConsumer> consumer_;
+  std::unique_ptr<io::DebugLog> log_;
+  KernelMode mode_ = KernelMode::Epoch;
+  std::string mode_reason_;
+  std::chrono::milliseconds idle_park_{0};
+  uint32_t max_slice_ = UINT32_MAX;  // lavapipe: loop-iteration budget per launch
+  std::chrono::steady_clock::time_point booted_at_;
+
+  std::mutex command_mu_;  // one mailbox command at a time
+  std::atomic<uint64_t> commands_{0};
+
+  mutable std::mutex service_mu_;
+  std::condition_variable service_cv_;
+  std::atomic<bool> stopping_{false};
+  bool work_posted_ = false;              // under service_mu_: wake the service thread
+  std::atomic<bool> kernel_running_{false};
+  std::atomic<bool> parked_{false};
+  std::atomic<uint64_t> launches_{0};
+  std::atomic<int64_t> last_activity_ns_{0};
+  std::thread service_thread_;
+  std::optional<std::chrono::microseconds> shutdown_time_;
+
+  std::thread drain_thread_;
+  std::atomic<bool> drain_stop_{false};
+  std::atomic<bool> drain_paused_{false};
+  std::atomic<uint64_t> drained_position_{0};
+  io::RingConsumer::Sink observer_;
+
+  std::atomic<bool> failed_{false};
+  mutable std::mutex failure_mu_;
+  std::string failure_;
+  std::function<void(const std::string&)> failure_cb_;
+  bool kernel_abandoned_ = false;  // a hung dispatch we could not stop
+};
+
+}  // namespace gpuos

@@ -1,0 +1,66 @@
+#version 460
+// The persistent kernel: one dispatch whose lanes loop until told to stop.
+//
+// Every lane runs the same loop and can do any piece of work, because Vulkan
+// promises no forward progress between workgroups (and lavapipe runs the
+// subgroups of a workgroup one after another): no lane ever waits for
+// another lane. Each iteration a lane
+//   1. checks the stop flag (so every lane sees it within one iteration),
+//   2. tries to claim the newest mailbox command and answer it,
+//   3. helps with the current emit job, if one is open.
+// In epoch and probe modes a lane also leaves after slice_iterations, and in
+// epoch mode it leaves as soon as there is nothing to do; the host relaunches.
+//
+// lavapipe (the GPUOS_RELAXED_ATOMICS variant) bounds live launches too:
+// llvmpipe ends an invocation's loops after 65535 iterations counted over
+// all loops together (LP_MAX_TGSI_LOOP_ITERATIONS), silently, mid-algorithm.
+// So there every launch is a slice whose loop iterations stay under that
+// budget (KERNEL_LOOP_COST per main-loop iteration; the host sizes the slice),
+// and the host relaunches a live kernel as soon as a slice ends.
+#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
+#extension GL_KHR_memory_scope_semantics : require
+#extension GL_GOOGLE_include_directive : require
+
+layout(local_size_x = 64) in;
+
+#include "abi.h"
+
+layout(std430, set = 0, binding = 0) buffer ControlBuf { ControlBlock ctrl; };
+layout(std430, set = 0, binding = 1) buffer RingBuf { RingRecord records[]; };
+
+#include "lib/sync.glsl"
+
+#ifdef GPUOS_RELAXED_ATOMICS
+const bool KERNEL_ALWAYS_BOUNDED = true;
+#else
+const bool KERNEL_ALWAYS_BOUNDED = false;
+#endif
+#include "lib/ring.glsl"
+#include "lib/mailbox.glsl"
+#include "lib/emit.glsl"
+
+void main() {
+  const uint lane = gl_GlobalInvocationID.x;
+  const uint mode = ctrl.mode;
+  const bool bounded = KERNEL_ALWAYS_BOUNDED || mode != MODE_LIVE;
+  const uint slice = ctrl.slice_iterations;
+  const bool leader = gl_LocalInvocationIndex == 0u;
+
+  atomicAdd(ctrl.lanes_running, 1u);
+  uint ring_full_streak = 0u;  // consecutive iterations this lane found the ring full
+  for (uint iter = 0u;; ++iter) {
+    if (LOAD_ACQUIRE(ctrl.stop) != STOP_NONE) break;
+    const bool hung = LOAD_RELAXED(ctrl.hung) != 0u;
+    if (bounded && iter >= slice && !hung) break;
+    // A hung kernel keeps polling stop (so a test can still end it) but
+    // stops beating: that is what the host watchdog must notice.
+    if (leader && !hung && (iter & 15u) == 0u) atomicAdd(ctrl.heartbeat, 1u);
+    if (hung) continue;
+
+    bool busy = mailbox_poll(lane);
+    busy = emit_help(lane, ring_full_streak) || busy;
+    // Epoch slices end as soon as this lane finds nothing to do.
+    if (mode == MODE_EPOCH && !busy && !emit_open()) break;
+  }
+  atomicAdd(ctrl.lanes_running, 0xFFFFFFFFu);
+}

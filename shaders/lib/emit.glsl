@@ -1,0 +1,124 @@
+// OP_EMIT: produce N debug records, spread over every lane that is running.
+//
+// A job is a range [begin, end) of a global cursor that only grows. Lanes
+// claim ring space first and then job positions (so nothing taken from the
+// job can be stranded by a full ring), write the records, and count them in
+// `done`; the lane whose count completes the job sends the mailbox reply.
+const uint EMIT_CHUNK = 4u;  // records a lane claims at a time
+
+void emit_open_job(uint seq, uint count, uint kind, uint flags) {
+  const uint begin = ctrl.emit.end;  // the previous job left cursor == done == end
+  if (count == 0u) {
+    mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
+    return;
+  }
+  ctrl.emit.begin = begin;
+  ctrl.emit.kind = kind;
+  ctrl.emit.flags = flags;
+  ctrl.emit.seq = seq;
+  STORE_RELAXED(ctrl.emit.drops, 0u);
+  STORE_RELEASE(ctrl.emit.end, begin + count);  // opens the job; fields above first
+}
+
+bool emit_open() {
+  return int(LOAD_RELAXED(ctrl.emit.end) - LOAD_RELAXED(ctrl.emit.cursor)) > 0;
+}
+
+// Claims up to `want` job positions; returns how many, the first in `first`.
+uint emit_claim(uint end, uint want, out uint first) {
+  uint claimed = 0u;
+  uint at = 0u;
+  for (uint attempt = 0u; attempt < 8u && claimed == 0u; ++attempt) {
+    const uint c = LOAD_RELAXED(ctrl.emit.cursor);
+    const int left = int(end - c);  // signed: `end` may be a finished job's
+    if (left <= 0) break;
+    const uint n = min(want, uint(left));
+    if (atomicCompSwap(ctrl.emit.cursor, c, c + n) == c) {
+      claimed = n;
+      at = c;
+    }
+  }
+  first = at;
+  return claimed;
+}
+
+void emit_finish(uint end, uint n) {
+  const uint before = ADD_ACQ_REL(ctrl.emit.done, n);
+  if (before + n == end) {
+    const uint drops = LOAD_RELAXED(ctrl.emit.drops);
+    mailbox_reply(ctrl.emit.seq, STATUS_OK, end - ctrl.emit.begin, drops, 0u, 0u);
+  }
+}
+
+// "emit <index>" as a text record.
+void emit_write_text(uint pos, uint index) {
+  const uint s = ring_slot(pos);
+  uint digits[10];
+  uint nd = 0u;
+  uint v = index;
+  do {
+    digits[nd++] = 48u + v % 10u;
+    v /= 10u;
+  } while (v != 0u);
+  // "emit " then the digits, most significant first, packed little-endian.
+  uint bytes[16];
+  bytes[0] = 101u; bytes[1] = 109u; bytes[2] = 105u; bytes[3] = 116u; bytes[4] = 32u;
+  for (uint i = 0u; i < nd; ++i) bytes[5u + i] = digits[nd - 1u - i];
+  const uint len = 5u + nd;
+  for (uint w = 0u; w < 4u; ++w) {
+    uint word = 0u;
+    for (uint b = 0u; b < 4u; ++b) {
+      const uint i = w * 4u + b;
+      if (i < len) word |= bytes[i] << (8u * b);
+    }
+    records[s].payload[w] = word;
+  }
+  ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_TEXT, len);
+}
+
+void emit_write_pattern(uint pos, uint index) {
+  const uint s = ring_slot(pos);
+  const uint base = index * 0x9E3779B1u;
+  for (uint j = 0u; j < RING_PAYLOAD_WORDS; ++j) records[s].payload[j] = base + j;
+  ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_PATTERN, RING_PAYLOAD_WORDS * 4u);
+}
+
+// Returns true when this lane made progress on the job. `full_streak`
+// counts this lane's consecutive attempts that found the ring full; with
+// EMIT_MAY_DROP a lane drops a chunk (and counts it) once the streak reaches
+// ring_wait_spins, so a producer waits a bounded time and never loses a
+// record silently. Without it, the lane simply retries next iteration.
+bool emit_help(uint lane, inout uint full_streak) {
+  const uint end = LOAD_ACQUIRE(ctrl.emit.end);  // kind, flags, begin published before it
+  if (int(end - LOAD_RELAXED(ctrl.emit.cursor)) <= 0) return false;
+  const uint begin = ctrl.emit.begin;
+  const uint kind = ctrl.emit.kind;
+  const uint flags = ctrl.emit.flags;
+
+  uint pos;
+  const uint got = ring_try_claim(EMIT_CHUNK, pos);
+  uint first;
+  if (got == 0u) {
+    ++full_streak;
+    if ((flags & EMIT_MAY_DROP) == 0u || full_streak < ctrl.ring_wait_spins) return false;
+    full_streak = 0u;
+    const uint n = emit_claim(end, EMIT_CHUNK, first);
+    if (n == 0u) return false;
+    atomicAdd(ctrl.emit.drops, n);
+    atomicAdd(ctrl.ring_drops, n);
+    emit_finish(end, n);
+    return true;
+  }
+  full_streak = 0u;
+  const uint n = emit_claim(end, got, first);
+  for (uint i = 0u; i < got; ++i) {
+    if (i < n) {
+      if (kind == RECORD_TEXT) emit_write_text(pos + i, first + i - begin);
+      else emit_write_pattern(pos + i, first + i - begin);
+    } else {
+      ring_put_pad(pos + i, lane);
+    }
+  }
+  if (n > 0u) emit_finish(end, n);
+  return n > 0u;
+}
