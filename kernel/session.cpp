@@ -219,6 +219,7 @@ void Session::service_loop() {
   auto last_beat_change = Clock::now();
   bool parking = false;
   bool was_idle = true;  // the heartbeat clock restarts only after idleness, not per slice
+  uint32_t beat_at_launch = last_beat;
   const bool live = mode_ == KernelMode::Live;
   while (!failed_) {
     if (!pipeline_->running()) {
@@ -234,6 +235,7 @@ void Session::service_loop() {
         continue;
       }
       lock.unlock();
+      beat_at_launch = load(ctrl_->heartbeat);  // before the submit: the first beat may come at once
       if (auto r = launch(live ? abi::MODE_LIVE : abi::MODE_EPOCH, slice_for(live ? abi::MODE_LIVE : abi::MODE_EPOCH)); !r) {
         fail_session(r.detail());
         break;
@@ -252,6 +254,14 @@ void Session::service_loop() {
       kernel_running_ = false;
       parked_ = parking;
       parking = false;
+      // Every launch beats at its first iteration; one that ended without a
+      // beat was hung (on lavapipe a hung launch ends anyway: llvmpipe cuts
+      // every loop after 65535 iterations).
+      if (load(ctrl_->heartbeat) == beat_at_launch && !stopping_) {
+        fail_session(fmt::format("kernel hang: launch {} ended without a heartbeat (mode {})", launches_.load(),
+                                 to_string(mode_)));
+        break;
+      }
       continue;
     }
     if (stopping_) {
@@ -271,7 +281,8 @@ void Session::service_loop() {
       break;
     }
     // An idle live kernel parks (returns) instead of spinning; the next command relaunches it.
-    if (live && !parking && idle_park_.count() > 0 && !kernel_has_work() &&
+    // A kernel whose heartbeat is stale is watched, not parked: parking would hide a hang.
+    if (live && !parking && idle_park_.count() > 0 && !kernel_has_work() && now - last_beat_change < 100ms &&
         now_ns() - last_activity_ns_.load() > std::chrono::nanoseconds(idle_park_).count()) {
       host_publish(ctrl_->stop, abi::STOP_PARK);
       parking = true;

@@ -49,12 +49,16 @@ void main() {
   atomicAdd(ctrl.lanes_running, 1u);
   uint ring_full_streak = 0u;  // consecutive iterations this lane found the ring full
   for (uint iter = 0u;; ++iter) {
-    if (LOAD_ACQUIRE(ctrl.stop) != STOP_NONE) break;
     const bool hung = LOAD_RELAXED(ctrl.hung) != 0u;
-    if (bounded && iter >= slice && !hung) break;
-    // A hung kernel keeps polling stop (so a test can still end it) but
-    // stops beating: that is what the host watchdog must notice.
+    // Beat first, so every launch beats at least once (the host takes a
+    // launch that ends without a beat for a hang). A hung kernel stops
+    // beating: that is what the host watchdog notices.
     if (leader && !hung && (iter & 15u) == 0u) atomicAdd(ctrl.heartbeat, 1u);
+    const uint stop = LOAD_ACQUIRE(ctrl.stop);
+    // A hung kernel ignores parking, as a real one would; it still obeys
+    // shutdown so that the session can end it after reporting the hang.
+    if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
+    if (bounded && iter >= slice && !hung) break;
     if (hung) continue;
 
     bool busy = mailbox_poll(lane);

@@ -1,0 +1,120 @@
+#include "cli/client.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "cli/exit_codes.h"
+#include "kernel/control/paths.h"
+
+namespace gpuos::cli {
+
+int exit_code_for(ClientError e) {
+  switch (e) {
+    case ClientError::NoSession:
+    case ClientError::NotAnswering: return EXIT_NO_SESSION;
+    default: return EXIT_ERROR;
+  }
+}
+
+namespace {
+// True when nobody holds the session's lock, i.e. no daemon is alive.
+bool lock_is_free(const std::string& lock_path) {
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return true;
+  const bool free_ = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+  ::close(fd);  // releases it again
+  return free_;
+}
+}  // namespace
+
+Result<Client, ClientError> Client::connect(const std::string& name) {
+  auto paths = control::session_paths(name);
+  if (!paths) {
+    return fail(paths.code() == control::PathError::BadName ? ClientError::BadName : ClientError::Io, paths.detail());
+  }
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(ClientError::Io, fmt::format("socket: {}", std::strerror(errno)));
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", paths->socket.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return Client(fd);
+  const int err = errno;
+  ::close(fd);
+  if (err == ENOENT) {
+    return fail(ClientError::NoSession,
+                fmt::format("no session '{}' is running (start one with 'gpuos boot --session {}')", name, name));
+  }
+  if (err == ECONNREFUSED) {
+    if (lock_is_free(paths->lock)) {
+      ::unlink(paths->socket.c_str());
+      return fail(ClientError::NoSession,
+                  fmt::format("session '{}' is not running (it ended without cleaning up; removed its stale socket {})",
+                              name, paths->socket));
+    }
+    return fail(ClientError::NotAnswering, fmt::format("session '{}' is alive but not accepting connections", name));
+  }
+  return fail(ClientError::Io, fmt::format("connect {}: {}", paths->socket, std::strerror(err)));
+}
+
+Client::~Client() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Result<void, ClientError> Client::send(const nlohmann::json& request) {
+  const std::string line = request.dump() + "\n";
+  size_t off = 0;
+  while (off < line.size()) {
+    const ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(ClientError::Io, fmt::format("the session closed the connection ({})", std::strerror(errno)));
+    off += static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Result<nlohmann::json, ClientError> Client::read(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const size_t nl = buf_.find('\n');
+    if (nl != std::string::npos) {
+      const std::string line = buf_.substr(0, nl);
+      buf_.erase(0, nl + 1);
+      try {
+        return nlohmann::json::parse(line);
+      } catch (const nlohmann::json::exception& e) {
+        return fail(ClientError::Protocol, fmt::format("bad reply from the session: {}", e.what()));
+      }
+    }
+    int wait_ms = -1;
+    if (timeout.count() > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return fail(ClientError::NotAnswering, "the session did not answer in time");
+      wait_ms = static_cast<int>(left.count());
+    }
+    pollfd p{fd_, POLLIN, 0};
+    const int pr = ::poll(&p, 1, wait_ms);
+    if (pr < 0 && errno == EINTR) continue;
+    if (pr == 0) continue;  // deadline re-checked above
+    char chunk[65536];
+    const ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(ClientError::Io, "the session closed the connection");
+    buf_.append(chunk, static_cast<size_t>(n));
+  }
+}
+
+Result<nlohmann::json, ClientError> Client::call(const nlohmann::json& request, std::chrono::milliseconds timeout) {
+  if (auto r = send(request); !r) return r.error();
+  return read(timeout);
+}
+
+}  // namespace gpuos::cli

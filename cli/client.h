@@ -1,0 +1,39 @@
+// A connection to a session's control socket (kernel/control/server.h has
+// the protocol). Connecting explains every way a session can be missing:
+// never started, stale socket (cleaned up here), or not answering.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "kernel/result.h"
+
+namespace gpuos::cli {
+
+enum class ClientError { BadName, NoSession, NotAnswering, Io, Protocol };
+
+class Client {
+ public:
+  static Result<Client, ClientError> connect(const std::string& session_name);
+  Client(Client&& o) noexcept : fd_(o.fd_), buf_(std::move(o.buf_)) { o.fd_ = -1; }
+  Client(const Client&) = delete;
+  ~Client();
+
+  Result<void, ClientError> send(const nlohmann::json& request);
+  // The next response line; waits up to `timeout` (zero: forever).
+  Result<nlohmann::json, ClientError> read(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  // send + read, for one-reply verbs.
+  Result<nlohmann::json, ClientError> call(const nlohmann::json& request,
+                                           std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
+ private:
+  explicit Client(int fd) : fd_(fd) {}
+  int fd_ = -1;
+  std::string buf_;
+};
+
+int exit_code_for(ClientError e);
+
+}  // namespace gpuos::cli

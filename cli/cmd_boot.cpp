@@ -1,0 +1,166 @@
+// `gpuos boot`: the session daemon. It takes the session's lock (so a second
+// boot of the same name is refused), removes a stale socket, boots the
+// Session, serves the control socket, and runs until `gpuos shutdown`, a
+// signal, or a session failure (then it exits non-zero).
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "kernel/control/paths.h"
+#include "kernel/control/server.h"
+
+namespace gpuos::cli {
+
+namespace {
+
+std::atomic<int> g_signal{0};
+void on_signal(int sig) { g_signal = sig; }
+
+// Reports readiness from a detached child to the waiting parent.
+struct ReadyPipe {
+  int fd = -1;
+  void send(const std::string& msg) {
+    if (fd < 0) return;
+    (void)!::write(fd, msg.data(), msg.size());
+    ::close(fd);
+    fd = -1;
+  }
+};
+
+int boot_error(ReadyPipe& ready, const std::string& lock_path, int code, const std::string& msg) {
+  ::unlink(lock_path.c_str());  // still held by us: nobody else can be using it
+  std::fprintf(stderr, "gpuos: %s\n", msg.c_str());
+  ready.send(fmt::format("{}:{}", code, msg));
+  return code;
+}
+
+int exit_for_session_error(SessionError e) {
+  return e == SessionError::Device ? EXIT_NO_DEVICE : EXIT_FAILED;
+}
+
+}  // namespace
+
+int cmd_boot(const BootArgs& a) {
+  auto paths = control::session_paths(a.session);
+  if (!paths) {
+    std::fprintf(stderr, "gpuos: %s\n", paths.detail().c_str());
+    return EXIT_ERROR;
+  }
+  const int lock_fd = ::open(paths->lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) {
+    std::fprintf(stderr, "gpuos: cannot open %s: %s\n", paths->lock.c_str(), std::strerror(errno));
+    return EXIT_ERROR;
+  }
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {};
+    (void)!::pread(lock_fd, pid, sizeof(pid) - 1, 0);
+    std::fprintf(stderr, "gpuos: session '%s' is already running (pid %s, socket %s)\n", a.session.c_str(),
+                 pid[0] ? pid : "?", paths->socket.c_str());
+    return EXIT_ERROR;
+  }
+  // We hold the lock, so a socket file left here belongs to a dead daemon.
+  if (::unlink(paths->socket.c_str()) == 0) {
+    std::fprintf(stderr, "gpuos: removed the stale socket of an earlier session '%s'\n", a.session.c_str());
+  }
+
+  ReadyPipe ready;
+  if (a.detach) {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) {
+      std::fprintf(stderr, "gpuos: pipe: %s\n", std::strerror(errno));
+      return EXIT_ERROR;
+    }
+    const pid_t child = ::fork();
+    if (child < 0) {
+      std::fprintf(stderr, "gpuos: fork: %s\n", std::strerror(errno));
+      return EXIT_ERROR;
+    }
+    if (child > 0) {  // parent: report what the daemon says, then leave
+      ::close(fds[1]);
+      char msg[1024] = {};
+      const ssize_t n = ::read(fds[0], msg, sizeof(msg) - 1);
+      if (n <= 0) {
+        std::fprintf(stderr, "gpuos: the session daemon died while booting (see %s)\n", paths->log.c_str());
+        return EXIT_FAILED;
+      }
+      const std::string m(msg, static_cast<size_t>(n));
+      const size_t colon = m.find(':');
+      const int code = std::atoi(m.substr(0, colon).c_str());
+      if (code == EXIT_OK) {
+        std::printf("%s\n", m.substr(colon + 1).c_str());
+      } else {
+        std::fprintf(stderr, "gpuos: %s\n", m.substr(colon + 1).c_str());
+      }
+      return code;
+    }
+    ::close(fds[0]);
+    ready.fd = fds[1];
+    ::setsid();
+    const int log_fd = ::open(paths->log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (log_fd >= 0) {
+      ::dup2(log_fd, STDOUT_FILENO);
+      ::dup2(log_fd, STDERR_FILENO);
+    }
+    if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+  }
+  const std::string pid_text = std::to_string(::getpid());
+  (void)!::ftruncate(lock_fd, 0);
+  (void)!::pwrite(lock_fd, pid_text.data(), pid_text.size(), 0);
+
+  auto session = Session::boot(a.options);
+  if (!session) return boot_error(ready, paths->lock, exit_for_session_error(session.code()), session.detail());
+  Session& s = *session.value();
+  auto server = control::ControlServer::start(s, a.session, paths->socket);
+  if (!server) return boot_error(ready, paths->lock, EXIT_ERROR, server.detail());
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  const auto st = s.status();
+  const std::string up = fmt::format("session '{}' up: device {} ({}), {} mode, socket {}", a.session,
+                                     st.device_index, st.device_name, to_string(st.mode), paths->socket);
+  std::printf("gpuos: %s\n", up.c_str());
+  std::fflush(stdout);
+  ready.send(fmt::format("0:{}", up));
+
+  while (!server.value()->shutdown_requested() && !s.failed() && g_signal == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int code = EXIT_OK;
+  if (s.failed()) {
+    std::fprintf(stderr, "gpuos: session '%s' failed: %s\n", a.session.c_str(), s.failure().c_str());
+    code = EXIT_FAILED;
+  } else if (g_signal != 0) {
+    std::printf("gpuos: signal %d: shutting down session '%s'\n", g_signal.load(), a.session.c_str());
+  }
+  const auto stopped = s.shutdown();
+  server.value()->stop();
+  ::unlink(paths->lock.c_str());
+  if (code != EXIT_OK) {
+    // A hung dispatch may still hold driver threads; don't let exit-time
+    // destructors wait for it.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  if (code == EXIT_OK) {
+    std::printf("gpuos: session '%s' stopped (kernel stopped in %lld us)\n", a.session.c_str(),
+                static_cast<long long>(stopped.count()));
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace gpuos::cli

@@ -1,0 +1,184 @@
+// The verbs that talk to a running session: status, ping, tail, emit,
+// shutdown. Each sends one request and formats the reply; with --json the
+// reply objects are printed as they come (one per line).
+#include <cstdio>
+#include <variant>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/client.h"
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+
+namespace gpuos::cli {
+
+using nlohmann::json;
+
+namespace {
+
+// Connects, sends, reads one reply; prints errors. Returns the reply or an exit code.
+std::variant<json, int> one_call(const std::string& session, const json& req) {
+  auto c = Client::connect(session);
+  if (!c) {
+    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    return exit_code_for(c.code());
+  }
+  auto r = c->call(req);
+  if (!r) {
+    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
+    return exit_code_for(r.code());
+  }
+  if (!r->value("ok", false)) {
+    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
+    return EXIT_ERROR;
+  }
+  return r.value();
+}
+
+std::string fmt_bytes(uint64_t b) {
+  if (b >= (1ull << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1ull << 30));
+  if (b >= (1ull << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1ull << 20));
+  if (b >= (1ull << 10)) return fmt::format("{:.1f} KiB", static_cast<double>(b) / (1ull << 10));
+  return fmt::format("{} B", b);
+}
+
+void print_record_line(const json& r) {
+  const std::string kind = r.value("kind", "");
+  std::string body;
+  if (kind == "text") {
+    body = r.value("text", "");
+  } else {
+    body = kind + " [";
+    const auto& words = r["words"];
+    for (size_t i = 0; i < words.size() && i < 4; ++i) body += fmt::format("{}{:08x}", i ? " " : "", words[i].get<uint32_t>());
+    body += words.size() > 4 ? " ...]" : "]";
+  }
+  std::printf("%8llu  pid %-5u lane %-6u %s\n", static_cast<unsigned long long>(r.value("seq", 0ull)),
+              r.value("pid", 0u), r.value("lane", 0u), body.c_str());
+}
+
+}  // namespace
+
+int cmd_status(const std::string& session, bool as_json) {
+  auto r = one_call(session, {{"verb", "status"}});
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  const json& st = std::get<json>(r)["status"];
+  if (as_json) {
+    std::printf("%s\n", st.dump().c_str());
+    return EXIT_OK;
+  }
+  const auto& k = st["kernel"];
+  const auto& ring = st["ring"];
+  std::printf("session   %s\n", session.c_str());
+  std::printf("device    %u: %s (%s)\n", st["device"]["index"].get<unsigned>(),
+              st["device"]["name"].get<std::string>().c_str(), st["device"]["type"].get<std::string>().c_str());
+  std::printf("mode      %s (%s)\n", st["mode"].get<std::string>().c_str(), st["mode_reason"].get<std::string>().c_str());
+  std::printf("kernel    %s, %u workgroups, %u lanes (%u in the loop), %llu launches, heartbeat %u\n",
+              k["state"].get<std::string>().c_str(), k["workgroups"].get<unsigned>(), k["lanes"].get<unsigned>(),
+              k["lanes_running"].get<unsigned>(), k["launches"].get<unsigned long long>(), k["heartbeat"].get<unsigned>());
+  std::printf("ring      %llu records received (%s), %llu dropped, capacity %u\n",
+              ring["received"].get<unsigned long long>(), fmt_bytes(ring["bytes"].get<uint64_t>()).c_str(),
+              ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>());
+  std::printf("memory    control %s; ring %s\n", st["memory"]["control"].get<std::string>().c_str(),
+              st["memory"]["ring"].get<std::string>().c_str());
+  std::printf("commands  %llu\n", st["commands"].get<unsigned long long>());
+  std::printf("uptime    %.1f s\n", st["uptime_s"].get<double>());
+  if (st["failed"].get<bool>()) std::printf("FAILED    %s\n", st["failure"].get<std::string>().c_str());
+  return EXIT_OK;
+}
+
+int cmd_ping(const std::string& session, uint32_t count, bool as_json) {
+  auto r = one_call(session, {{"verb", "ping"}, {"count", count}});
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  const json& j = std::get<json>(r);
+  if (as_json) {
+    std::printf("%s\n", j.dump().c_str());
+    return EXIT_OK;
+  }
+  std::printf("%u pings (%s mode): p50 %.2f us  p99 %.2f us  min %.2f us  max %.2f us\n", count,
+              j["mode"].get<std::string>().c_str(), j["p50_us"].get<double>(), j["p99_us"].get<double>(),
+              j["min_us"].get<double>(), j["max_us"].get<double>());
+  return EXIT_OK;
+}
+
+int cmd_emit(const std::string& session, uint32_t count, const std::string& kind, bool may_drop, bool as_json) {
+  auto r = one_call(session, {{"verb", "emit"}, {"count", count}, {"kind", kind}, {"may_drop", may_drop}});
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  const json& j = std::get<json>(r);
+  if (as_json) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("emitted %u records, dropped %u\n", j["emitted"].get<unsigned>(), j["dropped"].get<unsigned>());
+  }
+  return EXIT_OK;
+}
+
+int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json) {
+  auto c = Client::connect(session);
+  if (!c) {
+    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    return exit_code_for(c.code());
+  }
+  if (auto s = c->send({{"verb", "tail"}, {"n", n}, {"follow", follow}}); !s) {
+    std::fprintf(stderr, "gpuos: %s\n", s.detail().c_str());
+    return EXIT_ERROR;
+  }
+  while (true) {
+    auto line = c->read();
+    if (!line) {
+      std::fprintf(stderr, "gpuos: %s\n", line.detail().c_str());
+      return follow ? EXIT_OK : EXIT_ERROR;  // a followed session that ends is a normal end
+    }
+    const json& j = line.value();
+    if (!j.value("ok", false)) {
+      std::fprintf(stderr, "gpuos: %s\n", j.value("error", std::string("tail failed")).c_str());
+      return EXIT_ERROR;
+    }
+    if (j.contains("record")) {
+      if (as_json) {
+        std::printf("%s\n", j["record"].dump().c_str());
+      } else {
+        print_record_line(j["record"]);
+      }
+      std::fflush(stdout);
+      continue;
+    }
+    if (j.value("end", false)) {
+      const auto drops = j.value("drops", 0ull);
+      if (as_json) {
+        std::printf("%s\n", j.dump().c_str());
+      } else if (drops > 0) {
+        std::printf("-- %llu records dropped by producers when the ring was full --\n",
+                    static_cast<unsigned long long>(drops));
+      }
+      return EXIT_OK;
+    }
+  }
+}
+
+int cmd_shutdown(const std::string& session, bool as_json) {
+  auto r = one_call(session, {{"verb", "shutdown"}});
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  const json& j = std::get<json>(r);
+  if (as_json) {
+    std::printf("%s\n", j.dump().c_str());
+  } else {
+    std::printf("session '%s' shut down (kernel stopped in %lld us)\n", session.c_str(),
+                j["kernel_stop_us"].get<long long>());
+  }
+  return EXIT_OK;
+}
+
+}  // namespace gpuos::cli
+
+namespace gpuos::cli {
+
+int cmd_fault(const std::string& session, const std::string& what) {
+  auto r = one_call(session, {{"verb", "fault"}, {"what", what}});
+  if (auto* code = std::get_if<int>(&r)) return *code;
+  std::printf("fault '%s' injected\n", what.c_str());
+  return EXIT_OK;
+}
+
+}  // namespace gpuos::cli

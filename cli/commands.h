@@ -1,0 +1,33 @@
+// One function per `gpuos` verb; main.cpp wires them to CLI11.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "kernel/session.h"
+
+namespace gpuos::cli {
+
+struct BootArgs {
+  std::string session;
+  bool detach = false;
+  BootOptions options;
+};
+int cmd_boot(const BootArgs& a);
+
+struct InfoArgs {
+  std::optional<uint32_t> device;
+  bool json = false;
+  bool probe = true;  // boot briefly to learn live or epoch mode
+};
+int cmd_info(const InfoArgs& a);
+
+int cmd_status(const std::string& session, bool json);
+int cmd_ping(const std::string& session, uint32_t count, bool json);
+int cmd_tail(const std::string& session, uint32_t n, bool follow, bool json);
+int cmd_emit(const std::string& session, uint32_t count, const std::string& kind, bool may_drop, bool json);
+int cmd_shutdown(const std::string& session, bool json);
+int cmd_fault(const std::string& session, const std::string& what);
+
+}  // namespace gpuos::cli

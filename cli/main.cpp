@@ -1,0 +1,121 @@
+// The `gpuos` command. Every verb is a function in cmd_*.cpp; this file only
+// declares the command line (CLI11) and maps it to them.
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "kernel/control/paths.h"
+
+using namespace gpuos;
+using namespace gpuos::cli;
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{
+      "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
+      "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
+      "$XDG_RUNTIME_DIR/gpuos (or /tmp/gpuos-$UID).\n"
+      "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device.",
+      "gpuos"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "gpuos 0.1.0");
+  std::string session = control::default_session_name();
+  bool verbose = false;
+  app.add_option("--session,-s", session, "session name (default: $GPUOS_SESSION or 'default')");
+  app.add_flag("--verbose,-v", verbose, "log diagnostics to stderr");
+  int rc = EXIT_OK;
+
+  // boot
+  BootArgs boot;
+  uint32_t device = 0;
+  uint32_t hang_ms = 3000, park_ms = 0;
+  auto* c_boot = app.add_subcommand("boot", "start a session: boot the device and keep the kernel resident");
+  c_boot->add_flag("--detach,-d", boot.detach, "run in the background (log in the session dir); print when ready");
+  auto* o_dev = c_boot->add_option("--device", device, "use Vulkan device N (see `gpuos info`; also $GPUOS_DEVICE)");
+  c_boot->add_flag("--epoch", boot.options.force_epoch, "run the kernel in bounded relaunched slices (no live mailbox)");
+  c_boot->add_option("--ring", boot.options.ring_capacity, "debug-ring capacity in records (power of two)")
+      ->capture_default_str();
+  c_boot->add_option("--workgroups", boot.options.workgroups, "workgroups of the persistent kernel (0: sized to the device)")
+      ->capture_default_str();
+  auto* o_hang = c_boot->add_option("--hang-timeout-ms", hang_ms, "heartbeat silence that counts as a hang")
+                     ->capture_default_str();
+  auto* o_park = c_boot->add_option("--idle-park-ms", park_ms,
+                                    "idle time after which a live kernel parks (0: never; default 1000, 50 on lavapipe)");
+  c_boot->callback([&] {
+    boot.session = session;
+    if (*o_dev) boot.options.device = device;
+    if (*o_hang) boot.options.hang_timeout = std::chrono::milliseconds(hang_ms);
+    if (*o_park) boot.options.idle_park = std::chrono::milliseconds(park_ms);
+    rc = cmd_boot(boot);
+  });
+
+  // info
+  InfoArgs info;
+  bool no_probe = false;
+  auto* c_info = app.add_subcommand("info", "list Vulkan devices, the chosen one, features, memory types, live or epoch");
+  auto* o_idev = c_info->add_option("--device", device, "report as if --device N were given");
+  c_info->add_flag("--json", info.json, "machine-readable output");
+  c_info->add_flag("--no-probe", no_probe, "do not boot a kernel to learn live or epoch mode");
+  c_info->callback([&] {
+    if (*o_idev) info.device = device;
+    info.probe = !no_probe;
+    rc = cmd_info(info);
+  });
+
+  bool json = false;
+  auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");
+  c_status->add_flag("--json", json, "machine-readable output");
+  c_status->callback([&] { rc = cmd_status(session, json); });
+
+  uint32_t count = 100;
+  auto* c_ping = app.add_subcommand("ping", "round-trip the mailbox N times; print p50 and p99");
+  c_ping->add_option("-n,--count", count, "number of pings")->capture_default_str()->check(CLI::Range(1u, 1000000u));
+  c_ping->add_flag("--json", json, "machine-readable output");
+  c_ping->callback([&] { rc = cmd_ping(session, count, json); });
+
+  uint32_t tail_n = 10;
+  bool follow = false;
+  auto* c_tail = app.add_subcommand("tail", "print the newest debug-ring records (pid- and lane-tagged)");
+  c_tail->add_option("-n", tail_n, "records to print first")->capture_default_str();
+  c_tail->add_flag("-f,--follow", follow, "keep printing new records until the session ends or Ctrl-C");
+  c_tail->add_flag("--json", json, "one JSON object per record");
+  c_tail->callback([&] { rc = cmd_tail(session, tail_n, follow, json); });
+
+  uint32_t emit_n = 0;
+  std::string kind = "text";
+  bool may_drop = false;
+  auto* c_emit = app.add_subcommand("emit", "diagnostic: have the kernel write N debug records (lanes in parallel)");
+  c_emit->add_option("count", emit_n, "records to emit")->required();
+  c_emit->add_option("--kind", kind, "text ('emit <i>') or pattern (verifiable words)")
+      ->check(CLI::IsMember({"text", "pattern"}))
+      ->capture_default_str();
+  c_emit->add_flag("--may-drop", may_drop, "producers drop (and count) records after a bounded wait on a full ring");
+  c_emit->add_flag("--json", json, "machine-readable output");
+  c_emit->callback([&] { rc = cmd_emit(session, emit_n, kind, may_drop, json); });
+
+  auto* c_shutdown = app.add_subcommand("shutdown", "stop the session: the kernel exits, the daemon ends");
+  c_shutdown->add_flag("--json", json, "machine-readable output");
+  c_shutdown->callback([&] { rc = cmd_shutdown(session, json); });
+
+  // Hidden (empty group): tests use it to prove that a hang is reported.
+  std::string fault_what;
+  auto* c_fault = app.add_subcommand("fault", "tests only: inject a kernel fault (hang)")->group("");
+  c_fault->add_option("what", fault_what, "hang")->required()->check(CLI::IsMember({"hang"}));
+  c_fault->callback([&] { rc = cmd_fault(session, fault_what); });
+
+  // --session is accepted before or after the verb (`gpuos -s a ping`, `gpuos ping -s a`).
+  for (CLI::App* sub : app.get_subcommands({})) {
+    if (sub != c_info) sub->add_option("--session,-s", session, "session name");
+  }
+  app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? EXIT_OK : EXIT_ERROR;
+  }
+  return rc;
+}

@@ -1,0 +1,57 @@
+// The control socket: a Unix-domain stream socket that speaks JSON lines.
+// One request object per line in, one or more response objects out; every
+// response line carries "ok". Verbs (docs/cli.md has the full protocol):
+//   {"verb":"hello"}                          session name, daemon pid, version
+//   {"verb":"status"}                         the SessionStatus snapshot
+//   {"verb":"ping","count":N}                 mailbox round trips, p50/p99
+//   {"verb":"emit","count":N,"kind":"text"|"pattern","may_drop":false}
+//   {"verb":"tail","n":N,"follow":false}      record lines, then {"end":true}
+//   {"verb":"shutdown"}                       stops the session, then replies
+//   {"verb":"fault","what":"hang"}            tests only: the kernel stops beating
+// A client thread per connection; nothing a client sends can throw past its
+// thread, and a bad request gets {"ok":false,"error":...}.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel/session.h"
+
+namespace gpuos::control {
+
+enum class ServerError { Socket };
+
+class ControlServer {
+ public:
+  // Binds `socket_path` (a stale file there must already be gone) and serves.
+  static Result<std::unique_ptr<ControlServer>, ServerError> start(Session& session, std::string session_name,
+                                                                   std::string socket_path);
+  ~ControlServer();
+  // Stops accepting, ends every client (followers too), unlinks the socket.
+  void stop();
+  // True once a client's shutdown request has completed.
+  bool shutdown_requested() const { return shutdown_requested_.load(); }
+
+ private:
+  ControlServer(Session& s, std::string name, std::string path)
+      : session_(s), name_(std::move(name)), path_(std::move(path)) {}
+  void accept_loop();
+  void serve(int fd);
+  std::string handle(const std::string& line, int fd);  // returns the final reply line
+
+  Session& session_;
+  std::string name_;
+  std::string path_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> shutdown_requested_{false};
+  std::thread accept_thread_;
+  std::mutex clients_mu_;
+  std::vector<std::pair<int, std::thread>> clients_;
+};
+
+}  // namespace gpuos::control
