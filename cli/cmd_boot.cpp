@@ -47,7 +47,11 @@ int boot_error(ReadyPipe& ready, const std::string& lock_path, int code, const s
 }
 
 int exit_for_session_error(SessionError e) {
-  return e == SessionError::Device ? EXIT_NO_DEVICE : EXIT_FAILED;
+  switch (e) {
+    case SessionError::Device: return EXIT_NO_DEVICE;
+    case SessionError::BadArgument: return EXIT_ERROR;
+    default: return EXIT_FAILED;
+  }
 }
 
 }  // namespace

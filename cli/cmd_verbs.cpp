@@ -31,7 +31,7 @@ std::variant<json, int> one_call(const std::string& session, const json& req) {
   }
   if (!r->value("ok", false)) {
     std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
-    return EXIT_ERROR;
+    return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
   }
   return r.value();
 }
@@ -137,7 +137,9 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json) 
     }
     if (j.contains("record")) {
       if (as_json) {
-        std::printf("%s\n", j["record"].dump().c_str());
+        json rec = j["record"];
+        rec["schema"] = j.value("schema", 1);
+        std::printf("%s\n", rec.dump().c_str());
       } else {
         print_record_line(j["record"]);
       }
@@ -151,6 +153,10 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json) 
       } else if (drops > 0) {
         std::printf("-- %llu records dropped by producers when the ring was full --\n",
                     static_cast<unsigned long long>(drops));
+      }
+      if (j.value("failed", false)) {
+        std::fprintf(stderr, "gpuos: %s\n", j.value("reason", std::string("session failed")).c_str());
+        return EXIT_FAILED;
       }
       return EXIT_OK;
     }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
@@ -15,6 +16,8 @@ using namespace gpuos::cli;
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Diagnostics go to stderr; stdout is for what the verb prints.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gpuos"));
   CLI::App app{
       "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"

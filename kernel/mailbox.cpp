@@ -19,9 +19,10 @@ uint32_t MailboxClient::post(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2,
 }
 
 std::optional<MailboxReply> MailboxClient::poll(uint32_t seq) const {
+  // Field by field, seq first with acquire. (Reading the 32-byte reply in
+  // two 16-byte loads would save round trips over the BAR, but on lavapipe
+  // it showed a new seq beside the previous values: see docs/platform.md.)
   if (host_load_acquire(ctrl_->reply.seq) != seq) return std::nullopt;
-  // Acquire above: the values the kernel wrote before its release-store of
-  // reply.seq are visible now.
   MailboxReply r;
   r.seq = seq;
   r.status = ctrl_->reply.status;

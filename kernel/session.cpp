@@ -374,9 +374,19 @@ Result<PingResult, SessionError> Session::ping(uint32_t count, std::chrono::mill
 
 Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, uint32_t flags,
                                                std::chrono::milliseconds timeout) {
+  // Positions are compared as signed 32-bit distances in the kernel.
+  if (count > (1u << 30)) {
+    return fail(SessionError::BadArgument, fmt::format("emit: at most {} records per job", 1u << 30));
+  }
+  // One job at a time: a new EMIT would overwrite the fields of an open one
+  // (possible only after an earlier emit timed out).
+  if (static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0) {
+    return fail(SessionError::BadArgument, "emit: the previous emit job is still running");
+  }
   auto r = command(abi::OP_EMIT, count, kind, flags, 0, timeout);
   if (!r) return r.error();
-  EmitResult out{r->value[0], r->value[1]};
+  // The kernel answers with the job size and the records it dropped.
+  EmitResult out{r->value[0] - r->value[1], r->value[1]};
   // Every record of the job is stamped before the reply; wait until the
   // host has drained up to the ring head as it is now.
   const uint32_t head = load(ctrl_->ring_head);
@@ -405,6 +415,7 @@ std::chrono::microseconds Session::shutdown() {
     if (!done || !done.value()) kernel_abandoned_ = true;
   }
   kernel_running_ = false;
+  parked_ = false;
   const auto stopped = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();

@@ -64,7 +64,7 @@ struct PingResult {
 };
 
 struct EmitResult {
-  uint32_t emitted = 0;  // records produced
+  uint32_t emitted = 0;  // records produced (written to the ring)
   uint32_t dropped = 0;  // records dropped after a bounded wait (EMIT_MAY_DROP)
 };
 

@@ -140,7 +140,7 @@ struct ControlBlock {
   uint _pad_l0[24];
 
   // line 1: host -> kernel while running [host]
-  uint stop;           // STOP_*
+  uint stop;           // STOP_* (the kernel also sets STOP_SHUTDOWN on OP_SHUTDOWN)
   uint ring_consumed;  // ring positions the host has drained
   uint _pad_l1[6];
   MailboxCommand cmd;

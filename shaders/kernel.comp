@@ -20,13 +20,26 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_GOOGLE_include_directive : require
+#extension GL_KHR_shader_subgroup_basic : require
+#extension GL_KHR_shader_subgroup_ballot : require
 
 layout(local_size_x = 64) in;
 
 #include "abi.h"
 
-layout(std430, set = 0, binding = 0) buffer ControlBuf { ControlBlock ctrl; };
-layout(std430, set = 0, binding = 1) buffer RingBuf { RingRecord records[]; };
+// `coherent`: the plain loads that follow an acquire (mailbox args, emit job
+// fields) must not be served from a non-coherent per-SM cache. Without it,
+// an NVIDIA H100 answered a ping with the previous command's argument
+// (measured 2026-11-21). Not `volatile` (DESIGN.md). The lavapipe variant
+// leaves it out: CPU caches are coherent, and llvmpipe handles these
+// qualifiers no better than it handles acquire/release (lib/sync.glsl).
+#ifdef GPUOS_RELAXED_ATOMICS
+#define GPUOS_COHERENT
+#else
+#define GPUOS_COHERENT coherent
+#endif
+layout(std430, set = 0, binding = 0) GPUOS_COHERENT buffer ControlBuf { ControlBlock ctrl; };
+layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf { RingRecord records[]; };
 
 #include "lib/sync.glsl"
 
@@ -49,19 +62,25 @@ void main() {
   atomicAdd(ctrl.lanes_running, 1u);
   uint ring_full_streak = 0u;  // consecutive iterations this lane found the ring full
   for (uint iter = 0u;; ++iter) {
-    const bool hung = LOAD_RELAXED(ctrl.hung) != 0u;
+    uint hung_flag;
+    SUBGROUP_LOAD(hung_flag, LOAD_RELAXED(ctrl.hung));
+    const bool hung = hung_flag != 0u;
     // Beat first, so every launch beats at least once (the host takes a
     // launch that ends without a beat for a hang). A hung kernel stops
     // beating: that is what the host watchdog notices.
     if (leader && !hung && (iter & 15u) == 0u) atomicAdd(ctrl.heartbeat, 1u);
-    const uint stop = LOAD_ACQUIRE(ctrl.stop);
+    uint stop;
+    SUBGROUP_LOAD(stop, LOAD_ACQUIRE(ctrl.stop));
     // A hung kernel ignores parking, as a real one would; it still obeys
     // shutdown so that the session can end it after reporting the hang.
     if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
     if (bounded && iter >= slice && !hung) break;
     if (hung) continue;
 
-    bool busy = mailbox_poll(lane);
+    // One poller per workgroup: any of them may take a command, and lane 0
+    // is the one that runs first wherever subgroups are serialised.
+    bool busy = false;
+    if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
     busy = emit_help(lane, ring_full_streak) || busy;
     // Epoch slices end as soon as this lane finds nothing to do.
     if (mode == MODE_EPOCH && !busy && !emit_open()) break;

@@ -37,7 +37,17 @@ bool send_line(int fd, const std::string& s) {
   return true;
 }
 
-std::string error_reply(const std::string& msg) { return json{{"ok", false}, {"error", msg}}.dump(); }
+std::string error_reply(const std::string& msg) {
+  return json{{"ok", false}, {"schema", JSON_SCHEMA}, {"error", msg}}.dump();
+}
+
+// An error that comes from the session itself: says whether it has failed
+// (hang, device lost), so the CLI can exit with "session failed".
+std::string session_error_reply(const std::string& verb, Session& s, const std::string& detail) {
+  return json{{"ok", false}, {"schema", JSON_SCHEMA}, {"error", fmt::format("{}: {}", verb, detail)},
+              {"failed", s.failed()}}
+      .dump();
+}
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -83,34 +93,48 @@ void ControlServer::stop() {
   if (accept_thread_.joinable()) accept_thread_.join();
   if (listen_fd_ >= 0) ::close(listen_fd_);
   ::unlink(path_.c_str());
-  std::vector<std::pair<int, std::thread>> clients;
-  {
-    std::lock_guard lock(clients_mu_);
-    clients.swap(clients_);
+  std::lock_guard lock(clients_mu_);
+  for (Client& c : clients_) ::shutdown(c.fd, SHUT_RDWR);  // unblocks reads and follows
+  for (Client& c : clients_) {
+    if (c.thread.joinable()) c.thread.join();
+    ::close(c.fd);
   }
-  for (auto& [fd, t] : clients) ::shutdown(fd, SHUT_RDWR);  // unblocks reads and follows
-  for (auto& [fd, t] : clients) {
-    if (t.joinable()) t.join();
-    ::close(fd);
+  clients_.clear();
+}
+
+void ControlServer::reap_finished() {
+  for (auto it = clients_.begin(); it != clients_.end();) {
+    if (!it->done.load()) {
+      ++it;
+      continue;
+    }
+    it->thread.join();
+    ::close(it->fd);
+    it = clients_.erase(it);
   }
 }
 
 void ControlServer::accept_loop() {
   while (!stopping_) {
     pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
+    const int pr = ::poll(&p, 1, 100);
     std::lock_guard lock(clients_mu_);
-    if (stopping_) {
-      ::close(fd);
-      break;
+    reap_finished();
+    if (pr <= 0 || stopping_) continue;
+    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      // Out of descriptors, say: back off instead of spinning on poll.
+      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
     }
-    clients_.emplace_back(fd, std::thread([this, fd] { serve(fd); }));
+    Client& c = clients_.emplace_back();
+    c.fd = fd;
+    c.thread = std::thread([this, &c] { serve(c); });
   }
 }
 
-void ControlServer::serve(int fd) {
+void ControlServer::serve(Client& c) {
+  const int fd = c.fd;
   std::string buf;
   char chunk[4096];
   while (!stopping_) {
@@ -137,6 +161,7 @@ void ControlServer::serve(int fd) {
     buf.append(chunk, static_cast<size_t>(n));
   }
   ::shutdown(fd, SHUT_RDWR);
+  c.done = true;  // the accept loop joins this thread and closes fd
 }
 
 std::string ControlServer::handle(const std::string& line, int fd) {
@@ -150,6 +175,14 @@ std::string ControlServer::handle(const std::string& line, int fd) {
     return error_reply("bad request: expected an object with a \"verb\" string");
   }
   const std::string verb = req["verb"];
+  try {
+    return handle_verb(verb, req, fd);
+  } catch (const json::exception& e) {  // a field of the wrong type
+    return error_reply(fmt::format("bad request for '{}': {}", verb, e.what()));
+  }
+}
+
+std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::json& req, int fd) {
   auto uint_arg = [&](const char* key, uint64_t def, uint64_t max) -> std::optional<uint64_t> {
     if (!req.contains(key)) return def;
     if (!req[key].is_number_unsigned() || req[key].get<uint64_t>() > max) return std::nullopt;
@@ -161,13 +194,13 @@ std::string ControlServer::handle(const std::string& line, int fd) {
         .dump();
   }
   if (verb == "status") {
-    return json{{"ok", true}, {"status", to_json(session_.status())}}.dump();
+    return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"status", to_json(session_.status())}}.dump();
   }
   if (verb == "ping") {
     const auto count = uint_arg("count", 10, 1000000);
     if (!count || *count == 0) return error_reply("ping: count must be 1..1000000");
     auto r = session_.ping(static_cast<uint32_t>(*count));
-    if (!r) return error_reply(fmt::format("ping: {}", r.detail()));
+    if (!r) return session_error_reply("ping", session_, r.detail());
     const auto& v = r->round_trip_us;
     return json{{"ok", true},
                 {"schema", JSON_SCHEMA},
@@ -187,8 +220,8 @@ std::string ControlServer::handle(const std::string& line, int fd) {
     const bool may_drop = req.value("may_drop", false);
     auto r = session_.emit(static_cast<uint32_t>(*count), kind == "text" ? abi::RECORD_TEXT : abi::RECORD_PATTERN,
                            may_drop ? abi::EMIT_MAY_DROP : 0);
-    if (!r) return error_reply(fmt::format("emit: {}", r.detail()));
-    return json{{"ok", true}, {"emitted", r->emitted}, {"dropped", r->dropped}}.dump();
+    if (!r) return session_error_reply("emit", session_, r.detail());
+    return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"emitted", r->emitted}, {"dropped", r->dropped}}.dump();
   }
   if (verb == "tail") {
     const auto n = uint_arg("n", 10, 1u << 24);
@@ -197,27 +230,32 @@ std::string ControlServer::handle(const std::string& line, int fd) {
     const io::DebugLog& log = session_.log();
     uint64_t next = log.next_seq();
     for (const auto& r : log.last(*n)) {
-      if (!send_line(fd, json{{"ok", true}, {"record", to_json(r)}}.dump())) return {};
+      if (!send_line(fd, json{{"ok", true}, {"schema", JSON_SCHEMA}, {"record", to_json(r)}}.dump())) return {};
     }
     while (follow && !stopping_ && !session_.failed()) {
       auto batch = log.wait_from(next, std::chrono::milliseconds(200));
       for (const auto& r : batch) {
-        if (!send_line(fd, json{{"ok", true}, {"record", to_json(r)}}.dump())) return {};
+        if (!send_line(fd, json{{"ok", true}, {"schema", JSON_SCHEMA}, {"record", to_json(r)}}.dump())) return {};
         next = r.seq + 1;
       }
       if (batch.empty() && peer_closed(fd)) return {};
       if (session_.status().kernel_state == "stopped" && shutdown_requested_) break;
     }
     const auto st = session_.status();
-    return json{{"ok", true}, {"end", true}, {"received", st.ring_received}, {"drops", st.ring_drops},
-                {"reason", follow ? "session ended" : "done"}}
+    return json{{"ok", true},
+                {"schema", JSON_SCHEMA},
+                {"end", true},
+                {"received", st.ring_received},
+                {"drops", st.ring_drops},
+                {"failed", st.failed},
+                {"reason", st.failed ? "session failed: " + st.failure : (follow ? "session ended" : "done")}}
         .dump();
   }
   if (verb == "fault") {  // tests only: make the kernel misbehave on purpose
     if (req.value("what", "") != "hang") return error_reply("fault: what must be \"hang\"");
     auto r = session_.command(abi::OP_FAULT_HANG);
-    if (!r) return error_reply(fmt::format("fault: {}", r.detail()));
-    return json{{"ok", true}}.dump();
+    if (!r) return session_error_reply("fault", session_, r.detail());
+    return json{{"ok", true}, {"schema", JSON_SCHEMA}}.dump();
   }
   if (verb == "shutdown") {
     const auto stopped = session_.shutdown();
@@ -227,7 +265,7 @@ std::string ControlServer::handle(const std::string& line, int fd) {
     ::shutdown(listen_fd_, SHUT_RDWR);
     shutdown_requested_ = true;
     spdlog::info("shutdown requested over the control socket; kernel stopped in {} us", stopped.count());
-    return json{{"ok", true}, {"kernel_stop_us", stopped.count()}}.dump();
+    return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"kernel_stop_us", stopped.count()}}.dump();
   }
   return error_reply(fmt::format("unknown verb '{}' (try hello, status, ping, emit, tail, shutdown)", verb));
 }

@@ -8,16 +8,21 @@
 //   {"verb":"tail","n":N,"follow":false}      record lines, then {"end":true}
 //   {"verb":"shutdown"}                       stops the session, then replies
 //   {"verb":"fault","what":"hang"}            tests only: the kernel stops beating
-// A client thread per connection; nothing a client sends can throw past its
-// thread, and a bad request gets {"ok":false,"error":...}.
+// A client thread per connection (reaped when it ends); nothing a client
+// sends can throw past its thread, and a bad request gets
+// {"ok":false,"error":...}. Every reply carries "schema"; an error caused by
+// the session having failed also carries "failed": true.
 #pragma once
 
 #include <atomic>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "kernel/session.h"
 
@@ -37,11 +42,17 @@ class ControlServer {
   bool shutdown_requested() const { return shutdown_requested_.load(); }
 
  private:
+  struct Client {
+    int fd = -1;
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
   ControlServer(Session& s, std::string name, std::string path)
       : session_(s), name_(std::move(name)), path_(std::move(path)) {}
   void accept_loop();
-  void serve(int fd);
+  void serve(Client& c);
   std::string handle(const std::string& line, int fd);  // returns the final reply line
+  std::string handle_verb(const std::string& verb, const nlohmann::json& req, int fd);
 
   Session& session_;
   std::string name_;
@@ -50,8 +61,9 @@ class ControlServer {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> shutdown_requested_{false};
   std::thread accept_thread_;
+  void reap_finished();  // joins and closes clients whose thread has ended
   std::mutex clients_mu_;
-  std::vector<std::pair<int, std::thread>> clients_;
+  std::list<Client> clients_;
 };
 
 }  // namespace gpuos::control

@@ -57,7 +57,7 @@ struct DeviceInfo {
   std::string driver_name;
   std::string driver_info;
   uint32_t subgroup_size = 0;
-  uint32_t compute_units_hint = 0;   // see kernel/driver.cpp: how many workgroups a live kernel uses
+  uint32_t compute_units_hint = 0;   // multiprocessors, where known (kernel/session.cpp sizes the kernel by it)
   uint64_t max_storage_buffer_range = 0;
   std::optional<uint32_t> compute_queue_family;
   DeviceFeatures features;

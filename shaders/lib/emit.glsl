@@ -7,16 +7,17 @@
 const uint EMIT_CHUNK = 4u;  // records a lane claims at a time
 
 void emit_open_job(uint seq, uint count, uint kind, uint flags) {
-  const uint begin = ctrl.emit.end;  // the previous job left cursor == done == end
+  const uint begin = READ_SHARED(ctrl.emit.end);  // the previous job left cursor == done == end
   if (count == 0u) {
     mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
     return;
   }
-  ctrl.emit.begin = begin;
-  ctrl.emit.kind = kind;
-  ctrl.emit.flags = flags;
-  ctrl.emit.seq = seq;
+  WRITE_SHARED(ctrl.emit.begin, begin);
+  WRITE_SHARED(ctrl.emit.kind, kind);
+  WRITE_SHARED(ctrl.emit.flags, flags);
+  WRITE_SHARED(ctrl.emit.seq, seq);
   STORE_RELAXED(ctrl.emit.drops, 0u);
+  RELEASE_FENCE();
   STORE_RELEASE(ctrl.emit.end, begin + count);  // opens the job; fields above first
 }
 
@@ -43,10 +44,12 @@ uint emit_claim(uint end, uint want, out uint first) {
 }
 
 void emit_finish(uint end, uint n) {
+  RELEASE_FENCE();  // this lane's records (and drop counts) before its share of `done`
   const uint before = ADD_ACQ_REL(ctrl.emit.done, n);
   if (before + n == end) {
+    ACQUIRE_FENCE();
     const uint drops = LOAD_RELAXED(ctrl.emit.drops);
-    mailbox_reply(ctrl.emit.seq, STATUS_OK, end - ctrl.emit.begin, drops, 0u, 0u);
+    mailbox_reply(READ_SHARED(ctrl.emit.seq), STATUS_OK, end - READ_SHARED(ctrl.emit.begin), drops, 0u, 0u);
   }
 }
 
@@ -71,7 +74,7 @@ void emit_write_text(uint pos, uint index) {
       const uint i = w * 4u + b;
       if (i < len) word |= bytes[i] << (8u * b);
     }
-    records[s].payload[w] = word;
+    WRITE_SHARED(records[s].payload[w], word);
   }
   ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_TEXT, len);
 }
@@ -79,7 +82,7 @@ void emit_write_text(uint pos, uint index) {
 void emit_write_pattern(uint pos, uint index) {
   const uint s = ring_slot(pos);
   const uint base = index * 0x9E3779B1u;
-  for (uint j = 0u; j < RING_PAYLOAD_WORDS; ++j) records[s].payload[j] = base + j;
+  for (uint j = 0u; j < RING_PAYLOAD_WORDS; ++j) WRITE_SHARED(records[s].payload[j], base + j);
   ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_PATTERN, RING_PAYLOAD_WORDS * 4u);
 }
 
@@ -89,11 +92,15 @@ void emit_write_pattern(uint pos, uint index) {
 // ring_wait_spins, so a producer waits a bounded time and never loses a
 // record silently. Without it, the lane simply retries next iteration.
 bool emit_help(uint lane, inout uint full_streak) {
-  const uint end = LOAD_ACQUIRE(ctrl.emit.end);  // kind, flags, begin published before it
-  if (int(end - LOAD_RELAXED(ctrl.emit.cursor)) <= 0) return false;
-  const uint begin = ctrl.emit.begin;
-  const uint kind = ctrl.emit.kind;
-  const uint flags = ctrl.emit.flags;
+  uint end;
+  uint cursor;
+  SUBGROUP_LOAD(end, LOAD_ACQUIRE(ctrl.emit.end));  // kind, flags, begin published before it
+  SUBGROUP_LOAD(cursor, LOAD_RELAXED(ctrl.emit.cursor));
+  if (int(end - cursor) <= 0) return false;
+  ACQUIRE_FENCE();
+  const uint begin = READ_SHARED(ctrl.emit.begin);
+  const uint kind = READ_SHARED(ctrl.emit.kind);
+  const uint flags = READ_SHARED(ctrl.emit.flags);
 
   uint pos;
   const uint got = ring_try_claim(EMIT_CHUNK, pos);

@@ -3,11 +3,12 @@
 // workgroup has to be scheduled for commands to be served.
 
 void mailbox_reply(uint seq, uint status, uint v0, uint v1, uint v2, uint v3) {
-  ctrl.reply.status = status;
-  ctrl.reply.value0 = v0;
-  ctrl.reply.value1 = v1;
-  ctrl.reply.value2 = v2;
-  ctrl.reply.value3 = v3;
+  WRITE_SHARED(ctrl.reply.status, status);
+  WRITE_SHARED(ctrl.reply.value0, v0);
+  WRITE_SHARED(ctrl.reply.value1, v1);
+  WRITE_SHARED(ctrl.reply.value2, v2);
+  WRITE_SHARED(ctrl.reply.value3, v3);
+  RELEASE_FENCE();
   STORE_RELEASE(ctrl.reply.seq, seq);  // values above become visible first
 }
 
@@ -17,14 +18,20 @@ void emit_open_job(uint seq, uint count, uint kind, uint flags);  // emit.glsl
 bool mailbox_poll(uint lane) {
   const uint seq = LOAD_ACQUIRE(ctrl.cmd.seq);
   const uint claimed = LOAD_RELAXED(ctrl.cmd_claimed);
-  if (seq == claimed) return false;
+  // Only a newer seq may be claimed. `seq` is read before `claimed`, so a
+  // slow lane can hold seq N-1 while another lane has already claimed N;
+  // an inequality test would then CAS cmd_claimed back to N-1 and the
+  // command would be served twice (seen on an H100: a stale reply about
+  // once in 10^4 pings). Signed distance: seqs grow mod 2^32.
+  if (int(seq - claimed) <= 0) return false;
   if (ctrl.mode == MODE_PROBE && (ctrl.faults & FAULT_DEAF_PROBE) != 0u) return false;
   if (atomicCompSwap(ctrl.cmd_claimed, claimed, seq) != claimed) return false;
+  ACQUIRE_FENCE();  // op and args were written before seq
 
-  const uint op = ctrl.cmd.op;
-  const uint a0 = ctrl.cmd.arg0;
-  const uint a1 = ctrl.cmd.arg1;
-  const uint a2 = ctrl.cmd.arg2;
+  const uint op = READ_SHARED(ctrl.cmd.op);
+  const uint a0 = READ_SHARED(ctrl.cmd.arg0);
+  const uint a1 = READ_SHARED(ctrl.cmd.arg1);
+  const uint a2 = READ_SHARED(ctrl.cmd.arg2);
   if (op == OP_NOP) {
     mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
   } else if (op == OP_PING) {

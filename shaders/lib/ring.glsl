@@ -34,9 +34,10 @@ uint ring_slot(uint pos) { return pos & (ctrl.ring_capacity - 1u); }
 // Publishes a record whose payload the caller already wrote.
 void ring_commit(uint pos, uint pid, uint lane, uint kind, uint len) {
   const uint s = ring_slot(pos);
-  records[s].pid = pid;
-  records[s].lane = lane;
-  records[s].kind_len = (kind & 0xFFFFu) | (len << 16);
+  WRITE_SHARED(records[s].pid, pid);
+  WRITE_SHARED(records[s].lane, lane);
+  WRITE_SHARED(records[s].kind_len, (kind & 0xFFFFu) | (len << 16));
+  RELEASE_FENCE();
   STORE_RELEASE(records[s].stamp, pos + 1u);
 }
 
