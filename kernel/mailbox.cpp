@@ -19,9 +19,10 @@ uint32_t MailboxClient::post(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2,
 }
 
 std::optional<MailboxReply> MailboxClient::poll(uint32_t seq) const {
-  // Field by field, seq first with acquire. (Reading the 32-byte reply in
-  // two 16-byte loads would save round trips over the BAR, but on lavapipe
-  // it showed a new seq beside the previous values: see docs/platform.md.)
+  // Field by field, seq first with acquire. One 16-byte load of
+  // {seq, status, value0, value1} would save PCIe round trips, but it is
+  // not one transaction: on an H100 (behind the BAR) and on lavapipe it
+  // showed the new seq beside the previous values (docs/platform.md).
   if (host_load_acquire(ctrl_->reply.seq) != seq) return std::nullopt;
   MailboxReply r;
   r.seq = seq;

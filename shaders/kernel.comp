@@ -70,7 +70,7 @@ void main() {
     // beating: that is what the host watchdog notices.
     if (leader && !hung && (iter & 15u) == 0u) atomicAdd(ctrl.heartbeat, 1u);
     uint stop;
-    SUBGROUP_LOAD(stop, LOAD_ACQUIRE(ctrl.stop));
+    SUBGROUP_LOAD(stop, LOAD_RELAXED(ctrl.stop));  // carries no data: relaxed
     // A hung kernel ignores parking, as a real one would; it still obeys
     // shutdown so that the session can end it after reporting the hang.
     if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;

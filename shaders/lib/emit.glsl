@@ -94,7 +94,9 @@ void emit_write_pattern(uint pos, uint index) {
 bool emit_help(uint lane, inout uint full_streak) {
   uint end;
   uint cursor;
-  SUBGROUP_LOAD(end, LOAD_ACQUIRE(ctrl.emit.end));  // kind, flags, begin published before it
+  // Polled relaxed (independent loads overlap); the fence below gives acquire
+  // order once a job is seen: kind, flags and begin were published before end.
+  SUBGROUP_LOAD(end, LOAD_RELAXED(ctrl.emit.end));
   SUBGROUP_LOAD(cursor, LOAD_RELAXED(ctrl.emit.cursor));
   if (int(end - cursor) <= 0) return false;
   ACQUIRE_FENCE();

@@ -16,7 +16,8 @@ void emit_open_job(uint seq, uint count, uint kind, uint flags);  // emit.glsl
 
 // Returns true when this lane took a command.
 bool mailbox_poll(uint lane) {
-  const uint seq = LOAD_ACQUIRE(ctrl.cmd.seq);
+  // Polled relaxed; the fence after a successful claim gives acquire order.
+  const uint seq = LOAD_RELAXED(ctrl.cmd.seq);
   const uint claimed = LOAD_RELAXED(ctrl.cmd_claimed);
   // Only a newer seq may be claimed. `seq` is read before `claimed`, so a
   // slow lane can hold seq N-1 while another lane has already claimed N;
