@@ -51,6 +51,9 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "lib/ring.glsl"
 #include "lib/mailbox.glsl"
 #include "lib/emit.glsl"
+#ifndef GPUOS_RELAXED_ATOMICS
+#include "lib/emit_subgroup.glsl"
+#endif
 
 void main() {
   const uint lane = gl_GlobalInvocationID.x;
@@ -81,7 +84,11 @@ void main() {
     // is the one that runs first wherever subgroups are serialised.
     bool busy = false;
     if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
+#ifdef GPUOS_RELAXED_ATOMICS
     busy = emit_help(lane, ring_full_streak) || busy;
+#else
+    busy = emit_help_subgroup(lane, ring_full_streak) || busy;
+#endif
     // Epoch slices end as soon as this lane finds nothing to do.
     if (mode == MODE_EPOCH && !busy && !emit_open()) break;
   }

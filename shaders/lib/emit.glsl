@@ -53,9 +53,8 @@ void emit_finish(uint end, uint n) {
   }
 }
 
-// "emit <index>" as a text record.
-void emit_write_text(uint pos, uint index) {
-  const uint s = ring_slot(pos);
+// Word `w` (0..3) of the text "emit <index>", packed little-endian.
+uint emit_text_word(uint index, uint w) {
   uint digits[10];
   uint nd = 0u;
   uint v = index;
@@ -63,26 +62,45 @@ void emit_write_text(uint pos, uint index) {
     digits[nd++] = 48u + v % 10u;
     v /= 10u;
   } while (v != 0u);
-  // "emit " then the digits, most significant first, packed little-endian.
-  uint bytes[16];
-  bytes[0] = 101u; bytes[1] = 109u; bytes[2] = 105u; bytes[3] = 116u; bytes[4] = 32u;
-  for (uint i = 0u; i < nd; ++i) bytes[5u + i] = digits[nd - 1u - i];
-  const uint len = 5u + nd;
-  for (uint w = 0u; w < 4u; ++w) {
-    uint word = 0u;
-    for (uint b = 0u; b < 4u; ++b) {
-      const uint i = w * 4u + b;
-      if (i < len) word |= bytes[i] << (8u * b);
-    }
-    WRITE_SHARED(records[s].payload[w], word);
+  uint word = 0u;
+  for (uint b = 0u; b < 4u; ++b) {
+    const uint i = w * 4u + b;  // byte position in "emit " + digits
+    uint c = 0u;
+    if (i < 5u) c = (i == 0u) ? 101u : (i == 1u) ? 109u : (i == 2u) ? 105u : (i == 3u) ? 116u : 32u;
+    else if (i < 5u + nd) c = digits[nd - 1u - (i - 5u)];
+    word |= c << (8u * b);
   }
-  ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_TEXT, len);
+  return word;
+}
+
+uint emit_text_len(uint index) {
+  uint nd = 1u;
+  for (uint v = index / 10u; v != 0u; v /= 10u) ++nd;
+  return 5u + nd;
+}
+
+// Payload word j of record `index` of a job of `kind`.
+uint emit_payload_word(uint kind, uint index, uint j) {
+  if (kind == RECORD_TEXT) return j < 4u ? emit_text_word(index, j) : 0u;
+  return index * 0x9E3779B1u + j;
+}
+
+uint emit_payload_len(uint kind, uint index) {
+  return kind == RECORD_TEXT ? emit_text_len(index) : RING_PAYLOAD_WORDS * 4u;
+}
+
+// "emit <index>" as a text record.
+void emit_write_text(uint pos, uint index) {
+  const uint s = ring_slot(pos);
+  for (uint w = 0u; w < 4u; ++w) WRITE_SHARED(records[s].payload[w], emit_text_word(index, w));
+  ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_TEXT, emit_text_len(index));
 }
 
 void emit_write_pattern(uint pos, uint index) {
   const uint s = ring_slot(pos);
-  const uint base = index * 0x9E3779B1u;
-  for (uint j = 0u; j < RING_PAYLOAD_WORDS; ++j) WRITE_SHARED(records[s].payload[j], base + j);
+  for (uint j = 0u; j < RING_PAYLOAD_WORDS; ++j) {
+    WRITE_SHARED(records[s].payload[j], emit_payload_word(RECORD_PATTERN, index, j));
+  }
   ring_commit(pos, 0u, gl_GlobalInvocationID.x, RECORD_PATTERN, RING_PAYLOAD_WORDS * 4u);
 }
 
