@@ -22,10 +22,12 @@ static_assert(offsetof(ControlBlock, ring_consumed) == 132);
 static_assert(offsetof(ControlBlock, cmd) == 160);
 static_assert(offsetof(ControlBlock, heartbeat) == 256, "kernel-written line starts at 256");
 static_assert(offsetof(ControlBlock, ring_drops) == 264);
-static_assert(offsetof(ControlBlock, reply) == 288);
 static_assert(offsetof(ControlBlock, cmd_claimed) == 384, "claim counters start at 384");
 static_assert(offsetof(ControlBlock, ring_head) == 388);
 static_assert(offsetof(ControlBlock, emit) == 416);
+
+static_assert(sizeof(HostBlock) == 128);
+static_assert(offsetof(HostBlock, reply) == 0);
 
 static_assert(sizeof(RingRecord) == 128, "one record per GPU cache line");
 static_assert(offsetof(RingRecord, stamp) == 0);

@@ -4,7 +4,8 @@
 
 namespace gpuos {
 
-MailboxClient::MailboxClient(abi::ControlBlock* ctrl) : ctrl_(ctrl), seq_(host_load_acquire(ctrl->cmd.seq)) {}
+MailboxClient::MailboxClient(abi::ControlBlock* ctrl, abi::HostBlock* host)
+    : ctrl_(ctrl), host_(host), seq_(host_load_acquire(ctrl->cmd.seq)) {}
 
 uint32_t MailboxClient::post(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3) {
   ctrl_->cmd.op = op;
@@ -19,22 +20,21 @@ uint32_t MailboxClient::post(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2,
 }
 
 std::optional<MailboxReply> MailboxClient::poll(uint32_t seq) const {
-  // Field by field, seq first with acquire. One 16-byte load of
-  // {seq, status, value0, value1} would save PCIe round trips, but it is
-  // not one transaction: on an H100 (behind the BAR) and on lavapipe it
-  // showed the new seq beside the previous values (docs/platform.md).
-  if (host_load_acquire(ctrl_->reply.seq) != seq) return std::nullopt;
+  // Field by field, seq first with acquire. (One 16-byte load of
+  // {seq, status, value0, value1} is not one transaction: from the BAR on an
+  // H100, and on lavapipe, it showed a new seq beside older values.)
+  if (host_load_acquire(host_->reply.seq) != seq) return std::nullopt;
   MailboxReply r;
   r.seq = seq;
-  r.status = ctrl_->reply.status;
-  r.value[0] = ctrl_->reply.value0;
-  r.value[1] = ctrl_->reply.value1;
-  r.value[2] = ctrl_->reply.value2;
-  r.value[3] = ctrl_->reply.value3;
+  r.status = host_->reply.status;
+  r.value[0] = host_->reply.value0;
+  r.value[1] = host_->reply.value1;
+  r.value[2] = host_->reply.value2;
+  r.value[3] = host_->reply.value3;
   return r;
 }
 
-bool MailboxClient::outstanding() const { return host_load_acquire(ctrl_->reply.seq) != seq_; }
+bool MailboxClient::outstanding() const { return host_load_acquire(host_->reply.seq) != seq_; }
 
 const char* mailbox_status_name(uint32_t status) {
   switch (status) {

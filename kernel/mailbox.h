@@ -19,7 +19,9 @@ struct MailboxReply {
 
 class MailboxClient {
  public:
-  explicit MailboxClient(abi::ControlBlock* ctrl);
+  // Commands go to `ctrl` (device-local in live mode); replies come back in
+  // `host` (host memory, cheap to poll).
+  MailboxClient(abi::ControlBlock* ctrl, abi::HostBlock* host);
 
   // Writes op and args, then publishes the next seq. Returns that seq.
   // The caller serialises posts: one command is outstanding at a time.
@@ -32,6 +34,7 @@ class MailboxClient {
 
  private:
   abi::ControlBlock* ctrl_;
+  abi::HostBlock* host_;
   uint32_t seq_;
 };
 

@@ -18,6 +18,7 @@ Error<VkError> vk_fail(const char* what, VkResult r) {
 Result<std::unique_ptr<KernelPipeline>, VkError> KernelPipeline::create(vk::Context& ctx,
                                                                         const vk::Buffer& control,
                                                                         const vk::Buffer& ring,
+                                                                        const vk::Buffer& host,
                                                                         uint32_t workgroups,
                                                                         std::span<const uint32_t> spirv) {
   std::unique_ptr<KernelPipeline> p(new KernelPipeline(ctx));
@@ -32,15 +33,15 @@ Result<std::unique_ptr<KernelPipeline>, VkError> KernelPipeline::create(vk::Cont
   if ((r = vk.CreateShaderModule(dev, &smci, nullptr, &p->module_)) != VK_SUCCESS)
     return vk_fail("vkCreateShaderModule", r);
 
-  VkDescriptorSetLayoutBinding bindings[2] = {};
-  for (uint32_t i = 0; i < 2; ++i) {
+  VkDescriptorSetLayoutBinding bindings[3] = {};
+  for (uint32_t i = 0; i < 3; ++i) {
     bindings[i].binding = i;
     bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     bindings[i].descriptorCount = 1;
     bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
   }
   VkDescriptorSetLayoutCreateInfo dslci{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO};
-  dslci.bindingCount = 2;
+  dslci.bindingCount = 3;
   dslci.pBindings = bindings;
   if ((r = vk.CreateDescriptorSetLayout(dev, &dslci, nullptr, &p->set_layout_)) != VK_SUCCESS)
     return vk_fail("vkCreateDescriptorSetLayout", r);
@@ -60,7 +61,7 @@ Result<std::unique_ptr<KernelPipeline>, VkError> KernelPipeline::create(vk::Cont
   if ((r = vk.CreateComputePipelines(dev, VK_NULL_HANDLE, 1, &cpci, nullptr, &p->pipeline_)) != VK_SUCCESS)
     return vk_fail("vkCreateComputePipelines", r);
 
-  VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 2};
+  VkDescriptorPoolSize ps{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, 3};
   VkDescriptorPoolCreateInfo dpci{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
   dpci.maxSets = 1;
   dpci.poolSizeCount = 1;
@@ -73,9 +74,10 @@ Result<std::unique_ptr<KernelPipeline>, VkError> KernelPipeline::create(vk::Cont
   dsai.pSetLayouts = &p->set_layout_;
   if ((r = vk.AllocateDescriptorSets(dev, &dsai, &p->set_)) != VK_SUCCESS)
     return vk_fail("vkAllocateDescriptorSets", r);
-  VkDescriptorBufferInfo infos[2] = {{control.buffer, 0, VK_WHOLE_SIZE}, {ring.buffer, 0, VK_WHOLE_SIZE}};
-  VkWriteDescriptorSet writes[2] = {};
-  for (uint32_t i = 0; i < 2; ++i) {
+  VkDescriptorBufferInfo infos[3] = {
+      {control.buffer, 0, VK_WHOLE_SIZE}, {ring.buffer, 0, VK_WHOLE_SIZE}, {host.buffer, 0, VK_WHOLE_SIZE}};
+  VkWriteDescriptorSet writes[3] = {};
+  for (uint32_t i = 0; i < 3; ++i) {
     writes[i].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     writes[i].dstSet = p->set_;
     writes[i].dstBinding = i;
@@ -83,7 +85,7 @@ Result<std::unique_ptr<KernelPipeline>, VkError> KernelPipeline::create(vk::Cont
     writes[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[i].pBufferInfo = &infos[i];
   }
-  vk.UpdateDescriptorSets(dev, 2, writes, 0, nullptr);
+  vk.UpdateDescriptorSets(dev, 3, writes, 0, nullptr);
 
   VkCommandPoolCreateInfo cpi{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   cpi.queueFamilyIndex = ctx.queue_family();

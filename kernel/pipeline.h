@@ -1,7 +1,7 @@
 // The persistent kernel's compute pipeline and its launches.
 //
 // One pipeline, one descriptor set (binding 0: control block, binding 1: debug
-// ring), one pre-recorded command buffer and one fence: a launch is a queue
+// ring, binding 2: host block), one pre-recorded command buffer and one fence: a launch is a queue
 // submit of that command buffer, and the dispatch is over when the fence is.
 #pragma once
 
@@ -18,6 +18,7 @@ class KernelPipeline {
   static Result<std::unique_ptr<KernelPipeline>, vk::VkError> create(vk::Context& ctx,
                                                                      const vk::Buffer& control,
                                                                      const vk::Buffer& ring,
+                                                                     const vk::Buffer& host,
                                                                      uint32_t workgroups,
                                                                      std::span<const uint32_t> spirv);
   ~KernelPipeline();

@@ -87,6 +87,9 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
                                   {HV | HC | CACHED, HV | HC});
   if (!ring) return device_error(ring.error());
   ring_buf_ = ring.value();
+  auto host = ctx_->create_buffer(sizeof(abi::HostBlock), {HV | HC | CACHED, HV | HC});
+  if (!host) return device_error(host.error());
+  host_buf_ = host.value();
 
   ctrl_ = static_cast<abi::ControlBlock*>(control_buf_.mapped);
   ctrl_->magic = abi::ABI_MAGIC;
@@ -96,12 +99,12 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   ctrl_->faults = opts.faults;
 
   const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
-  auto pipeline = KernelPipeline::create(*ctx_, control_buf_, ring_buf_, workgroups,
+  auto pipeline = KernelPipeline::create(*ctx_, control_buf_, ring_buf_, host_buf_, workgroups,
                                          dev.is_lavapipe() ? shaders::kernel_relaxed : shaders::kernel);
   if (!pipeline) return device_error(pipeline.error());
   pipeline_ = std::move(pipeline.value());
 
-  mailbox_ = std::make_unique<MailboxClient>(ctrl_);
+  mailbox_ = std::make_unique<MailboxClient>(ctrl_, static_cast<abi::HostBlock*>(host_buf_.mapped));
   consumer_ = std::make_unique<io::RingConsumer>(static_cast<abi::RingRecord*>(ring_buf_.mapped),
                                                  opts.ring_capacity, &ctrl_->ring_consumed);
   log_ = std::make_unique<io::DebugLog>(opts.log_keep);
@@ -436,6 +439,7 @@ Session::~Session() {
   }
   pipeline_.reset();
   if (ctx_) {
+    ctx_->destroy_buffer(host_buf_);
     ctx_->destroy_buffer(ring_buf_);
     ctx_->destroy_buffer(control_buf_);
   }
@@ -501,6 +505,7 @@ SessionStatus Session::status() const {
   s.emit_done = load(ctrl_->emit.done);
   s.control_memory = vk::memory_flags_string(control_buf_.flags);
   s.ring_memory = vk::memory_flags_string(ring_buf_.flags);
+  s.host_memory = vk::memory_flags_string(host_buf_.flags);
   s.uptime_s = std::chrono::duration<double>(Clock::now() - booted_at_).count();
   s.failed = failed_.load();
   s.failure = failure();

@@ -93,6 +93,7 @@ struct SessionStatus {
   uint32_t emit_done = 0;       //   positions produced or dropped
   std::string control_memory;
   std::string ring_memory;
+  std::string host_memory;
   double uptime_s = 0;
   bool failed = false;
   std::string failure;
@@ -147,6 +148,7 @@ class Session {
   std::unique_ptr<vk::Context> ctx_;
   vk::Buffer control_buf_;
   vk::Buffer ring_buf_;
+  vk::Buffer host_buf_;  // HostBlock: the mailbox reply
   abi::ControlBlock* ctrl_ = nullptr;
   std::unique_ptr<KernelPipeline> pipeline_;
   std::unique_ptr<MailboxClient> mailbox_;

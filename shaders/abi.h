@@ -152,8 +152,7 @@ struct ControlBlock {
   uint ring_drops;     // records dropped in total after a bounded wait
   uint hung;           // OP_FAULT_HANG seen
   uint _pad_l2[4];
-  MailboxReply reply;
-  uint _pad_l2b[16];
+  uint _pad_l2b[24];  // (the mailbox reply lives in HostBlock)
 
   // line 3: kernel-internal claim counters [both]
   uint cmd_claimed;  // seq of the newest command a lane has taken
@@ -161,6 +160,16 @@ struct ControlBlock {
   uint _pad_l3[6];
   EmitJob emit;
   uint _pad_l3b[16];
+};
+
+// What the host polls: kept in host memory (HOST_CACHED where the device
+// has it), because every host read of device-local memory is a round trip
+// over PCIe (about a microsecond), and kernel writes to host memory do
+// arrive while the kernel runs (DESIGN.md's measured facts). The kernel
+// orders its writes here exactly as it does the ring's (fence, then seq).
+struct HostBlock {
+  MailboxReply reply;  // [kernel]
+  uint _pad[24];
 };
 
 // One debug-ring record: 128 bytes, so a record is one GPU cache line.

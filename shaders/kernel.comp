@@ -40,6 +40,7 @@ layout(local_size_x = 64) in;
 #endif
 layout(std430, set = 0, binding = 0) GPUOS_COHERENT buffer ControlBuf { ControlBlock ctrl; };
 layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf { RingRecord records[]; };
+layout(std430, set = 0, binding = 2) GPUOS_COHERENT buffer HostBuf { HostBlock host; };
 
 #include "lib/sync.glsl"
 

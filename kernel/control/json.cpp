@@ -22,7 +22,7 @@ nlohmann::json to_json(const SessionStatus& s) {
                 {"bytes", s.ring_bytes},
                 {"drops", s.ring_drops},
                 {"position", s.ring_position}}},
-      {"memory", {{"control", s.control_memory}, {"ring", s.ring_memory}}},
+      {"memory", {{"control", s.control_memory}, {"ring", s.ring_memory}, {"host", s.host_memory}}},
       {"uptime_s", s.uptime_s},
       {"failed", s.failed},
       {"failure", s.failure},

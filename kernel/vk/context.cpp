@@ -6,7 +6,7 @@
 
 namespace gpuos::vk {
 
-Result<std::unique_ptr<Context>, VkError> Context::create(std::unique_ptr<Instance> instance,
+Result<std::unique_ptr<Context>, VkError> Context::create(std::shared_ptr<Instance> instance,
                                                           uint32_t device_index) {
   std::unique_ptr<Context> ctx(new Context());
   ctx->instance_ = std::move(instance);

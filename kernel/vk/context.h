@@ -22,7 +22,7 @@ struct Buffer {
 class Context {
  public:
   // Takes the instance; `device_index` comes from select_device().
-  static Result<std::unique_ptr<Context>, VkError> create(std::unique_ptr<Instance> instance,
+  static Result<std::unique_ptr<Context>, VkError> create(std::shared_ptr<Instance> instance,
                                                           uint32_t device_index);
   ~Context();
   Context(const Context&) = delete;
@@ -43,7 +43,7 @@ class Context {
 
  private:
   Context() = default;
-  std::unique_ptr<Instance> instance_;
+  std::shared_ptr<Instance> instance_;
   uint32_t device_index_ = 0;
   VkDevice device_ = VK_NULL_HANDLE;
   VkQueue queue_ = VK_NULL_HANDLE;

@@ -1,8 +1,10 @@
 #include "kernel/vk/device.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include <fmt/format.h>
 
@@ -148,10 +150,38 @@ int type_rank(VkPhysicalDeviceType t) {
 
 }  // namespace
 
-Result<std::unique_ptr<Instance>, VkError> Instance::create() {
+namespace {
+std::string driver_configuration() {
+  std::string key;
+  for (const char* var : {"GPUOS_VULKAN_LIBRARY", "VK_DRIVER_FILES", "VK_ICD_FILENAMES"}) {
+    const char* v = std::getenv(var);
+    key += std::string(var) + "=" + (v ? v : "") + ";";
+  }
+  return key;
+}
+}  // namespace
+
+Result<std::shared_ptr<Instance>, VkError> Instance::create() {
+  static std::mutex mu;
+  // Deliberately never destroyed: destroying it from a static destructor at
+  // exit, after the NVIDIA driver has begun its own teardown, crashed.
+  static auto* cached = new std::shared_ptr<Instance>();
+  static auto* cached_for = new std::string();
+  std::lock_guard lock(mu);
+  const std::string config = driver_configuration();
+  if (*cached && *cached_for == config) return *cached;
+  auto created = create_uncached();
+  if (created && !*cached) {
+    *cached = created.value();
+    *cached_for = config;
+  }
+  return created;
+}
+
+Result<std::shared_ptr<Instance>, VkError> Instance::create_uncached() {
   auto loader = open_loader();
   if (!loader) return loader.error();
-  std::unique_ptr<Instance> inst(new Instance());
+  std::shared_ptr<Instance> inst(new Instance());
   inst->vk_ = loader.value();
   Vk& vk = inst->vk_;
 
@@ -194,8 +224,9 @@ Result<Selection, VkError> select_device(const std::vector<DeviceInfo>& devices,
   if (!requested) {
     if (const char* env = std::getenv("GPUOS_DEVICE"); env && *env) {
       char* endp = nullptr;
-      const unsigned long v = std::strtoul(env, &endp, 10);
-      if (*endp != '\0') {
+      errno = 0;
+      const unsigned long long v = std::strtoull(env, &endp, 10);
+      if (*endp != '\0' || env[0] == '-' || errno == ERANGE || v > UINT32_MAX) {
         return fail(VkError::DeviceRejected, fmt::format("GPUOS_DEVICE='{}' is not a device index", env));
       }
       requested = static_cast<uint32_t>(v);

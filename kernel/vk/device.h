@@ -73,9 +73,17 @@ const char* device_type_name(VkPhysicalDeviceType t);
 std::string memory_flags_string(VkMemoryPropertyFlags f);  // "DEVICE_LOCAL|HOST_VISIBLE|..."
 
 // The instance and the survey of its devices.
+//
+// One per process (per driver configuration): create() hands out the same
+// instance again while GPUOS_VULKAN_LIBRARY, VK_DRIVER_FILES and
+// VK_ICD_FILENAMES are unchanged. NVIDIA's driver (580) takes static TLS
+// each time the loader loads it and never gives it back, so about the 30th
+// vkCreateInstance in one process failed on an H100 ("cannot allocate
+// memory in static TLS block"). A changed configuration (the failure-path
+// tests) gets a fresh, uncached instance.
 class Instance {
  public:
-  static Result<std::unique_ptr<Instance>, VkError> create();
+  static Result<std::shared_ptr<Instance>, VkError> create();
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;
@@ -86,6 +94,7 @@ class Instance {
 
  private:
   Instance() = default;
+  static Result<std::shared_ptr<Instance>, VkError> create_uncached();
   Vk vk_;
   VkInstance instance_ = VK_NULL_HANDLE;
   std::vector<DeviceInfo> devices_;

@@ -3,13 +3,13 @@
 // workgroup has to be scheduled for commands to be served.
 
 void mailbox_reply(uint seq, uint status, uint v0, uint v1, uint v2, uint v3) {
-  WRITE_SHARED(ctrl.reply.status, status);
-  WRITE_SHARED(ctrl.reply.value0, v0);
-  WRITE_SHARED(ctrl.reply.value1, v1);
-  WRITE_SHARED(ctrl.reply.value2, v2);
-  WRITE_SHARED(ctrl.reply.value3, v3);
+  WRITE_SHARED(host.reply.status, status);
+  WRITE_SHARED(host.reply.value0, v0);
+  WRITE_SHARED(host.reply.value1, v1);
+  WRITE_SHARED(host.reply.value2, v2);
+  WRITE_SHARED(host.reply.value3, v3);
   RELEASE_FENCE();
-  STORE_RELEASE(ctrl.reply.seq, seq);  // values above become visible first
+  STORE_RELEASE(host.reply.seq, seq);  // values above become visible first
 }
 
 void emit_open_job(uint seq, uint count, uint kind, uint flags);  // emit.glsl

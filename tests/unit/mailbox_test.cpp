@@ -25,16 +25,23 @@ using testing::load_acquire;
 using testing::load_relaxed;
 using testing::store_release;
 
-std::unique_ptr<abi::ControlBlock> zeroed_block() {
-  auto c = std::make_unique<abi::ControlBlock>();
-  std::memset(c.get(), 0, sizeof(*c));
+// The control block plus the host block where replies land; `reply` names
+// the host block's reply so the tests read like the protocol.
+struct Blocks : abi::ControlBlock {
+  abi::HostBlock host{};
+  abi::MailboxReply& reply = host.reply;
+};
+
+std::unique_ptr<Blocks> zeroed_block() {
+  auto c = std::make_unique<Blocks>();
+  std::memset(static_cast<abi::ControlBlock*>(c.get()), 0, sizeof(abi::ControlBlock));
   c->magic = abi::ABI_MAGIC;
   c->abi_version = abi::ABI_VERSION;
   return c;
 }
 
 // mailbox.glsl: mailbox_reply.
-void kernel_reply(abi::ControlBlock& c, uint32_t seq, uint32_t status, uint32_t v0, uint32_t v1 = 0,
+void kernel_reply(Blocks& c, uint32_t seq, uint32_t status, uint32_t v0, uint32_t v1 = 0,
                   uint32_t v2 = 0, uint32_t v3 = 0) {
   c.reply.status = status;
   c.reply.value0 = v0;
@@ -46,7 +53,7 @@ void kernel_reply(abi::ControlBlock& c, uint32_t seq, uint32_t status, uint32_t 
 
 class FakeKernel {
  public:
-  FakeKernel(abi::ControlBlock& c, uint32_t lanes) : c_(c) {
+  FakeKernel(Blocks& c, uint32_t lanes) : c_(c) {
     for (uint32_t lane = 0; lane < lanes; ++lane) {
       threads_.emplace_back([this, lane] {
         while (!stop_.load(std::memory_order_relaxed)) {
@@ -97,7 +104,7 @@ class FakeKernel {
   }
 
  private:
-  abi::ControlBlock& c_;
+  Blocks& c_;
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   std::mutex mu_;
@@ -112,7 +119,7 @@ class FakeKernel {
 // the signed "only a newer seq" test).
 TEST(Mailbox, OvertakenLaneDoesNotServeACommandTwice) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 0);  // no threads: lanes are stepped by hand
   const uint32_t s1 = m.post(abi::OP_PING, 1);
   const uint32_t stale = k.load_seq();  // slow lane: first load only
@@ -133,7 +140,7 @@ TEST(Mailbox, OvertakenLaneDoesNotServeACommandTwice) {
 TEST(Mailbox, OvertakenLaneAcrossSeqWrap) {
   auto c = zeroed_block();
   c->cmd.seq = c->cmd_claimed = c->reply.seq = 0xFFFFFFFEu;
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 0);
   const uint32_t s1 = m.post(abi::OP_PING, 1);  // 0xFFFFFFFF
   const uint32_t stale = k.load_seq();
@@ -158,7 +165,7 @@ std::optional<MailboxReply> wait_reply(const MailboxClient& m, uint32_t seq, std
 
 TEST(Mailbox, RoundTrip) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 1);
   const uint32_t seq = m.post(abi::OP_PING, 0xC0FFEE, 1, 2, 4);
   EXPECT_EQ(seq, 1u);
@@ -174,7 +181,7 @@ TEST(Mailbox, RoundTrip) {
 
 TEST(Mailbox, PostWritesCommandThenSeq) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   const uint32_t seq = m.post(abi::OP_EMIT, 10, 20, 30, 40);
   EXPECT_EQ(c->cmd.seq, seq);
   EXPECT_EQ(c->cmd.op, abi::OP_EMIT);
@@ -188,7 +195,7 @@ TEST(Mailbox, PostWritesCommandThenSeq) {
 
 TEST(Mailbox, SequenceIncrementsByOne) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 2);
   for (uint32_t i = 1; i <= 50; ++i) {
     const uint32_t seq = m.post(abi::OP_NOP);
@@ -200,7 +207,7 @@ TEST(Mailbox, SequenceIncrementsByOne) {
 
 TEST(Mailbox, OutstandingBeforeAndAfterReply) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   EXPECT_FALSE(m.outstanding()) << "nothing posted yet";
   const uint32_t seq = m.post(abi::OP_PING, 5);
   EXPECT_TRUE(m.outstanding());
@@ -214,7 +221,7 @@ TEST(Mailbox, OutstandingBeforeAndAfterReply) {
 
 TEST(Mailbox, StaleReplyIsNotTakenAsTheAnswer) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   const uint32_t s1 = m.post(abi::OP_PING, 111);
   kernel_reply(*c, s1, abi::STATUS_OK, 111);
   ASSERT_TRUE(m.poll(s1).has_value());
@@ -240,7 +247,7 @@ TEST(Mailbox, StaleReplyIsNotTakenAsTheAnswer) {
 
 TEST(Mailbox, NoReplyPollStaysEmpty) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   const uint32_t seq = m.post(abi::OP_PING, 1);
   const auto until = Clock::now() + 20ms;
   int polls = 0;
@@ -255,7 +262,7 @@ TEST(Mailbox, NoReplyPollStaysEmpty) {
 
 TEST(Mailbox, StatusCodesPassThrough) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 1);
   const uint32_t seq = m.post(0x00FE);
   auto r = wait_reply(m, seq);
@@ -273,7 +280,7 @@ TEST(Mailbox, ClientResumesFromExistingSeq) {
   c->cmd.seq = 41;
   c->cmd_claimed = 41;
   c->reply.seq = 41;
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   EXPECT_EQ(m.last_seq(), 41u);
   EXPECT_FALSE(m.outstanding());
   FakeKernel k(*c, 1);
@@ -289,7 +296,7 @@ TEST(Mailbox, SeqWrapSkipsZero) {
   c->cmd.seq = 0xFFFFFFFEu;
   c->cmd_claimed = 0xFFFFFFFEu;
   c->reply.seq = 0xFFFFFFFEu;
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 2);
   const uint32_t s1 = m.post(abi::OP_PING, 1);
   EXPECT_EQ(s1, 0xFFFFFFFFu);
@@ -313,7 +320,7 @@ TEST(Mailbox, SeqWrapFromAllOnesPreset) {
   c->cmd.seq = 0xFFFFFFFFu;
   c->cmd_claimed = 0xFFFFFFFFu;
   c->reply.seq = 0xFFFFFFFFu;
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   EXPECT_FALSE(m.outstanding());
   FakeKernel k(*c, 1);
   const uint32_t seq = m.post(abi::OP_PING, 77);
@@ -327,7 +334,7 @@ TEST(Mailbox, SeqWrapFromAllOnesPreset) {
 // and every reply carries its own command's arguments.
 TEST(Mailbox, ManyLanesAnswerEachCommandExactlyOnce) {
   auto c = zeroed_block();
-  MailboxClient m(c.get());
+  MailboxClient m(c.get(), &c->host);
   FakeKernel k(*c, 4);
   constexpr uint32_t n = 2000;
   for (uint32_t i = 0; i < n; ++i) {
