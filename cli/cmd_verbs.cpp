@@ -80,8 +80,8 @@ int cmd_status(const std::string& session, bool as_json) {
   std::printf("ring      %llu records received (%s), %llu dropped, capacity %u\n",
               ring["received"].get<unsigned long long>(), fmt_bytes(ring["bytes"].get<uint64_t>()).c_str(),
               ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>());
-  std::printf("memory    control %s; ring %s\n", st["memory"]["control"].get<std::string>().c_str(),
-              st["memory"]["ring"].get<std::string>().c_str());
+  std::printf("memory    control %s; ring %s; replies %s\n", st["memory"]["control"].get<std::string>().c_str(),
+              st["memory"]["ring"].get<std::string>().c_str(), st["memory"]["host"].get<std::string>().c_str());
   std::printf("commands  %llu\n", st["commands"].get<unsigned long long>());
   std::printf("uptime    %.1f s\n", st["uptime_s"].get<double>());
   if (st["failed"].get<bool>()) std::printf("FAILED    %s\n", st["failure"].get<std::string>().c_str());

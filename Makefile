@@ -1,0 +1,27 @@
+# The two commands a fresh Debian machine needs (README.md):
+#   make run   install packages, build, run the main job on the best device
+#   make test  install packages, build, run the whole test suite
+BUILD ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps build run test bench clean
+all: build
+
+deps:
+	bash scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	bash scripts/demo.sh $(BUILD)/cli/gpuos
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	$(BUILD)/bench/session/gpuos_bench_session --mode both
+
+clean:
+	rm -rf $(BUILD)
