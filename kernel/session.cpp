@@ -255,7 +255,8 @@ void Session::service_loop() {
     }
     if (done.value()) {
       kernel_running_ = false;
-      parked_ = parking;
+      // A kernel that answered OP_SHUTDOWN stopped itself: no relaunch.
+      parked_ = parking || load(ctrl_->stop) == abi::STOP_SHUTDOWN;
       parking = false;
       // Every launch beats at its first iteration; one that ended without a
       // beat was hung (on lavapipe a hung launch ends anyway: llvmpipe cuts
@@ -403,13 +404,23 @@ Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, ui
 }
 
 std::chrono::microseconds Session::shutdown() {
+  std::lock_guard shutdown_lock(shutdown_mu_);  // a second caller waits, then gets the same answer
+  if (shutdown_time_) return *shutdown_time_;
+  const auto t0 = Clock::now();
+  // The normal path is a mailbox command: the kernel answers OP_SHUTDOWN and
+  // sets the stop flag itself. A parked kernel is not woken just for that,
+  // and a failed or unanswering one is stopped by the host's stop flag below.
+  if (ctrl_ && service_thread_.joinable() && !failed_ && !parked_) {
+    const auto limit = std::min<std::chrono::milliseconds>(opts_.hang_timeout, 1000ms);
+    shutdown_path_ = command(abi::OP_SHUTDOWN, 0, 0, 0, 0, limit) ? "mailbox" : "stop flag";
+  } else {
+    shutdown_path_ = "stop flag";
+  }
   {
     std::lock_guard lock(service_mu_);
-    if (shutdown_time_) return *shutdown_time_;
     stopping_ = true;
     service_cv_.notify_all();
   }
-  const auto t0 = Clock::now();
   if (ctrl_) host_publish(ctrl_->stop, abi::STOP_SHUTDOWN);
   if (service_thread_.joinable()) service_thread_.join();
   // The service thread may have left with a dispatch still running (failure path).
@@ -423,7 +434,6 @@ std::chrono::microseconds Session::shutdown() {
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();
   if (log_) log_->close();
-  std::lock_guard lock(service_mu_);
   shutdown_time_ = stopped;
   return stopped;
 }
@@ -509,6 +519,7 @@ SessionStatus Session::status() const {
   s.uptime_s = std::chrono::duration<double>(Clock::now() - booted_at_).count();
   s.failed = failed_.load();
   s.failure = failure();
+  s.shutdown_path = shutdown_path_.load();
   return s;
 }
 

@@ -97,6 +97,7 @@ struct SessionStatus {
   double uptime_s = 0;
   bool failed = false;
   std::string failure;
+  std::string shutdown_path;  // after shutdown: "mailbox" (OP_SHUTDOWN answered) or "stop flag"
 };
 
 class Session {
@@ -172,7 +173,9 @@ class Session {
   std::atomic<uint64_t> launches_{0};
   std::atomic<int64_t> last_activity_ns_{0};
   std::thread service_thread_;
-  std::optional<std::chrono::microseconds> shutdown_time_;
+  std::mutex shutdown_mu_;  // held for the whole of shutdown()
+  std::optional<std::chrono::microseconds> shutdown_time_;  // under shutdown_mu_
+  std::atomic<const char*> shutdown_path_{""};  // "mailbox" or "stop flag"
 
   std::thread drain_thread_;
   std::atomic<bool> drain_stop_{false};

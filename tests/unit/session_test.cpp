@@ -527,6 +527,8 @@ TEST_P(SessionTest, ShutdownIsIdempotentAndFinal) {
   const auto st = s->status();
   EXPECT_EQ(st.kernel_state, "stopped");
   EXPECT_FALSE(st.failed) << st.failure;
+  // An awake, healthy kernel is shut down through the mailbox (OP_SHUTDOWN).
+  EXPECT_EQ(st.shutdown_path, "mailbox");
 
   auto c = s->command(abi::OP_PING, 1);
   ASSERT_FALSE(c.ok());
@@ -555,6 +557,7 @@ TEST_P(SessionTest, ShutdownAfterIdleReportsStopped) {
   EXPECT_TRUE(eventually([&] { return s->status().kernel_state != "running"; }, 10s));
   must_return_within(60s, "shutdown()", [&] { s->shutdown(); });
   EXPECT_EQ(s->status().kernel_state, "stopped");
+  EXPECT_FALSE(s->status().shutdown_path.empty());
   EXPECT_EQ(s->command(abi::OP_PING).code(), SessionError::Closed);
 }
 
