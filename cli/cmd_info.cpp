@@ -47,7 +47,8 @@ int cmd_info(const InfoArgs& a) {
       const auto st = s.value()->status();
       out["mode"] = {{"mode", to_string(st.mode)}, {"reason", st.mode_reason},
                      {"workgroups", st.workgroups}, {"lanes", st.lanes},
-                     {"control_memory", st.control_memory}, {"ring_memory", st.ring_memory}};
+                     {"control_memory", st.control_memory}, {"ring_memory", st.ring_memory},
+                     {"host_memory", st.host_memory}};
       s.value()->shutdown();
     } else {
       out["mode"] = {{"mode", "unavailable"}, {"reason", s.detail()}};

@@ -380,12 +380,12 @@ Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, ui
                                                std::chrono::milliseconds timeout) {
   // Positions are compared as signed 32-bit distances in the kernel.
   if (count > (1u << 30)) {
-    return fail(SessionError::BadArgument, fmt::format("emit: at most {} records per job", 1u << 30));
+    return fail(SessionError::BadArgument, fmt::format("at most {} records per job", 1u << 30));
   }
   // One job at a time: a new EMIT would overwrite the fields of an open one
   // (possible only after an earlier emit timed out).
   if (static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0) {
-    return fail(SessionError::BadArgument, "emit: the previous emit job is still running");
+    return fail(SessionError::BadArgument, "the previous emit job is still running");
   }
   auto r = command(abi::OP_EMIT, count, kind, flags, 0, timeout);
   if (!r) return r.error();

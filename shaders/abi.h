@@ -36,7 +36,7 @@ GPUOS_ABI_END
 GPUOS_ABI_BEGIN
 
 const uint ABI_MAGIC = 0x534F5047u;  // "GPOS" little-endian
-const uint ABI_VERSION = 1u;
+const uint ABI_VERSION = 2u;  // 2: the mailbox reply moved to HostBlock
 
 // Lanes per workgroup of the persistent kernel (local_size_x in kernel.comp).
 const uint KERNEL_WORKGROUP_SIZE = 64u;

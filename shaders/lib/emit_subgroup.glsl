@@ -36,7 +36,9 @@ bool emit_help_subgroup(uint lane, inout uint full_streak) {
   uint first = 0u;
   uint n = 0u;
   if (subgroupElect()) {
-    got = ring_try_claim(EMIT_CHUNK * lanes, pos);
+    // No more ring space than the records left (a small job would
+    // otherwise leave a subgroup's worth of PAD records in the ring).
+    got = ring_try_claim(min(EMIT_CHUNK * lanes, uint(end - cursor)), pos);
     if (got > 0u) n = emit_claim(end, got, first);
   }
   // The elected lane is the lowest active one, whose values these are.
