@@ -1,6 +1,8 @@
 // vk::select_device on synthetic surveys: no Vulkan needed.
 #include <gtest/gtest.h>
 
+#include "tests/unit/scoped_env.h"
+
 #include <cstdlib>
 #include <optional>
 #include <set>
@@ -11,23 +13,7 @@
 namespace gpuos::vk {
 namespace {
 
-// Sets (or unsets, with nullptr) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using gpuos::testing_env::ScopedEnv;
 
 DeviceInfo dev(uint32_t index, VkPhysicalDeviceType type, std::string name, bool vm_ready = true,
                std::string unusable = "") {

@@ -6,6 +6,8 @@
 // there is no loader, driver or device. Timeouts here are safety bounds only;
 // nothing asserts on speed (bench/ measures that).
 #include <gtest/gtest.h>
+
+#include "tests/unit/scoped_env.h"
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -32,22 +34,7 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_) setenv(name_.c_str(), old_->c_str(), 1);
-    else unsetenv(name_.c_str());
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
+using gpuos::testing_env::ScopedEnv;
 
 // Polls `pred` until it holds or `limit` (a safety bound) passes.
 bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds limit = 10s) {
