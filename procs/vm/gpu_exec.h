@@ -1,0 +1,90 @@
+// gpu_exec.h: first-cut GPU interpreter driver (shaders/vm/vm_run.comp).
+//
+// A standalone compute pipeline, not yet inside the persistent kernel. The
+// host keeps the store (a ref::Store, procs/vm/ref_exec.h: functions,
+// tables, memories, globals, instances by address) as the source of truth
+// between invocations; for each run GpuVm copies one instance's view of it
+// to the GPU (code, function table, globals, memory 0, tables, element
+// items, data segments), launches bounded slices until every lane is done,
+// and writes memory, globals and tables back to the store.
+//
+// Buffers are plain storage buffers, one descriptor set (layout in
+// shaders/vm/vm_abi.h); no buffer device addresses.
+//
+// Calls out of the instance's own bytecode (host functions such as
+// spectest.print_i32, and functions of other instances) suspend the lane:
+// host functions run on the host; another instance's function runs as a
+// nested GPU run (single-lane runs only), with the caller's state written
+// back to the store before and re-uploaded after.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/result.h"
+#include "procs/vm/ref_exec.h"
+
+namespace gpuos::vm::gpu {
+
+struct GpuLimits {
+  uint32_t slots_per_lane = 1u << 21;   // 16 MiB of frames per lane
+  uint32_t max_depth = 20000;           // nested calls, as ref::ExecLimits
+  uint32_t slice_ticks = 0;             // 0: 32768 on lavapipe (loop budget 65,535), 1 << 20 elsewhere
+  uint64_t budget_ticks = 50'000'000;   // per invocation, then BudgetExhausted
+  uint32_t mem_cap_pages = 2048;        // memory.grow beyond this returns -1 (spec: grow may fail)
+  uint32_t table_headroom = 65536;      // table.grow beyond size + this returns -1
+  uint32_t max_nesting = 64;            // nested cross-instance runs
+};
+
+// Drop state of an instance's segments: data.drop/elem.drop on the GPU
+// cannot be written into a ref::Instance (const), so the executor keeps it.
+struct SegmentState {
+  std::vector<uint8_t> data_dropped, elem_dropped;
+};
+
+struct Outcome {
+  enum class Kind { Ok, Trap, Unsupported };
+  Kind kind = Kind::Ok;
+  TrapKind trap = TrapKind::None;  // Kind::Trap
+  uint32_t pc = kNone;             // code word of the trapping instruction
+  std::vector<ref::Slot> results;  // Kind::Ok
+  std::string detail;              // Kind::Unsupported: why
+  uint64_t ticks = 0;              // instructions (and bulk units) run
+};
+
+struct Invocation {
+  uint32_t func = 0;  // function index in the instance's image (defined, not imported)
+  std::vector<ref::Slot> args;
+};
+
+class GpuVm {
+ public:
+  // Brings up Vulkan on the selected device; the error says why not (no
+  // device, no shaderInt64/shaderFloat64, ...).
+  static Result<std::unique_ptr<GpuVm>, std::string> create(GpuLimits limits = {});
+  ~GpuVm();
+  GpuVm(const GpuVm&) = delete;
+  GpuVm& operator=(const GpuVm&) = delete;
+
+  std::string device_name() const;
+  bool is_lavapipe() const;
+  const GpuLimits& limits() const { return limits_; }
+
+  // Runs `invs` (one lane each) in instance `instance` of `store`, whose
+  // segment drops are `segs` (indexed by instance id, grown as needed).
+  std::vector<Outcome> run(ref::Store& store, uint32_t instance, std::vector<SegmentState>& segs,
+                           std::span<const Invocation> invs);
+
+  struct Impl;
+
+ private:
+  GpuVm() = default;
+  GpuLimits limits_;
+  std::unique_ptr<Impl> impl_;
+  uint32_t nesting_ = 0;
+};
+
+}  // namespace gpuos::vm::gpu
