@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kernel/session.h"
 
@@ -22,6 +23,14 @@ struct InfoArgs {
   bool probe = true;  // boot briefly to learn live or epoch mode
 };
 int cmd_info(const InfoArgs& a);
+
+struct RunArgs {
+  std::string module;
+  std::string invoke;
+  std::vector<std::string> args;
+  bool json = false;
+};
+int cmd_run(const RunArgs& a);
 
 int cmd_status(const std::string& session, bool json);
 int cmd_ping(const std::string& session, uint32_t count, bool json);

@@ -8,5 +8,6 @@ inline constexpr int EXIT_ERROR = 1;       // bad arguments, or the session refu
 inline constexpr int EXIT_NO_SESSION = 2;  // no such session, or it is not answering
 inline constexpr int EXIT_FAILED = 3;      // the session failed: kernel hang, device lost
 inline constexpr int EXIT_NO_DEVICE = 4;   // no Vulkan loader, driver or usable device
+inline constexpr int EXIT_TRAP = 5;        // `gpuos run`: the WebAssembly code trapped
 
 }  // namespace gpuos::cli

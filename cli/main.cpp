@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
       "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
       "$XDG_RUNTIME_DIR/gpuos (or /tmp/gpuos-$UID).\n"
-      "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device.",
+      "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device,\n"
+      "5 the WebAssembly code trapped (run).",
       "gpuos"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gpuos 0.1.0");
@@ -70,6 +71,14 @@ int main(int argc, char** argv) {
   });
 
   bool json = false;
+  RunArgs run;
+  auto* c_run = app.add_subcommand("run", "run a WebAssembly export on the GPU and print its results");
+  c_run->add_option("module", run.module, "the .wasm file")->required();
+  c_run->add_option("--invoke", run.invoke, "the exported function to call")->required();
+  c_run->add_option("args", run.args, "its arguments, by parameter type (ints: decimal or 0x; floats: C numbers)");
+  c_run->add_flag("--json", run.json, "machine-readable output");
+  c_run->callback([&] { rc = cmd_run(run); });
+
   auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");
   c_status->add_flag("--json", json, "machine-readable output");
   c_status->callback([&] { rc = cmd_status(session, json); });
@@ -112,7 +121,7 @@ int main(int argc, char** argv) {
 
   // --session is accepted before or after the verb (`gpuos -s a ping`, `gpuos ping -s a`).
   for (CLI::App* sub : app.get_subcommands({})) {
-    if (sub != c_info) sub->add_option("--session,-s", session, "session name");
+    if (sub != c_info && sub != c_run) sub->add_option("--session,-s", session, "session name");
   }
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
   try {

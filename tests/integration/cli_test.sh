@@ -188,5 +188,40 @@ contains "info json names the chosen device" '"chosen"'
 contains "info json reports the kernel mode" '"mode"'
 [ -z "$(ls "$XDG_RUNTIME_DIR"/gpuos/*.sock 2>/dev/null)" ]; check "no socket left behind" $?
 
+# --- gpuos run: a WebAssembly export on the GPU ------------------------------------
+if command -v wat2wasm >/dev/null 2>&1; then
+  cat >"$WORK/m.wat" <<'WAT'
+(module
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "div") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_s)
+  (func $fac (export "fac") (param i64) (result i64)
+    local.get 0 i64.eqz
+    (if (result i64) (then i64.const 1)
+      (else local.get 0 local.get 0 i64.const 1 i64.sub call $fac i64.mul)))
+  (func (export "two") (result i32 f64) i32.const -7 f64.const 0.25))
+WAT
+  wat2wasm "$WORK/m.wat" -o "$WORK/m.wasm"
+  expect_rc 0 "run: add" -- g run "$WORK/m.wasm" --invoke add 2 40
+  [ "$LAST_OUT" = "42" ]; check "run: add prints 42" $?
+  expect_rc 0 "run: negative arguments" -- g run "$WORK/m.wasm" --invoke add -- -5 3
+  [ "$LAST_OUT" = "-2" ]; check "run: -5 + 3 = -2" $?
+  expect_rc 0 "run: recursion" -- g run "$WORK/m.wasm" --invoke fac 20
+  [ "$LAST_OUT" = "2432902008176640000" ]; check "run: fac 20" $?
+  expect_rc 0 "run: two results" -- g run "$WORK/m.wasm" --invoke two
+  [ "$LAST_OUT" = "$(printf -- '-7\n0.25')" ]; check "run: prints each result" $?
+  expect_rc 5 "run: a trap exits 5" -- g run "$WORK/m.wasm" --invoke div 7 0
+  contains "run: the trap is named" "integer divide by zero"
+  contains "run: the trap says where" "wasm offset"
+  expect_rc 1 "run: unknown export" -- g run "$WORK/m.wasm" --invoke nope
+  contains "run: lists the exports" "add, div, fac, two"
+  expect_rc 1 "run: wrong argument count" -- g run "$WORK/m.wasm" --invoke add 1
+  expect_rc 1 "run: bad argument" -- g run "$WORK/m.wasm" --invoke add x 1
+  echo "not wasm" >"$WORK/bad.wasm"
+  expect_rc 1 "run: malformed module" -- g run "$WORK/bad.wasm" --invoke add
+  contains "run: says why, with the offset" "magic header not detected (at 0x0"
+else
+  echo "SKIP: gpuos run cases (wat2wasm not installed)"
+fi
+
 echo "$pass passed, $failed failed"
 [ $failed -eq 0 ] || { printf 'failed: %s\n' "${failures[@]}"; exit 1; }

@@ -1,0 +1,196 @@
+// `gpuos run module.wasm --invoke NAME [ARGS...]`: decode, validate and
+// translate the module on the host, instantiate it, run the export on the
+// GPU (the VM interpreter, procs/vm/gpu_exec.h) and print its results, one
+// per line. A trap goes to stderr with its kind, function and offset, and
+// the exit status is EXIT_TRAP.
+//
+// Arguments are parsed by the export's parameter types: integers in decimal
+// or 0x hex (negative values wrap, as WebAssembly integers have no sign),
+// floats as C numbers ("nan", "inf" too). Results print i32/i64 as signed
+// decimal and floats with full precision.
+#include <cerrno>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "procs/vm/gpu_exec.h"
+#include "procs/vm/translator.h"
+#include "procs/wasm/decoder.h"
+
+namespace gpuos::cli {
+
+namespace {
+
+using vm::ref::Slot;
+using wasm::ValType;
+
+std::optional<Slot> parse_arg(ValType t, const std::string& text) {
+  errno = 0;
+  char* end = nullptr;
+  switch (t) {
+    case ValType::I32:
+    case ValType::I64: {
+      const bool neg = !text.empty() && text[0] == '-';
+      const uint64_t mag = std::strtoull(text.c_str() + (neg ? 1 : 0), &end, 0);
+      if (text.empty() || *end != '\0' || errno == ERANGE) return std::nullopt;
+      if (t == ValType::I32 && mag > (neg ? 0x80000000ull : 0xFFFFFFFFull)) return std::nullopt;
+      const uint64_t v = neg ? (~mag + 1) : mag;
+      return t == ValType::I32 ? Slot(uint32_t(v)) : Slot(v);
+    }
+    case ValType::F32: {
+      const float f = std::strtof(text.c_str(), &end);
+      if (text.empty() || *end != '\0') return std::nullopt;
+      uint32_t bits;
+      std::memcpy(&bits, &f, 4);
+      return Slot(bits);
+    }
+    case ValType::F64: {
+      const double d = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end != '\0') return std::nullopt;
+      uint64_t bits;
+      std::memcpy(&bits, &d, 8);
+      return Slot(bits);
+    }
+    default: return std::nullopt;  // references cannot be typed on a command line
+  }
+}
+
+std::string format_result(ValType t, Slot s) {
+  switch (t) {
+    case ValType::I32: return std::to_string(int32_t(uint32_t(s)));
+    case ValType::I64: return std::to_string(int64_t(s));
+    case ValType::F32: {
+      const uint32_t bits = uint32_t(s);
+      float f;
+      std::memcpy(&f, &bits, 4);
+      return std::isnan(f) ? fmt::format("nan:0x{:08x}", bits) : fmt::format("{:.9g}", f);
+    }
+    case ValType::F64: {
+      double d;
+      std::memcpy(&d, &s, 8);
+      return std::isnan(d) ? fmt::format("nan:0x{:016x}", s) : fmt::format("{:.17g}", d);
+    }
+    default: return s == 0 ? "null" : fmt::format("ref:{}", s);  // 0 is the null reference
+  }
+}
+
+}  // namespace
+
+int cmd_run(const RunArgs& a) {
+  std::ifstream in(a.module, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "gpuos: cannot read %s: %s\n", a.module.c_str(), std::strerror(errno));
+    return EXIT_ERROR;
+  }
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  auto module = wasm::load_module(bytes);
+  if (!module) {
+    std::fprintf(stderr, "gpuos: %s: %s\n", a.module.c_str(), module.detail().c_str());
+    return EXIT_ERROR;
+  }
+  auto image = vm::translate(module.value());
+  if (!image) {
+    std::fprintf(stderr, "gpuos: %s: cannot translate: %s\n", a.module.c_str(), image.detail().c_str());
+    return EXIT_ERROR;
+  }
+  auto shared = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
+  if (!shared->imports.empty()) {
+    const auto& i = shared->imports.front();
+    std::fprintf(stderr, "gpuos: %s imports %s.%s; `gpuos run --invoke` provides no imports yet\n",
+                 a.module.c_str(), i.module.c_str(), i.name.c_str());
+    return EXIT_ERROR;
+  }
+
+  // The export and its type.
+  const vm::ImageExport* exp = nullptr;
+  for (const auto& e : shared->exports) {
+    if (e.name == a.invoke && e.kind == vm::ExternKind::Func) exp = &e;
+  }
+  if (!exp) {
+    std::string names;
+    for (const auto& e : shared->exports) {
+      if (e.kind == vm::ExternKind::Func) names += (names.empty() ? "" : ", ") + e.name;
+    }
+    std::fprintf(stderr, "gpuos: %s exports no function '%s' (it exports: %s)\n", a.module.c_str(),
+                 a.invoke.c_str(), names.empty() ? "none" : names.c_str());
+    return EXIT_ERROR;
+  }
+  const auto& fn = shared->functions[exp->index];
+  const auto& type = shared->types[fn.type_index];
+  if (a.args.size() != type.params.size()) {
+    std::fprintf(stderr, "gpuos: '%s' takes %zu argument(s), %zu given\n", a.invoke.c_str(), type.params.size(),
+                 a.args.size());
+    return EXIT_ERROR;
+  }
+  vm::gpu::Invocation inv;
+  inv.func = exp->index;
+  for (size_t i = 0; i < a.args.size(); ++i) {
+    auto v = parse_arg(type.params[i], a.args[i]);
+    if (!v) {
+      std::fprintf(stderr, "gpuos: argument %zu ('%s') is not a valid %s\n", i + 1, a.args[i].c_str(),
+                   wasm::to_string(type.params[i]));
+      return EXIT_ERROR;
+    }
+    inv.args.push_back(*v);
+  }
+
+  auto gpu = vm::gpu::GpuVm::create();
+  if (!gpu) {
+    std::fprintf(stderr, "gpuos: %s\n", gpu.error().detail.c_str());
+    return EXIT_NO_DEVICE;
+  }
+  vm::ref::Store store;
+  auto instance = store.instantiate(shared, {});
+  if (!instance) {
+    std::fprintf(stderr, "gpuos: %s: instantiation failed: %s\n", a.module.c_str(), instance.detail().c_str());
+    return instance.code() == vm::ref::InstantiateError::Trap ? EXIT_TRAP : EXIT_ERROR;
+  }
+  std::vector<vm::gpu::SegmentState> segments;
+  const auto outcomes = gpu.value()->run(store, instance.value(), segments, std::span(&inv, 1));
+  const auto& out = outcomes.at(0);
+  if (out.kind == vm::gpu::Outcome::Kind::Unsupported) {
+    std::fprintf(stderr, "gpuos: the GPU interpreter cannot run this yet: %s\n", out.detail.c_str());
+    return EXIT_ERROR;
+  }
+  if (out.kind == vm::gpu::Outcome::Kind::Trap) {
+    std::string where;
+    if (const auto* d = shared->locate(out.pc)) {
+      const std::string_view name = shared->function_name(d->func);
+      where = fmt::format(" in function {}{} at wasm offset 0x{:x}", d->func,
+                          name.empty() ? "" : fmt::format(" '{}'", name), d->wasm_offset);
+    }
+    std::fprintf(stderr, "gpuos: trap: %s%s\n", vm::trap_message(out.trap), where.c_str());
+    if (a.json) {
+      std::printf("%s\n", nlohmann::json{{"schema", 1}, {"ok", false}, {"trap", vm::trap_message(out.trap)}}.dump().c_str());
+    }
+    return EXIT_TRAP;
+  }
+  nlohmann::json results = nlohmann::json::array();
+  for (size_t i = 0; i < out.results.size() && i < type.results.size(); ++i) {
+    const std::string r = format_result(type.results[i], out.results[i]);
+    if (a.json) {
+      results.push_back({{"type", wasm::to_string(type.results[i])}, {"value", r}});
+    } else {
+      std::printf("%s\n", r.c_str());
+    }
+  }
+  if (a.json) {
+    std::printf("%s\n", nlohmann::json{{"schema", 1}, {"ok", true}, {"device", gpu.value()->device_name()},
+                                       {"instructions", out.ticks}, {"results", results}}
+                            .dump()
+                            .c_str());
+  }
+  return EXIT_OK;
+}
+
+}  // namespace gpuos::cli
