@@ -1,109 +1,14 @@
 // spec_ref_main.cpp: the WebAssembly spec test suite on the CPU reference
-// executor (translator + procs/vm/ref_exec).
-//
-// Converts every .wast of the spec dir with wast2json into the work dir,
-// runs all commands through tests/spec/spec_runner with RefExecutor, prints
-// a per-file table, per-command totals and every failure. Fails (exit 1) if
-// fewer commands pass than tests/spec/expected_passes.txt records; exits 77
-// (CTest skip) if the corpus or wast2json is missing.
-//
-// usage: vm_spec_ref --spec-dir DIR --wast2json PATH --work-dir DIR
-//                    [--expected FILE] [--only NAME] [--quiet]
-#include <algorithm>
-#include <cstdio>
-#include <fstream>
-#include <iostream>
-
+// executor (translator + procs/vm/ref_exec). tests/spec/spec_main.h has the
+// driver: per-file and per-command tables, failures, and the pass floor in
+// tests/spec/expected_passes.txt.
 #include "tests/spec/ref_executor.h"
-
-namespace fs = std::filesystem;
-using namespace gpuos::spec;
+#include "tests/spec/spec_main.h"
 
 int main(int argc, char** argv) {
-  std::string spec_dir, wast2json, work_dir, expected_file, only;
-  bool quiet = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (arg == "--spec-dir") spec_dir = value();
-    else if (arg == "--wast2json") wast2json = value();
-    else if (arg == "--work-dir") work_dir = value();
-    else if (arg == "--expected") expected_file = value();
-    else if (arg == "--only") only = value();
-    else if (arg == "--quiet") quiet = true;
-    else {
-      std::cerr << "unknown argument " << arg << "\n";
-      return 2;
-    }
-  }
-  std::vector<fs::path> wasts;
-  std::error_code ec;
-  if (!spec_dir.empty() && fs::is_directory(spec_dir, ec)) {
-    for (const auto& e : fs::directory_iterator(spec_dir, ec)) {
-      if (e.path().extension() == ".wast" && (only.empty() || e.path().stem() == only)) wasts.push_back(e.path());
-    }
-  }
-  if (wasts.empty()) {
-    std::cout << "SKIP: no .wast files in spec dir '" << spec_dir << "' (set GPUOS_WASM_SPEC_DIR)\n";
-    return 77;
-  }
-  if (wast2json.empty() || wast2json.find("NOTFOUND") != std::string::npos || !fs::exists(wast2json, ec)) {
-    std::cout << "SKIP: wast2json not found ('" << wast2json << "'); install wabt\n";
-    return 77;
-  }
-  if (work_dir.empty()) work_dir = (fs::temp_directory_path() / "gpuos-vm-spec").string();
-  std::sort(wasts.begin(), wasts.end());
-
-  std::vector<FileReport> reports;
-  for (const fs::path& wast : wasts) {
-    std::string error;
-    const fs::path json = convert_wast(wast, wast2json, work_dir, error);
-    if (json.empty()) {
-      FileReport r;
-      r.name = wast.stem().string();
-      r.total.failed = 1;
-      r.failures.push_back(r.name + ": " + error);
-      reports.push_back(r);
-      continue;
-    }
-    RefExecutor executor;
-    reports.push_back(run_json(json, executor));
-  }
-
-  Counts total;
-  std::map<std::string, Counts> by_command;
-  std::printf("%-32s %8s %8s %8s\n", "file", "passed", "failed", "n/a");
-  for (const FileReport& r : reports) {
-    std::printf("%-32s %8d %8d %8d\n", r.name.c_str(), r.total.passed, r.total.failed, r.total.skipped);
-    total.add(r.total);
-    for (const auto& [cmd, c] : r.by_command) by_command[cmd].add(c);
-  }
-  std::printf("%-32s %8d %8d %8d\n\n", "TOTAL", total.passed, total.failed, total.skipped);
-  std::printf("%-32s %8s %8s %8s\n", "command", "passed", "failed", "n/a");
-  for (const auto& [cmd, c] : by_command) std::printf("%-32s %8d %8d %8d\n", cmd.c_str(), c.passed, c.failed, c.skipped);
-
-  size_t shown = 0;
-  for (const FileReport& r : reports) {
-    for (const std::string& f : r.failures) {
-      if (quiet && shown >= 50) break;
-      if (shown++ == 0) std::printf("\nfailures:\n");
-      std::printf("  %s\n", f.c_str());
-    }
-  }
-  std::printf("\n%d passed, %d failed, %d n/a (text-format modules)\n", total.passed, total.failed, total.skipped);
-
-  if (!expected_file.empty()) {
-    std::ifstream in(expected_file);
-    long expected = -1;
-    if (!(in >> expected)) {
-      std::cout << "cannot read expected pass count from " << expected_file << "\n";
-      return 1;
-    }
-    if (total.passed < expected) {
-      std::cout << "FAIL: " << total.passed << " commands passed, fewer than the recorded " << expected << "\n";
-      return 1;
-    }
-    std::cout << "OK: " << total.passed << " >= recorded " << expected << "\n";
-  }
-  return 0;
+  using namespace gpuos::spec;
+  SpecSuite suite;
+  suite.work_subdir = "gpuos-vm-spec";
+  suite.make_executor = [] { return std::make_unique<RefExecutor>(); };
+  return run_spec_suite(argc, argv, suite);
 }
