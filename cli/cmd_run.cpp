@@ -144,7 +144,9 @@ int cmd_run(const RunArgs& a) {
     inv.args.push_back(*v);
   }
 
-  auto gpu = vm::gpu::GpuVm::create();
+  vm::gpu::GpuLimits limits;
+  limits.max_depth = a.max_call_depth;
+  auto gpu = vm::gpu::GpuVm::create(limits);
   if (!gpu) {
     std::fprintf(stderr, "gpuos: %s\n", gpu.error().detail.c_str());
     return EXIT_NO_DEVICE;

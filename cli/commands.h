@@ -29,6 +29,7 @@ struct RunArgs {
   std::string invoke;
   std::vector<std::string> args;
   bool json = false;
+  uint32_t max_call_depth = 20000;  // nested calls before "call stack exhausted"
 };
 int cmd_run(const RunArgs& a);
 

@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
   c_run->add_option("--invoke", run.invoke, "the exported function to call")->required();
   c_run->add_option("args", run.args, "its arguments, by parameter type (ints: decimal or 0x; floats: C numbers)");
   c_run->add_flag("--json", run.json, "machine-readable output");
+  c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
   c_run->callback([&] { rc = cmd_run(run); });
 
   auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");

@@ -212,6 +212,9 @@ WAT
   expect_rc 5 "run: a trap exits 5" -- g run "$WORK/m.wasm" --invoke div 7 0
   contains "run: the trap is named" "integer divide by zero"
   contains "run: the trap says where" "wasm offset"
+  expect_rc 0 "run: recursion within --max-call-depth" -- g run "$WORK/m.wasm" --invoke fac 20 --max-call-depth 64
+  expect_rc 5 "run: recursion past --max-call-depth traps" -- g run "$WORK/m.wasm" --invoke fac 20 --max-call-depth 8
+  contains "run: the exhaustion is named" "call stack exhausted"
   expect_rc 1 "run: unknown export" -- g run "$WORK/m.wasm" --invoke nope
   contains "run: lists the exports" "add, div, fac, two"
   expect_rc 1 "run: wrong argument count" -- g run "$WORK/m.wasm" --invoke add 1
