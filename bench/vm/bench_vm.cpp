@@ -1,0 +1,703 @@
+// gpuos_bench_vm: throughput of the GPU VM interpreter (procs/vm/gpu_exec.h)
+// on a compute-bound WebAssembly module (bench/vm/compute.wat), beside CPU
+// peers measured in the same run.
+//
+// For each N in --instances it runs N invocations of run(base = i * 256,
+// iters), one per GPU lane, in ONE GpuVm::run call on one instance, and
+// reports the wall time of that call, the VM instructions retired (the sum
+// of Outcome.ticks) and WebAssembly instructions executed (counted from the
+// module: kWasmFixed + kWasmPerIter * iters per call), both per second.
+// Every lane's checksum must equal the CPU reference executor's checksum
+// for the same iters (the checksum does not depend on base; a second
+// reference run at the highest base checks that).
+//
+// Peers (same host, all cores busy): nproc concurrent processes each of
+// wabt's wasm-interp and of Node.js (run_node.mjs), each process doing a
+// fixed number of run(0, iters) calls, sized by a one-process calibration
+// run; every process's checksum is checked too. bench/README.md says what
+// is counted and how.
+//
+// Exit codes: 0 all figures measured and every checksum right; 1 a wrong
+// checksum, a trapped or unsupported lane, or a peer that failed; 2 setup
+// failure (module, Vulkan device, bad option).
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cinttypes>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <functional>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "procs/vm/gpu_exec.h"
+#include "procs/vm/translator.h"
+#include "procs/wasm/decoder.h"
+
+#ifndef GPUOS_BENCH_VM_WASM
+#define GPUOS_BENCH_VM_WASM "compute.wasm"
+#endif
+#ifndef GPUOS_BENCH_VM_WAT
+#define GPUOS_BENCH_VM_WAT "compute.wat"
+#endif
+#ifndef GPUOS_BENCH_VM_NODE_SCRIPT
+#define GPUOS_BENCH_VM_NODE_SCRIPT "run_node.mjs"
+#endif
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using json = nlohmann::json;
+namespace vm = gpuos::vm;
+
+// WebAssembly instructions executed by one call run(base, iters), iters >= 1,
+// counted from compute.wat (its header and bracketed counts; the rule is in
+// bench/README.md) and checked against `wasm-interp --trace`.
+constexpr uint64_t kWasmFixed = 930;
+constexpr uint64_t kWasmPerIter = 133;
+constexpr uint32_t kRegionBytes = 256;
+constexpr uint32_t kMaxInstances = 65536;  // 256 pages / 256-byte regions
+
+uint64_t wasm_per_call(uint32_t iters) { return iters == 0 ? kWasmFixed - 1 : kWasmFixed + kWasmPerIter * iters; }
+
+struct Options {
+  std::vector<uint32_t> instances{1, 1000, 65536};
+  uint32_t iters = 0;  // 0: the default for the mode
+  bool quick = false;
+  bool peers_only = false;
+  bool no_peers = false;
+  uint32_t procs = 0;  // 0: nproc
+  double peer_seconds = 0;  // 0: the default for the mode
+  std::string wasm = GPUOS_BENCH_VM_WASM;
+  std::string wat = GPUOS_BENCH_VM_WAT;
+  std::string node_script = GPUOS_BENCH_VM_NODE_SCRIPT;
+  bool json = false;
+  bool quiet = false;
+};
+
+bool g_quiet = false;
+
+template <typename... Args>
+void progress(fmt::format_string<Args...> f, Args&&... args) {
+  if (g_quiet) return;
+  std::fprintf(stderr, "%s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
+  std::fflush(stderr);
+}
+template <typename... Args>
+void note(fmt::format_string<Args...> f, Args&&... args) {
+  std::fprintf(stderr, "gpuos_bench_vm: %s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
+  std::fflush(stderr);
+}
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// ---- module and reference ------------------------------------------------------
+
+struct Module {
+  std::shared_ptr<const vm::ProgramImage> image;
+  uint32_t run_func = 0;   // function index of the export "run"
+  uint32_t idle_func = 0;  // "idle": returns 0 at once
+};
+
+std::optional<Module> load(const std::string& path, std::string& why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    return std::nullopt;
+  }
+  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
+  auto module = gpuos::wasm::load_module(bytes);
+  if (!module) {
+    why = fmt::format("{}: {}", path, module.detail());
+    return std::nullopt;
+  }
+  auto image = vm::translate(module.value());
+  if (!image) {
+    why = fmt::format("{}: cannot translate: {}", path, image.detail());
+    return std::nullopt;
+  }
+  Module m;
+  m.image = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
+  int found = 0;
+  for (const auto& e : m.image->exports) {
+    if (e.name == "run" && e.kind == vm::ExternKind::Func) m.run_func = e.index, found |= 1;
+    if (e.name == "idle" && e.kind == vm::ExternKind::Func) m.idle_func = e.index, found |= 2;
+  }
+  if (found != 3) {
+    why = fmt::format("{} does not export both 'run' and 'idle'", path);
+    return std::nullopt;
+  }
+  return m;
+}
+
+struct RefResult {
+  bool ok = false;
+  uint64_t checksum = 0;
+  double seconds = 0;
+  std::string error;
+};
+
+// run(base, iters) on the CPU reference executor, in a fresh store.
+RefResult reference(const Module& m, uint32_t base, uint32_t iters) {
+  RefResult r;
+  vm::ref::Store store;
+  auto id = store.instantiate(m.image, {});
+  if (!id) {
+    r.error = "instantiation failed: " + id.detail();
+    return r;
+  }
+  const auto exp = store.instance(*id).find_export("run");
+  const vm::ref::Slot args[2] = {base, iters};
+  store.invoke(exp->addr, args);  // the first call also sets up the store's slot array
+  const auto t0 = Clock::now();
+  auto res = store.invoke(exp->addr, args);
+  r.seconds = seconds_since(t0);
+  if (res.trap) {
+    r.error = "trap: " + res.trap.describe();
+    return r;
+  }
+  r.ok = true;
+  r.checksum = res.results.at(0);
+  return r;
+}
+
+// ---- GPU -------------------------------------------------------------------------
+
+struct GpuResult {
+  uint32_t instances = 0;
+  bool ran = false, ok = false;
+  double overhead_s = 0;  // the same N lanes running idle(): upload, launch, write-back
+  double wall_s = 0;      // the measured GpuVm::run call
+  uint64_t ticks = 0;     // sum of Outcome.ticks
+  uint64_t ticks_min = 0, ticks_max = 0;
+  uint64_t wasm_instr = 0;
+  uint32_t lanes_ok = 0, wrong = 0, trapped = 0, unsupported = 0;
+  std::vector<std::string> errors;
+  double ticks_per_s() const { return wall_s > 0 ? double(ticks) / wall_s : 0; }
+  double wasm_per_s() const { return wall_s > 0 ? double(wasm_instr) / wall_s : 0; }
+};
+
+GpuResult run_gpu(vm::gpu::GpuVm& gpu, const Module& m, uint32_t n, uint32_t iters, uint64_t expected) {
+  GpuResult g;
+  g.instances = n;
+  vm::ref::Store store;
+  auto id = store.instantiate(m.image, {});
+  if (!id) {
+    g.errors.push_back("instantiation failed: " + id.detail());
+    return g;
+  }
+  std::vector<vm::gpu::SegmentState> segs;
+  auto invocations = [&](uint32_t func) {
+    std::vector<vm::gpu::Invocation> invs(n);
+    for (uint32_t i = 0; i < n; ++i) invs[i] = {func, {vm::ref::Slot(i) * kRegionBytes, iters}};
+    return invs;
+  };
+  // Two runs of n lanes of idle(): the first allocates the lane, slot and
+  // memory buffers, the second is the fixed cost of a run of n lanes
+  // (upload of code and memory, launch, write-back).
+  {
+    const auto idle = invocations(m.idle_func);
+    gpu.run(store, *id, segs, idle);
+    const auto t0 = Clock::now();
+    gpu.run(store, *id, segs, idle);
+    g.overhead_s = seconds_since(t0);
+  }
+  const auto invs = invocations(m.run_func);
+  progress("[gpu] N={}: {} invocations of run(i * 256, {}) in one GpuVm::run", n, n, iters);
+  const auto t0 = Clock::now();
+  const std::vector<vm::gpu::Outcome> out = gpu.run(store, *id, segs, invs);
+  g.wall_s = seconds_since(t0);
+  g.ran = true;
+  g.ticks_min = UINT64_MAX;
+  for (uint32_t i = 0; i < n; ++i) {
+    const auto& o = out.at(i);
+    g.ticks += o.ticks;
+    g.ticks_min = std::min(g.ticks_min, o.ticks);
+    g.ticks_max = std::max(g.ticks_max, o.ticks);
+    std::string bad;
+    if (o.kind == vm::gpu::Outcome::Kind::Unsupported) {
+      ++g.unsupported;
+      bad = "unsupported: " + o.detail;
+    } else if (o.kind == vm::gpu::Outcome::Kind::Trap) {
+      ++g.trapped;
+      bad = fmt::format("trap: {} at code word {}", vm::trap_message(o.trap), o.pc);
+    } else if (o.results.empty() || o.results[0] != expected) {
+      ++g.wrong;
+      bad = fmt::format("checksum {} != reference {}", o.results.empty() ? 0 : o.results[0], expected);
+    } else {
+      ++g.lanes_ok;
+    }
+    if (!bad.empty() && g.errors.size() < 8) g.errors.push_back(fmt::format("lane {} (base {}): {}", i, i * kRegionBytes, bad));
+  }
+  if (n == 0) g.ticks_min = 0;
+  g.wasm_instr = uint64_t(g.lanes_ok) * wasm_per_call(iters);
+  g.ok = g.lanes_ok == n;
+  return g;
+}
+
+// ---- peers -----------------------------------------------------------------------
+
+std::optional<std::string> which(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  if (!path) return std::nullopt;
+  std::stringstream ss(path);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    const std::string p = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return std::nullopt;
+}
+
+std::string sh_quote(const std::string& s) {
+  std::string o = "'";
+  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return o + "'";
+}
+
+struct ProcOut {
+  int status = -1;
+  std::string out;
+};
+
+// Starts every command at once (popen), then collects them; returns the
+// wall time from the first start to the last exit.
+double run_concurrently(const std::vector<std::string>& cmds, std::vector<ProcOut>& outs) {
+  outs.assign(cmds.size(), {});
+  std::vector<FILE*> fs(cmds.size(), nullptr);
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < cmds.size(); ++i) fs[i] = ::popen(cmds[i].c_str(), "r");
+  for (size_t i = 0; i < cmds.size(); ++i) {
+    if (!fs[i]) continue;
+    char buf[4096];
+    size_t k;
+    while ((k = std::fread(buf, 1, sizeof buf, fs[i])) > 0) outs[i].out.append(buf, k);
+    outs[i].status = ::pclose(fs[i]);
+  }
+  return seconds_since(t0);
+}
+
+struct PeerResult {
+  std::string name;
+  bool installed = false, ran = false, ok = false;
+  std::string version;
+  uint32_t procs = 0;
+  uint32_t iters = 0;
+  uint64_t calls_per_proc = 0;
+  double calibration_s = 0;  // one process, calibration_calls calls, alone
+  uint64_t calibration_calls = 0;
+  double wall_s = 0;
+  uint64_t wasm_instr = 0;
+  uint32_t procs_ok = 0;
+  std::vector<std::string> errors;
+  double wasm_per_s() const { return wall_s > 0 ? double(wasm_instr) / wall_s : 0; }
+};
+
+// A peer: builds the command of one process doing `calls` calls of
+// run(0, iters), and parses the checksum out of its output.
+struct PeerKind {
+  std::string name;
+  std::function<std::optional<std::string>(uint64_t calls, std::string& why)> command;
+  std::function<std::optional<uint64_t>(const std::string& out)> checksum;
+};
+
+std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
+
+PeerResult run_peer(const PeerKind& k, uint32_t procs, uint32_t iters, uint64_t expected, double target_s) {
+  PeerResult p;
+  p.name = k.name;
+  p.installed = true;
+  p.procs = procs;
+  p.iters = iters;
+  auto check = [&](const std::vector<ProcOut>& outs, const char* phase) {
+    uint32_t good = 0;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      const auto sum = k.checksum(outs[i].out);
+      std::string bad;
+      if (!WIFEXITED(outs[i].status) || WEXITSTATUS(outs[i].status) != 0) {
+        bad = fmt::format("exit status {}", outs[i].status);
+      } else if (!sum) {
+        bad = fmt::format("no checksum in output '{}'", first_line(outs[i].out));
+      } else if (*sum != expected) {
+        bad = fmt::format("checksum {} != reference {}", *sum, expected);
+      } else {
+        ++good;
+      }
+      if (!bad.empty() && p.errors.size() < 8) p.errors.push_back(fmt::format("{} process {}: {}", phase, i, bad));
+    }
+    return good;
+  };
+  // Calibration: one process, alone, growing until it runs >= 0.5 s
+  // (process start-up included, so the measured processes run a little
+  // under target_s each).
+  uint64_t calls = 1;
+  for (;;) {
+    std::string why;
+    const auto cmd = k.command(calls, why);
+    if (!cmd) {
+      p.errors.push_back(why);
+      return p;
+    }
+    std::vector<ProcOut> outs;
+    const double s = run_concurrently({*cmd}, outs);
+    if (check(outs, "calibration") != 1) return p;
+    p.calibration_s = s;
+    p.calibration_calls = calls;
+    if (s >= 0.5 || calls >= (uint64_t(1) << 40)) break;
+    calls *= s < 0.02 ? 10 : 2;
+  }
+  // The measured run: each process does the calls that took about target_s alone.
+  p.calls_per_proc = std::max<uint64_t>(1, uint64_t(double(p.calibration_calls) * target_s / p.calibration_s));
+  std::string why;
+  const auto cmd = k.command(p.calls_per_proc, why);
+  if (!cmd) {
+    p.errors.push_back(why);
+    return p;
+  }
+  progress("[{}] {} processes x {} calls of run(0, {})", k.name, procs, p.calls_per_proc, iters);
+  std::vector<ProcOut> outs;
+  p.wall_s = run_concurrently(std::vector<std::string>(procs, *cmd), outs);
+  p.ran = true;
+  p.procs_ok = check(outs, "measured");
+  p.wasm_instr = uint64_t(p.procs_ok) * p.calls_per_proc * wasm_per_call(iters);
+  p.ok = p.procs_ok == procs;
+  return p;
+}
+
+// ---- output ------------------------------------------------------------------------
+
+std::string si(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.2f} k", v / 1e3);
+  return fmt::format("{:.2f} ", v);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  CLI::App app{"gpuos VM benchmark: GPU interpreter throughput on a compute-bound wasm module, with CPU peers"};
+  app.add_option("--instances", opt.instances, "invocations (GPU lanes) per GpuVm::run, a list")
+      ->check(CLI::Range(1u, kMaxInstances))
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--iters", opt.iters, "loop iterations per invocation (default 50000, --quick 10)")
+      ->check(CLI::Range(1u, 1u << 30));
+  app.add_flag("--quick", opt.quick, "small defaults for lavapipe: --iters 10, --peer-seconds 1");
+  auto* po = app.add_flag("--peers-only", opt.peers_only, "run the CPU peers only, not the GPU");
+  auto* np = app.add_flag("--no-peers", opt.no_peers, "run the GPU only, not the CPU peers");
+  po->excludes(np);
+  app.add_option("--procs", opt.procs, "concurrent processes per peer (default: nproc)");
+  app.add_option("--peer-seconds", opt.peer_seconds, "work per peer process, in seconds of one process alone (default 3, --quick 1)")
+      ->check(CLI::Range(0.05, 3600.0));
+  app.add_option("--wasm", opt.wasm, "the benchmark module")->capture_default_str();
+  app.add_option("--wat", opt.wat, "its text (wasm-interp's wrapper is built from it)")->capture_default_str();
+  app.add_option("--node-script", opt.node_script, "run_node.mjs")->capture_default_str();
+  app.add_flag("--json", opt.json, "print one JSON object (schema 1) on stdout instead of the table");
+  app.add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
+  CLI11_PARSE(app, argc, argv);
+  g_quiet = opt.quiet;
+  if (opt.iters == 0) opt.iters = opt.quick ? 10 : 50000;
+  if (opt.peer_seconds == 0) opt.peer_seconds = opt.quick ? 1.0 : 3.0;
+  if (opt.procs == 0) opt.procs = std::max(1u, std::thread::hardware_concurrency());
+  const std::string date = utc_now();
+
+  std::string why;
+  const auto mod = load(opt.wasm, why);
+  if (!mod) {
+    note("{}", why);
+    return 2;
+  }
+
+  // The reference checksum, and that it does not depend on base.
+  progress("[ref] run(0, {}) and run({}, {}) on the CPU reference executor", opt.iters,
+           (kMaxInstances - 1) * kRegionBytes, opt.iters);
+  const RefResult ref = reference(*mod, 0, opt.iters);
+  const RefResult ref_hi = reference(*mod, (kMaxInstances - 1) * kRegionBytes, opt.iters);
+  if (!ref.ok || !ref_hi.ok) {
+    note("reference executor failed: {}", ref.ok ? ref_hi.error : ref.error);
+    return 2;
+  }
+  if (ref.checksum != ref_hi.checksum) {
+    note("the checksum depends on base ({} at 0, {} at {}): compute.wat is broken", ref.checksum, ref_hi.checksum,
+         (kMaxInstances - 1) * kRegionBytes);
+    return 2;
+  }
+  std::vector<std::string> failures;
+
+  // GPU.
+  std::string device;
+  bool lavapipe = false;
+  std::vector<GpuResult> gpu_results;
+  uint32_t max_depth = 0, slots_per_lane = 0;
+  if (!opt.peers_only) {
+    vm::gpu::GpuLimits lim;
+    // compute.wat nests at most 6 frames (run, rec x 4 or mix); the defaults
+    // (2^21 slots, 20,000 calls per lane) would need 1 TiB of slots at 65,536 lanes.
+    max_depth = 16;
+    slots_per_lane = std::max<uint32_t>(256, mod->image->max_frame_slots * (max_depth + 1));
+    lim.max_depth = max_depth;
+    lim.slots_per_lane = slots_per_lane;
+    lim.budget_ticks = uint64_t(1) << 62;
+    auto gpu = vm::gpu::GpuVm::create(lim);
+    if (!gpu) {
+      note("no GPU interpreter: {}", gpu.error().detail);
+      return 2;
+    }
+    device = gpu.value()->device_name();
+    lavapipe = gpu.value()->is_lavapipe();
+    progress("[gpu] device: {}{}", device, lavapipe ? " (lavapipe)" : "");
+    for (uint32_t n : opt.instances) {
+      GpuResult g = run_gpu(*gpu.value(), *mod, n, opt.iters, ref.checksum);
+      progress("[gpu] N={}: {:.3f} s, {}/{} lanes right, {}ticks/s, {}wasm instr/s", n, g.wall_s, g.lanes_ok, n,
+               si(g.ticks_per_s()), si(g.wasm_per_s()));
+      for (const auto& e : g.errors) note("[gpu] N={}: {}", n, e);
+      if (!g.ok) failures.push_back(fmt::format("gpu N={}: {} wrong, {} trapped, {} unsupported of {} lanes", n, g.wrong,
+                                                g.trapped, g.unsupported, n));
+      if (g.ticks_min != g.ticks_max) note("[gpu] N={}: lanes retired different tick counts ({}..{})", n, g.ticks_min, g.ticks_max);
+      gpu_results.push_back(std::move(g));
+    }
+  }
+
+  // Peers.
+  std::vector<PeerResult> peers;
+  std::vector<std::string> not_installed;
+  std::string tmpdir;
+  if (!opt.no_peers) {
+    char tmpl[] = "/tmp/gpuos_bench_vm.XXXXXX";
+    if (::mkdtemp(tmpl)) tmpdir = tmpl;
+    const auto interp = which("wasm-interp");
+    const auto wat2wasm = which("wat2wasm");
+    const auto node = which("node");
+    std::string wat_text;
+    {
+      std::ifstream in(opt.wat);
+      wat_text.assign((std::istreambuf_iterator<char>(in)), {});
+    }
+    // wasm-interp 1.0.32 can only run exports without parameters
+    // (--run-all-exports), so it runs a wrapper: compute.wat plus
+    // peer_main(), which calls run(0, ITERS) CALLS times and returns the
+    // checksum (changed if any call disagreed). Its own loop, about 17
+    // instructions a call, is not counted.
+    PeerKind wi{"wasm-interp", {}, {}};
+    wi.command = [&](uint64_t calls, std::string& err) -> std::optional<std::string> {
+      const size_t close = wat_text.rfind(')');
+      if (tmpdir.empty() || close == std::string::npos || calls > 0xffffffffu) {
+        err = "cannot build the wasm-interp wrapper (no temp dir, or no module text at " + opt.wat + ")";
+        return std::nullopt;
+      }
+      const std::string wrapper = fmt::format(R"(
+  (func (export "peer_main") (result i64) (local $k i32) (local $r i64) (local $bad i32)
+    i32.const 0
+    i32.const {0}
+    call $run
+    local.set $r
+    i32.const 1
+    local.set $k
+    block $done
+      loop $more
+        local.get $k
+        i32.const {1}
+        i32.ge_u
+        br_if $done
+        i32.const 0
+        i32.const {0}
+        call $run
+        local.get $r
+        i64.ne
+        local.get $bad
+        i32.or
+        local.set $bad
+        local.get $k
+        i32.const 1
+        i32.add
+        local.set $k
+        br $more
+      end
+    end
+    local.get $r
+    local.get $bad
+    i64.extend_i32_u
+    i64.xor)
+)",
+                                              opt.iters, uint32_t(calls));
+      const std::string base = fmt::format("{}/peer_{}", tmpdir, calls);
+      {
+        std::ofstream o(base + ".wat");
+        o << wat_text.substr(0, close) << wrapper << wat_text.substr(close);
+      }
+      const std::string c = fmt::format("{} {} -o {} 2>&1", sh_quote(*wat2wasm), sh_quote(base + ".wat"), sh_quote(base + ".wasm"));
+      if (std::system(c.c_str()) != 0) {
+        err = "wat2wasm failed on the wrapper " + base + ".wat";
+        return std::nullopt;
+      }
+      return fmt::format("{} {} --run-all-exports 2>&1", sh_quote(*interp), sh_quote(base + ".wasm"));
+    };
+    wi.checksum = [](const std::string& out) -> std::optional<uint64_t> {
+      const auto at = out.find("peer_main() => i64:");
+      if (at == std::string::npos) return std::nullopt;
+      return std::strtoull(out.c_str() + at + std::strlen("peer_main() => i64:"), nullptr, 10);
+    };
+    PeerKind nd{"node", {}, {}};
+    nd.command = [&](uint64_t calls, std::string&) -> std::optional<std::string> {
+      return fmt::format("{} {} {} {} {} 0", sh_quote(*node), sh_quote(opt.node_script), sh_quote(opt.wasm), opt.iters, calls);
+    };
+    nd.checksum = [](const std::string& out) -> std::optional<uint64_t> {
+      try {
+        const json j = json::parse(first_line(out));
+        if (!j.at("consistent").get<bool>()) return std::nullopt;
+        return std::strtoull(j.at("checksum").get<std::string>().c_str(), nullptr, 10);
+      } catch (...) {
+        return std::nullopt;
+      }
+    };
+    auto version_of = [](const std::string& bin) {
+      std::vector<ProcOut> outs;
+      run_concurrently({sh_quote(bin) + " --version 2>&1"}, outs);
+      return first_line(outs[0].out);
+    };
+    struct Cand {
+      PeerKind kind;
+      bool have;
+      std::string bin;
+    };
+    const std::vector<Cand> cands = {{wi, interp && wat2wasm, interp ? *interp : ""}, {nd, node.has_value(), node ? *node : ""}};
+    for (const Cand& c : cands) {
+      if (!c.have) {
+        note("peer {}: not installed{}", c.kind.name, c.kind.name == "wasm-interp" && interp ? " (wat2wasm missing)" : "");
+        not_installed.push_back(c.kind.name);
+        continue;
+      }
+      PeerResult p = run_peer(c.kind, opt.procs, opt.iters, ref.checksum, opt.peer_seconds);
+      p.version = version_of(c.bin);
+      for (const auto& e : p.errors) note("[{}] {}", p.name, e);
+      if (!p.ok) failures.push_back(fmt::format("peer {}: {} of {} processes right", p.name, p.procs_ok, p.procs));
+      progress("[{}] {:.3f} s, {}/{} processes right, {}wasm instr/s", p.name, p.wall_s, p.procs_ok, p.procs, si(p.wasm_per_s()));
+      peers.push_back(std::move(p));
+    }
+    if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);
+  }
+
+  const bool ok = failures.empty();
+  const uint64_t per_call = wasm_per_call(opt.iters);
+  if (opt.json) {
+    json j{{"schema", 1},
+           {"benchmark", "vm"},
+           {"date", date},
+           {"ok", ok},
+           {"failures", failures},
+           {"device", opt.peers_only ? json(nullptr) : json{{"name", device}, {"lavapipe", lavapipe}}},
+           {"host", {{"cpus", std::thread::hardware_concurrency()}}},
+           {"options",
+            {{"instances", opt.instances},
+             {"iters", opt.iters},
+             {"quick", opt.quick},
+             {"procs", opt.procs},
+             {"peer_seconds", opt.peer_seconds},
+             {"gpu_max_depth", max_depth},
+             {"gpu_slots_per_lane", slots_per_lane}}},
+           {"wasm_instr_per_call", per_call},
+           {"wasm_instr_formula", fmt::format("{} + {} * iters", kWasmFixed, kWasmPerIter)},
+           {"reference",
+            {{"checksum", fmt::format("{}", ref.checksum)},
+             {"seconds", ref.seconds},
+             {"wasm_instr_per_s", ref.seconds > 0 ? double(per_call) / ref.seconds : 0},
+             {"base_independent", true}}}};
+    json g = json::array();
+    for (const auto& r : gpu_results) {
+      g.push_back({{"instances", r.instances},
+                   {"ok", r.ok},
+                   {"wall_s", r.wall_s},
+                   {"overhead_s", r.overhead_s},
+                   {"vm_ticks", r.ticks},
+                   {"vm_ticks_per_call_min", r.ticks_min},
+                   {"vm_ticks_per_call_max", r.ticks_max},
+                   {"vm_ticks_per_s", r.ticks_per_s()},
+                   {"wasm_instr", r.wasm_instr},
+                   {"wasm_instr_per_s", r.wasm_per_s()},
+                   {"lanes_ok", r.lanes_ok},
+                   {"wrong", r.wrong},
+                   {"trapped", r.trapped},
+                   {"unsupported", r.unsupported},
+                   {"errors", r.errors}});
+    }
+    j["gpu"] = opt.peers_only ? json(nullptr) : g;
+    json p = json::array();
+    for (const auto& r : peers) {
+      p.push_back({{"name", r.name},
+                   {"version", r.version},
+                   {"ok", r.ok},
+                   {"procs", r.procs},
+                   {"iters", r.iters},
+                   {"calls_per_proc", r.calls_per_proc},
+                   {"calibration_calls", r.calibration_calls},
+                   {"calibration_s", r.calibration_s},
+                   {"wall_s", r.wall_s},
+                   {"wasm_instr", r.wasm_instr},
+                   {"wasm_instr_per_s", r.wasm_per_s()},
+                   {"procs_ok", r.procs_ok},
+                   {"errors", r.errors}});
+    }
+    j["peers"] = opt.no_peers ? json(nullptr) : p;
+    j["peers_not_installed"] = not_installed;
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("VM interpreter throughput, %s\n", date.c_str());
+    std::printf("module: %s; run(base, %u): %" PRIu64 " wasm instructions per call (%" PRIu64 " + %" PRIu64 " * iters)\n",
+                opt.wasm.c_str(), opt.iters, per_call, kWasmFixed, kWasmPerIter);
+    std::printf("reference checksum %" PRIu64 " (CPU reference executor, 1 thread: %.3f s/call, %swasm instr/s)\n",
+                ref.checksum, ref.seconds, si(ref.seconds > 0 ? double(per_call) / ref.seconds : 0).c_str());
+    if (!opt.peers_only) std::printf("device: %s%s\n", device.c_str(), lavapipe ? " (lavapipe: for regressions only)" : "");
+    std::printf("\n%-26s %10s %10s %10s %14s %14s %14s %s\n", "engine", "instances", "wall s", "fixed s", "VM ticks/call",
+                "VM ticks/s", "wasm instr/s", "checksums");
+    for (const auto& r : gpu_results) {
+      const std::string tpc = r.ticks_min == r.ticks_max ? fmt::format("{}", r.ticks_min) : fmt::format("{}..{}", r.ticks_min, r.ticks_max);
+      std::printf("%-26s %10u %10.3f %10.3f %14s %14s %14s %u/%u\n", "gpu (GpuVm::run)", r.instances, r.wall_s,
+                  r.overhead_s, tpc.c_str(), si(r.ticks_per_s()).c_str(), si(r.wasm_per_s()).c_str(), r.lanes_ok,
+                  r.instances);
+    }
+    for (const auto& r : peers) {
+      const std::string name = fmt::format("{} ({} procs)", r.name, r.procs);
+      const std::string inst = fmt::format("{}x{}", r.procs, r.calls_per_proc);
+      std::printf("%-26s %10s %10.3f %10s %14s %14s %14s %u/%u procs\n", name.c_str(), inst.c_str(), r.wall_s, "-", "-",
+                  "-", si(r.wasm_per_s()).c_str(), r.procs_ok, r.procs);
+    }
+    for (const auto& n : not_installed) std::printf("peer %s: not installed\n", n.c_str());
+    std::printf("\nwall s: the GpuVm::run call (GPU) / all peer processes, first start to last exit;\n"
+                "fixed s: a GpuVm::run of as many lanes of idle(), which returns at once (upload, launch, write-back);\n"
+                "peers: instances = processes x calls of run(0, iters) per process.\n");
+  }
+  std::fflush(stdout);
+  if (!ok) {
+    for (const auto& f : failures) note("FAILED: {}", f);
+    return 1;
+  }
+  return 0;
+}
