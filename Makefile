@@ -22,6 +22,7 @@ test: build
 
 bench: build
 	$(BUILD)/bench/session/gpuos_bench_session --mode both
+	$(BUILD)/bench/vm/gpuos_bench_vm
 
 clean:
 	rm -rf $(BUILD)
