@@ -424,10 +424,6 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
   CLI11_PARSE(app, argc, argv);
   g_quiet = opt.quiet;
-  if (opt.iters == 0) opt.iters = opt.quick ? 10 : 50000;
-  if (opt.peer_seconds == 0) opt.peer_seconds = opt.quick ? 1.0 : 3.0;
-  if (opt.procs == 0) opt.procs = std::max(1u, std::thread::hardware_concurrency());
-  const std::string date = utc_now();
 
   std::string why;
   const auto mod = load(opt.wasm, why);
@@ -435,6 +431,40 @@ int main(int argc, char** argv) {
     note("{}", why);
     return 2;
   }
+
+  // The GPU first: on lavapipe the full defaults would take hours, so it
+  // gets the --quick ones unless --iters was given.
+  std::unique_ptr<vm::gpu::GpuVm> gpu_vm;
+  uint32_t max_depth = 0, slots_per_lane = 0;
+  std::string device;
+  bool lavapipe = false;
+  if (!opt.peers_only) {
+    vm::gpu::GpuLimits lim;
+    // compute.wat nests at most 6 frames (run, rec x 4 or mix); the defaults
+    // (2^21 slots, 20,000 calls per lane) would need 1 TiB of slots at 65,536 lanes.
+    max_depth = 16;
+    slots_per_lane = std::max<uint32_t>(256, mod->image->max_frame_slots * (max_depth + 1));
+    lim.max_depth = max_depth;
+    lim.slots_per_lane = slots_per_lane;
+    lim.budget_ticks = uint64_t(1) << 62;
+    auto gpu = vm::gpu::GpuVm::create(lim);
+    if (!gpu) {
+      note("no GPU interpreter: {}", gpu.error().detail);
+      return 2;
+    }
+    gpu_vm = std::move(gpu.value());
+    device = gpu_vm->device_name();
+    lavapipe = gpu_vm->is_lavapipe();
+    if (lavapipe && opt.iters == 0 && !opt.quick) {
+      opt.quick = true;
+      note("lavapipe: using the --quick defaults (--iters 10); pass --iters to override");
+    }
+  }
+  if (opt.iters == 0) opt.iters = opt.quick ? 10 : 50000;
+  if (opt.peer_seconds == 0) opt.peer_seconds = opt.quick ? 1.0 : 3.0;
+  if (opt.procs == 0) opt.procs = std::max(1u, std::thread::hardware_concurrency());
+  const std::string date = utc_now();
+
 
   // The reference checksum, and that it does not depend on base.
   progress("[ref] run(0, {}) and run({}, {}) on the CPU reference executor", opt.iters,
@@ -453,29 +483,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> failures;
 
   // GPU.
-  std::string device;
-  bool lavapipe = false;
   std::vector<GpuResult> gpu_results;
-  uint32_t max_depth = 0, slots_per_lane = 0;
-  if (!opt.peers_only) {
-    vm::gpu::GpuLimits lim;
-    // compute.wat nests at most 6 frames (run, rec x 4 or mix); the defaults
-    // (2^21 slots, 20,000 calls per lane) would need 1 TiB of slots at 65,536 lanes.
-    max_depth = 16;
-    slots_per_lane = std::max<uint32_t>(256, mod->image->max_frame_slots * (max_depth + 1));
-    lim.max_depth = max_depth;
-    lim.slots_per_lane = slots_per_lane;
-    lim.budget_ticks = uint64_t(1) << 62;
-    auto gpu = vm::gpu::GpuVm::create(lim);
-    if (!gpu) {
-      note("no GPU interpreter: {}", gpu.error().detail);
-      return 2;
-    }
-    device = gpu.value()->device_name();
-    lavapipe = gpu.value()->is_lavapipe();
+  if (gpu_vm) {
     progress("[gpu] device: {}{}", device, lavapipe ? " (lavapipe)" : "");
     for (uint32_t n : opt.instances) {
-      GpuResult g = run_gpu(*gpu.value(), *mod, n, opt.iters, ref.checksum);
+      GpuResult g = run_gpu(*gpu_vm, *mod, n, opt.iters, ref.checksum);
       progress("[gpu] N={}: {:.3f} s, {}/{} lanes right, {}ticks/s, {}wasm instr/s", n, g.wall_s, g.lanes_ok, n,
                si(g.ticks_per_s()), si(g.wasm_per_s()));
       for (const auto& e : g.errors) note("[gpu] N={}: {}", n, e);
