@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kernel/result.h"
+#include "kernel/vk/compute_pipeline.h"
 #include "kernel/vk/context.h"
 #include "shaders/vm/vm_abi.h"
 
@@ -35,16 +36,7 @@ class VmDevice {
   VmDevice() = default;
   std::unique_ptr<vk::Context> ctx_;
   std::array<vk::Buffer, VM_NUM_BINDINGS> bufs_{};
-  bool descriptors_dirty_ = true;
-  VkShaderModule module_ = VK_NULL_HANDLE;
-  VkDescriptorSetLayout set_layout_ = VK_NULL_HANDLE;
-  VkPipelineLayout layout_ = VK_NULL_HANDLE;
-  VkPipeline pipeline_ = VK_NULL_HANDLE;
-  VkDescriptorPool pool_ = VK_NULL_HANDLE;
-  VkDescriptorSet set_ = VK_NULL_HANDLE;
-  VkCommandPool cmd_pool_ = VK_NULL_HANDLE;
-  VkCommandBuffer cmd_ = VK_NULL_HANDLE;
-  VkFence fence_ = VK_NULL_HANDLE;
+  std::unique_ptr<vk::ComputePipeline> pipeline_;
 };
 
 }  // namespace gpuos::vm::gpu
