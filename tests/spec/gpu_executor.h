@@ -17,31 +17,23 @@
 
 namespace gpuos::spec {
 
-class GpuExecutor : public Executor {
+class GpuExecutor : public StoreExecutor {
  public:
-  explicit GpuExecutor(vm::gpu::GpuVm& vm);
-
-  std::string check(std::span<const uint8_t> wasm) override;
-  InstantiateStatus instantiate(std::span<const uint8_t> wasm, const std::string& name, std::string& message) override;
-  bool register_as(const std::string& as, const std::string& name) override;
-  ActionResult invoke(const std::string& module, const std::string& field, const std::vector<Slot>& args) override;
-  ActionResult get(const std::string& module, const std::string& field) override;
+  explicit GpuExecutor(vm::gpu::GpuVm& vm) : vm_(vm) {}
 
   // "unsupported on GPU" reasons seen, with counts (for the report).
   const std::map<std::string, int>& unsupported() const { return unsupported_; }
   uint64_t ticks() const { return ticks_; }
 
- private:
-  const vm::ref::Instance* find(const std::string& name) const;
-  // Runs store function `addr` (wasm on the GPU, host functions here).
-  ActionResult call(uint32_t addr, const std::vector<Slot>& args);
+ protected:
+  // Runs store function `addr`: wasm on the GPU, host functions here.
+  ActionResult call(uint32_t addr, const std::vector<Slot>& args) override;
+  bool runs_start_itself() const override { return true; }  // the start function runs on the GPU too
+  void on_instantiated(uint32_t instance) override;
 
+ private:
   vm::gpu::GpuVm& vm_;
-  vm::ref::Store store_;
   std::vector<vm::gpu::SegmentState> segs_;
-  std::map<std::string, ExportMap> registered_;
-  std::map<std::string, uint32_t> named_;
-  uint32_t current_ = vm::kNone;
   std::map<std::string, int> unsupported_;
   uint64_t ticks_ = 0;
 };

@@ -39,18 +39,18 @@ ExportMap make_spectest_host(vm::ref::Store& store) {
   return m;
 }
 
-RefExecutor::RefExecutor(vm::ref::ExecLimits limits) : store_(limits) {
+StoreExecutor::StoreExecutor(vm::ref::ExecLimits limits) : store_(limits) {
   registered_["spectest"] = make_spectest_host(store_);
 }
 
-std::string RefExecutor::check(std::span<const uint8_t> wasm) {
+std::string StoreExecutor::check(std::span<const uint8_t> wasm) {
   auto m = wasm::load_module(wasm);
   if (!m) return m.detail().empty() ? "refused" : m.detail();
   return "";
 }
 
-InstantiateStatus RefExecutor::instantiate(std::span<const uint8_t> bytes, const std::string& name,
-                                           std::string& message) {
+InstantiateStatus StoreExecutor::instantiate(std::span<const uint8_t> bytes, const std::string& name,
+                                             std::string& message) {
   auto m = wasm::load_module(bytes);
   if (!m) {
     message = m.detail();
@@ -67,6 +67,8 @@ InstantiateStatus RefExecutor::instantiate(std::span<const uint8_t> bytes, const
     message = "verification failed: " + v.detail();
     return InstantiateStatus::Refused;
   }
+  const uint32_t start = img->start;
+  if (runs_start_itself()) img->start = vm::kNone;
   auto image = std::make_shared<const vm::ProgramImage>(std::move(img.value()));
   std::vector<Extern> imports;
   for (const vm::ImageImport& imp : image->imports) {
@@ -88,18 +90,26 @@ InstantiateStatus RefExecutor::instantiate(std::span<const uint8_t> bytes, const
     return id.code() == vm::ref::InstantiateError::Unlinkable ? InstantiateStatus::Unlinkable
                                                               : InstantiateStatus::Trap;
   }
+  on_instantiated(*id);
+  if (runs_start_itself() && start != vm::kNone) {
+    const ActionResult r = call(store_.instance(*id).funcs[start], {});
+    if (r.status != ActionResult::Status::Ok) {
+      message = "start function: " + r.message;
+      return r.status == ActionResult::Status::Trap ? InstantiateStatus::Trap : InstantiateStatus::Refused;
+    }
+  }
   current_ = *id;
   if (!name.empty()) named_[name] = *id;
   return InstantiateStatus::Ok;
 }
 
-const vm::ref::Instance* RefExecutor::find(const std::string& name) const {
+const vm::ref::Instance* StoreExecutor::find(const std::string& name) const {
   if (name.empty()) return current_ == vm::kNone ? nullptr : &store_.instance(current_);
   auto it = named_.find(name);
   return it == named_.end() ? nullptr : &store_.instance(it->second);
 }
 
-bool RefExecutor::register_as(const std::string& as, const std::string& name) {
+bool StoreExecutor::register_as(const std::string& as, const std::string& name) {
   const vm::ref::Instance* inst = find(name);
   if (!inst) return false;
   ExportMap exports;
@@ -108,7 +118,8 @@ bool RefExecutor::register_as(const std::string& as, const std::string& name) {
   return true;
 }
 
-ActionResult RefExecutor::invoke(const std::string& module, const std::string& field, const std::vector<Slot>& args) {
+ActionResult StoreExecutor::invoke(const std::string& module, const std::string& field,
+                                   const std::vector<Slot>& args) {
   ActionResult r;
   r.status = ActionResult::Status::Error;
   const vm::ref::Instance* inst = find(module);
@@ -125,19 +136,10 @@ ActionResult RefExecutor::invoke(const std::string& module, const std::string& f
     r.message = "wrong number of arguments";
     return r;
   }
-  vm::ref::InvokeResult res = store_.invoke(ext->addr, args);
-  if (res.trap) {
-    r.status = ActionResult::Status::Trap;
-    r.message = vm::trap_message(res.trap.kind);
-    r.exhaustion = res.trap.kind == vm::TrapKind::CallStackExhausted;
-    return r;
-  }
-  r.status = ActionResult::Status::Ok;
-  r.values = std::move(res.results);
-  return r;
+  return call(ext->addr, args);
 }
 
-ActionResult RefExecutor::get(const std::string& module, const std::string& field) {
+ActionResult StoreExecutor::get(const std::string& module, const std::string& field) {
   ActionResult r;
   r.status = ActionResult::Status::Error;
   const vm::ref::Instance* inst = find(module);
@@ -148,6 +150,20 @@ ActionResult RefExecutor::get(const std::string& module, const std::string& fiel
   }
   r.status = ActionResult::Status::Ok;
   r.values.push_back(store_.global(ext->addr).value);
+  return r;
+}
+
+ActionResult RefExecutor::call(uint32_t addr, const std::vector<Slot>& args) {
+  ActionResult r;
+  vm::ref::InvokeResult res = store_.invoke(addr, args);
+  if (res.trap) {
+    r.status = ActionResult::Status::Trap;
+    r.message = vm::trap_message(res.trap.kind);
+    r.exhaustion = res.trap.kind == vm::TrapKind::CallStackExhausted;
+    return r;
+  }
+  r.status = ActionResult::Status::Ok;
+  r.values = std::move(res.results);
   return r;
 }
 
