@@ -41,6 +41,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "bench/bench_clock.h"
 #include "kernel/session.h"
 #include "shaders/abi.h"
 
@@ -250,14 +251,7 @@ void note(fmt::format_string<Args...> f, Args&&... args) {
   std::fprintf(stderr, "gpuos_bench_session: %s\n", s.c_str());
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+using gpuos::bench::utc_now;
 
 struct DeviceFacts {
   std::string name, type, driver_name, driver_info, api;

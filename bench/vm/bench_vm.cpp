@@ -47,6 +47,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_clock.h"
 #include "procs/vm/gpu_exec.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"
@@ -106,14 +107,7 @@ void note(fmt::format_string<Args...> f, Args&&... args) {
   std::fflush(stderr);
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+using gpuos::bench::utc_now;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
