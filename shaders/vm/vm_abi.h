@@ -1,5 +1,8 @@
 // vm_abi.h: the layout shared by the standalone VM interpreter
-// (shaders/vm/vm_run.comp) and its host driver (procs/vm/gpu_exec.cpp).
+// (shaders/vm/vm_run.comp, around the loop in shaders/vm/interp.glsl) and its
+// host driver (procs/vm/gpu_exec.cpp). The persistent kernel runs the same
+// interp.glsl over its own storage; the function and status words below are
+// common to both.
 //
 // Written in the common subset of C++20 and GLSL 4.60, like shaders/abi.h:
 // the same text compiles on both sides, so the word offsets below are the
@@ -47,6 +50,11 @@ const uint VM_F_KIND = 6u;         // VM_FK_*
 const uint VM_F_STORE_ADDR = 7u;   // handle of the function (ref.func gives addr + 1)
 const uint VM_FK_LOCAL = 0u;       // bytecode of this image: runs on the GPU
 const uint VM_FK_HOST = 1u;        // anything else: the lane suspends (VM_ST_HOSTCALL)
+// An intrinsic: the kind word is VM_FK_INTRINSIC | (id << 8) (low 8 bits the
+// kind, bits 8..31 the intrinsic id). The shader runs it inside the call via
+// its vm_intrinsic(id, ...) (interp.glsl); vm_run.comp has none (it traps
+// unsupported: the host driver never writes this kind).
+const uint VM_FK_INTRINSIC = 2u;
 
 // meta[] header words.
 const uint VM_META_MEM_PAGES = 0u;      // [gpu] current pages of memory 0
@@ -93,6 +101,10 @@ const uint VM_ST_RUNNING = 2u;
 const uint VM_ST_HOSTCALL = 3u;  // [gpu] call AUX (or HANDLE) at CALLEE_FP on the host, then set RUNNING
 const uint VM_ST_DONE = 4u;      // results in slots 0..
 const uint VM_ST_TRAPPED = 5u;
+// Persistent kernel only (set by its intrinsics; vm_run.comp never does):
+const uint VM_ST_YIELD = 6u;     // gave the lane up, resumable (set RUNNING again)
+const uint VM_ST_EXITED = 7u;    // the process exited
+const uint VM_ST_BLOCKED = 8u;   // waiting (e.g. for I/O), resumable
 
 // GPU-only trap kinds: not WebAssembly traps, reported as "unsupported".
 const uint VM_TRAP_UNSUPPORTED_OP = 0x100u;  // AUX: the opcode
