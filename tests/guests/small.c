@@ -1,0 +1,3 @@
+/* small: the smallest program, for the spawn benchmark.
+ * Expected exit status: 0. */
+int main(void) { return 0; }
