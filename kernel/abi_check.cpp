@@ -35,9 +35,22 @@ static_assert(offsetof(RingRecord, kind_len) == 12);
 static_assert(offsetof(RingRecord, payload) == 16);
 static_assert(RING_TEXT_MAX == RING_PAYLOAD_WORDS * 4);
 
-static_assert(sizeof(ProcEntry) == 128);
-static_assert(offsetof(ProcEntry, instructions) == 32, "64-bit counters 8-aligned");
-static_assert(offsetof(ProcEntry, syscalls) == 40);
-static_assert(offsetof(ProcEntry, pages) == 48);
+static_assert(sizeof(ProcEntry) == 128, "one table entry per cache line");
+static_assert(offsetof(ProcEntry, state) == 8);
+static_assert(offsetof(ProcEntry, instructions) == 48, "64-bit counters 8-aligned");
+static_assert(offsetof(ProcEntry, requests) == 56);
+static_assert(offsetof(ProcEntry, spawn_ms) == 64);
+static_assert(sizeof(ProgramDesc) == 128);
+static_assert(sizeof(ProgramDesc) * MAX_PROGRAMS % 128 == 0, "program words start on a line");
+static_assert(sizeof(SysHeader) == 512, "four 128-byte lines");
+static_assert(offsetof(SysHeader, pages_used) == 128, "kernel counters on line 1");
+static_assert(offsetof(SysHeader, job_begin) == 256, "the process job on line 2");
+static_assert(sizeof(HeapClassStats) * 32 == HEAP_STATS_WORDS * 4);
+static_assert(HEAP_CLASSES < 32, "class arrays hold 32 words, index 0 for large runs");
+static_assert(heap_class_size(1) == 16 && heap_class_size(3) == 48 && heap_class_size(4) == 64);
+static_assert(heap_class_size(5) == 96 && heap_class_size(12) == 1024);
+static_assert(heap_class_size(HEAP_CLASSES) == HEAP_MAX_SMALL, "the table in abi_heap.h ends at 32 KiB");
+static_assert(BLK_PAGE_TABLE == BLK_HEAP + HEAP_STATE_WORDS);
+static_assert(EXIT_RECORD_WORDS <= RING_PAYLOAD_WORDS);
 
 }  // namespace gpuos::abi

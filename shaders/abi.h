@@ -25,18 +25,20 @@
 #include <cstdint>
 #define GPUOS_ABI_BEGIN namespace gpuos::abi {
 #define GPUOS_ABI_END }
+#define GPUOS_ABI_FN inline constexpr
 GPUOS_ABI_BEGIN
 typedef uint32_t uint;
 GPUOS_ABI_END
 #else
 #define GPUOS_ABI_BEGIN
 #define GPUOS_ABI_END
+#define GPUOS_ABI_FN
 #endif
 
 GPUOS_ABI_BEGIN
 
 const uint ABI_MAGIC = 0x534F5047u;  // "GPOS" little-endian
-const uint ABI_VERSION = 2u;  // 2: the mailbox reply moved to HostBlock
+const uint ABI_VERSION = 3u;  // 2: the mailbox reply moved to HostBlock; 3: processes
 
 // Lanes per workgroup of the persistent kernel (local_size_x in kernel.comp).
 const uint KERNEL_WORKGROUP_SIZE = 64u;
@@ -142,7 +144,8 @@ struct ControlBlock {
   // line 1: host -> kernel while running [host]
   uint stop;           // STOP_* (the kernel also sets STOP_SHUTDOWN on OP_SHUTDOWN)
   uint ring_consumed;  // ring positions the host has drained
-  uint _pad_l1[6];
+  uint clock_ms;       // session clock, ms since boot (process spawn and exit times)
+  uint _pad_l1[5];
   MailboxCommand cmd;
   uint _pad_l1b[16];
 
@@ -187,32 +190,10 @@ struct RingRecord {
   uint payload[RING_PAYLOAD_WORDS];
 };
 
-// ---- process table (filled in by the process issue) -------------------------
-const uint PROC_FREE = 0u;
-const uint PROC_READY = 1u;
-const uint PROC_RUNNING = 2u;
-const uint PROC_BLOCKED = 3u;
-const uint PROC_ZOMBIE = 4u;
-
-struct ProcEntry {
-  uint pid;
-  uint ppid;
-  uint state;       // PROC_*
-  uint program;     // program-image index
-  uint pc;          // VM program counter
-  uint fp;          // frame pointer (slot index)
-  uint sp;          // call-stack pointer
-  uint page_table;  // page index of the page table
-  uint64_t instructions;  // retired
-  uint64_t syscalls;      // requests made
-  uint pages;             // pages held
-  uint exit_status;
-  uint trap_kind;
-  uint trap_func;
-  uint trap_offset;
-  uint _pad[15];
-};
-
 GPUOS_ABI_END
+
+// The process subsystem and the slab heap (issue 4).
+#include "abi_heap.h"
+#include "abi_proc.h"
 
 #endif  // GPUOS_ABI_H

@@ -77,9 +77,16 @@ TEST(Abi, RingRecordLayout) {
 
 TEST(Abi, ProcEntryLayout) {
   EXPECT_EQ(offsetof(ProcEntry, instructions) % 8, 0u);
-  EXPECT_EQ(offsetof(ProcEntry, instructions), 32u);
-  EXPECT_EQ(offsetof(ProcEntry, syscalls), 40u);
-  EXPECT_EQ(offsetof(ProcEntry, pages), 48u);
+  EXPECT_EQ(offsetof(ProcEntry, instructions), 48u);
+  EXPECT_EQ(offsetof(ProcEntry, requests), 56u);
+  EXPECT_EQ(sizeof(SysHeader), 4 * kLine);
+}
+
+TEST(Abi, HeapClassTable) {
+  // The table written out in abi_heap.h, checked against the formula.
+  const uint expected[HEAP_CLASSES] = {16,   32,   48,   64,   96,    128,   192,   256,   384,   512,   768,
+                                       1024, 1536, 2048, 3072, 4096,  6144,  8192,  12288, 16384, 24576, 32768};
+  for (uint c = 1; c <= HEAP_CLASSES; ++c) EXPECT_EQ(heap_class_size(c), expected[c - 1]) << "class " << c;
 }
 
 TEST(Abi, RingConstantsAgree) {

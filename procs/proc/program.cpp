@@ -1,0 +1,324 @@
+// program.cpp: prepare_program (program.h): module -> program-store words.
+#include "procs/proc/program.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "procs/vm/bytecode.h"
+#include "procs/vm/ref_exec.h"
+#include "procs/vm/translator.h"
+#include "procs/wasm/decoder.h"
+#include "shaders/vm/vm_abi.h"
+
+namespace gpuos::procs {
+
+using namespace gpuos::abi;
+using namespace gpuos::vm::gpu;
+using vm::ImageFunction;
+using vm::InitExpr;
+using vm::kNone;
+using vm::ProgramImage;
+using wasm::ValType;
+
+namespace {
+
+constexpr Intrinsic kIntrinsics[] = {
+    {"exit", GI_EXIT, 1, 0},          {"getpid", GI_GETPID, 0, 1},   {"getppid", GI_GETPPID, 0, 1},
+    {"arg", GI_ARG, 0, 1},            {"spawn", GI_SPAWN, 2, 1},     {"wait", GI_WAIT, 1, 1},
+    {"yield", GI_YIELD, 0, 0},        {"print", GI_PRINT, 2, 0},     {"malloc", GI_MALLOC, 1, 1},
+    {"free", GI_FREE, 1, 0},          {"calloc", GI_CALLOC, 2, 1},   {"realloc", GI_REALLOC, 2, 1},
+    {"aligned_alloc", GI_ALIGNED_ALLOC, 2, 1}, {"args_size", GI_ARGS_SIZE, 0, 1},
+    {"args_get", GI_ARGS_GET, 2, 1},
+};
+static_assert(std::size(kIntrinsics) == GI_COUNT, "one row per GI_* id");
+
+uint32_t u32(size_t v) { return static_cast<uint32_t>(v); }
+
+// Each part of the program starts on a 32-word (128-byte) line, so no GPU
+// cache line holds two parts (sys.glsl: the store is never rewritten).
+uint32_t align_line(std::vector<uint32_t>& w) {
+  while (w.size() % 32 != 0) w.push_back(0);
+  return u32(w.size());
+}
+
+Error<ProgramError> unsupported(std::string why) { return fail(ProgramError::Unsupported, std::move(why)); }
+
+// A constant expression's value as a slot: constants and ref.func / ref.null
+// only, as a process has no imported globals to read.
+Result<uint64_t, ProgramError> const_value(const InitExpr& e, const char* what) {
+  switch (e.kind) {
+    case InitExpr::Kind::Const: return e.bits;
+    case InitExpr::Kind::RefFunc: return uint64_t{e.index} + 1;  // handle = function index (+1: 0 is null)
+    case InitExpr::Kind::RefNull: return uint64_t{0};
+    case InitExpr::Kind::GlobalGet: break;
+  }
+  return unsupported(fmt::format("{} reads global {} (processes have no imported globals)", what, e.index));
+}
+
+void emit(std::vector<uint32_t>& code, vm::Op op, std::initializer_list<uint32_t> operands) {
+  code.push_back(static_cast<uint32_t>(op));
+  code.insert(code.end(), operands);
+}
+
+// The synthetic start function (program.h): appended to the image.
+Result<uint32_t, ProgramError> add_start_function(ProgramImage& img) {
+  uint32_t entry = kNone;
+  bool returns_status = false;
+  for (const char* name : {"_start", "main"}) {
+    const vm::ImageExport* e = img.find_export(name);
+    if (!e || e->kind != wasm::ExternKind::Func || entry != kNone) continue;
+    const wasm::FuncType& t = img.types[img.functions[e->index].type_index];
+    if (!t.params.empty() || t.results.size() > 1 || (t.results.size() == 1 && t.results[0] != ValType::I32)) {
+      return unsupported(fmt::format("export \"{}\" must take no parameters and return nothing or an i32", name));
+    }
+    entry = e->index;
+    returns_status = t.results.size() == 1;
+  }
+  if (entry == kNone) return unsupported("no entry point: export a function \"_start\" or \"main\"");
+
+  std::vector<uint32_t>& c = img.code;
+  const uint32_t at = u32(c.size());
+  // slots 0..2: dst, src, len; 4..: callee frames
+  for (uint32_t i = 0; i < img.data.size(); ++i) {
+    const vm::ImageData& d = img.data[i];
+    if (d.mode != wasm::SegmentMode::Active) continue;
+    auto off = const_value(d.offset, "a data segment's offset");
+    if (!off) return fail(off.code(), off.detail());
+    emit(c, vm::Op::Const32, {0, uint32_t(*off)});
+    emit(c, vm::Op::Const32, {1, 0});
+    emit(c, vm::Op::Const32, {2, u32(d.bytes.size())});
+    emit(c, vm::Op::MemoryInit, {i, 0, 1, 2});
+    emit(c, vm::Op::DataDrop, {i});
+  }
+  for (uint32_t i = 0; i < img.elems.size(); ++i) {
+    const vm::ImageElem& e = img.elems[i];
+    if (e.mode == wasm::SegmentMode::Passive) continue;
+    if (e.mode == wasm::SegmentMode::Active) {
+      auto off = const_value(e.offset, "an element segment's offset");
+      if (!off) return fail(off.code(), off.detail());
+      emit(c, vm::Op::Const32, {0, uint32_t(*off)});
+      emit(c, vm::Op::Const32, {1, 0});
+      emit(c, vm::Op::Const32, {2, u32(e.items.size())});
+      emit(c, vm::Op::TableInit, {e.table, i, 0, 1, 2});
+    }
+    emit(c, vm::Op::ElemDrop, {i});
+  }
+  if (img.start != kNone) emit(c, vm::Op::Call, {img.start, 4});
+  emit(c, vm::Op::Call, {entry, 4});
+  if (!returns_status) emit(c, vm::Op::Const32, {4, 0});
+  emit(c, vm::Op::Return, {4, 1});
+
+  ImageFunction f;
+  f.entry = at;
+  f.num_params = 0;
+  f.num_results = 1;
+  f.num_locals = 0;
+  f.frame_slots = 8;
+  f.type_index = kNone;
+  img.functions.push_back(f);
+  img.names.push_back({u32(img.functions.size() - 1), "<start>"});
+  return u32(img.functions.size() - 1);
+}
+
+}  // namespace
+
+const char* to_string(ProgramError e) {
+  switch (e) {
+    case ProgramError::Invalid: return "invalid module";
+    case ProgramError::Unsupported: return "not runnable as a process";
+    case ProgramError::TooLarge: return "too large";
+  }
+  return "?";
+}
+
+std::span<const Intrinsic> intrinsics() { return kIntrinsics; }
+
+Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wasm_bytes, std::string name,
+                                                     const ProcessLimits& lim) {
+  auto module = wasm::load_module(wasm_bytes);
+  if (!module) return fail(ProgramError::Invalid, module.detail());
+  auto translated = vm::translate(*module);
+  if (!translated) return fail(ProgramError::Invalid, translated.detail());
+  ProcessProgram prog;
+  prog.name = std::move(name);
+  ProgramImage& img = prog.image;
+  img = std::move(*translated);
+
+  // Imports: gpuos functions only, each with its exact signature.
+  std::vector<uint32_t> intrinsic_of(img.functions.size(), kNone);
+  for (const vm::ImageImport& imp : img.imports) {
+    const std::string what = fmt::format("import {}.{}", imp.module, imp.name);
+    if (imp.kind != wasm::ExternKind::Func) {
+      return unsupported(what + ": a process can import only gpuos functions");
+    }
+    if (imp.module != "gpuos") {
+      return unsupported(what + ": unknown module (a process can import only from \"gpuos\"; WASI is not served yet)");
+    }
+    const Intrinsic* in = nullptr;
+    for (const Intrinsic& k : kIntrinsics) {
+      if (imp.name == k.name) in = &k;
+    }
+    if (!in) return unsupported(what + ": no such gpuos function (docs/stdshim.md lists them)");
+    const wasm::FuncType& t = img.types[img.functions[imp.index].type_index];
+    const bool ok = t.params.size() == in->params && t.results.size() == in->results &&
+                    std::all_of(t.params.begin(), t.params.end(), [](ValType v) { return v == ValType::I32; }) &&
+                    std::all_of(t.results.begin(), t.results.end(), [](ValType v) { return v == ValType::I32; });
+    if (!ok) {
+      return unsupported(fmt::format("{}: wrong signature (expected {} i32 parameter(s) and {} i32 result(s))", what,
+                                     in->params, in->results));
+    }
+    intrinsic_of[imp.index] = in->id;
+  }
+  if (img.memories.size() > 1) return unsupported("more than one memory");
+  auto start = add_start_function(img);
+  if (!start) return fail(start.code(), start.detail());
+  prog.start_func = *start;
+
+  std::vector<uint32_t>& w = prog.words;
+  ProgramDesc& d = prog.desc;
+  // code
+  d.code_off = align_line(w);
+  w.insert(w.end(), img.code.begin(), img.code.end());
+  // function table; handles are function indices (ref.func f gives f + 1)
+  d.funcs_off = align_line(w);
+  for (size_t i = 0; i < img.functions.size(); ++i) {
+    const ImageFunction& f = img.functions[i];
+    uint32_t e[VM_FUNC_WORDS] = {};
+    e[VM_F_ENTRY] = f.entry;
+    e[VM_F_PARAMS] = f.num_params;
+    e[VM_F_RESULTS] = f.num_results;
+    e[VM_F_LOCALS] = f.num_locals;
+    e[VM_F_FRAME] = f.frame_slots;
+    e[VM_F_SIG] = f.type_index == kNone ? kNone : img.type_sig_ids[f.type_index];
+    e[VM_F_KIND] = intrinsic_of.size() > i && intrinsic_of[i] != kNone ? (VM_FK_INTRINSIC | (intrinsic_of[i] << 8))
+                                                                       : VM_FK_LOCAL;
+    e[VM_F_STORE_ADDR] = u32(i);
+    w.insert(w.end(), e, e + VM_FUNC_WORDS);
+  }
+  // meta: header, table/data/elem descriptors, handle map, signature ids
+  const uint32_t n_funcs = u32(img.functions.size());
+  const uint32_t tables_off = VM_META_HEADER_WORDS;
+  const uint32_t data_off = tables_off + u32(img.tables.size()) * VM_DESC_WORDS;
+  const uint32_t elem_off = data_off + u32(img.data.size()) * VM_DESC_WORDS;
+  const uint32_t addr_off = elem_off + u32(img.elems.size()) * VM_DESC_WORDS;
+  const uint32_t sig_off = addr_off + n_funcs;
+  std::vector<uint32_t> meta(sig_off + img.type_sig_ids.size(), 0);
+  meta[VM_META_NUM_TABLES] = u32(img.tables.size());
+  meta[VM_META_TABLES_OFF] = tables_off;
+  meta[VM_META_DATA_OFF] = data_off;
+  meta[VM_META_ELEM_OFF] = elem_off;
+  meta[VM_META_ADDR_OFF] = addr_off;
+  meta[VM_META_ADDR_LEN] = n_funcs;
+  meta[VM_META_SIG_OFF] = sig_off;
+  for (uint32_t i = 0; i < n_funcs; ++i) meta[addr_off + i] = i;
+  std::copy(img.type_sig_ids.begin(), img.type_sig_ids.end(), meta.begin() + sig_off);
+  if (!img.memories.empty()) {
+    const vm::ImageMemory& m = img.memories[0];
+    if (m.min > lim.max_pages) {
+      return fail(ProgramError::TooLarge, fmt::format("memory of {} pages; a process may hold {} (--max-pages)",
+                                                      m.min, lim.max_pages));
+    }
+    meta[VM_META_HAS_MEMORY] = 1;
+    meta[VM_META_MEM_PAGES] = m.min;
+    meta[VM_META_MEM_CAP_PAGES] = std::min(m.max == kNone ? 65536u : m.max, lim.max_pages);
+    d.mem_pages = m.min;
+    d.has_memory = 1;
+  }
+  // tables (each with its growth room), then elem items
+  std::vector<uint64_t> tabs;
+  for (size_t i = 0; i < img.tables.size(); ++i) {
+    const vm::ImageTable& t = img.tables[i];
+    const uint64_t max = t.max == kNone ? 0xffffffffull : t.max;
+    const uint32_t cap = u32(std::max<uint64_t>(t.min, std::min<uint64_t>(max, uint64_t{t.min} + lim.table_headroom)));
+    uint32_t* td = &meta[tables_off + i * VM_DESC_WORDS];
+    td[VM_TD_BASE] = u32(tabs.size());
+    td[VM_TD_SIZE] = t.min;
+    td[VM_TD_CAP] = cap;
+    tabs.resize(tabs.size() + cap, 0);
+  }
+  for (size_t i = 0; i < img.elems.size(); ++i) {
+    uint32_t* ed = &meta[elem_off + i * VM_DESC_WORDS];
+    ed[VM_SD_BASE] = u32(tabs.size());
+    ed[VM_SD_LEN] = u32(img.elems[i].items.size());
+    for (const InitExpr& item : img.elems[i].items) {
+      auto v = const_value(item, "an element item");
+      if (!v) return fail(v.code(), v.detail());
+      tabs.push_back(*v);
+    }
+  }
+  // data segments, each on a word
+  std::vector<uint32_t> seg;
+  for (size_t i = 0; i < img.data.size(); ++i) {
+    uint32_t* dd = &meta[data_off + i * VM_DESC_WORDS];
+    dd[VM_SD_BASE] = u32(seg.size() * 4);
+    dd[VM_SD_LEN] = u32(img.data[i].bytes.size());
+    const size_t at = seg.size();
+    seg.resize(at + (img.data[i].bytes.size() + 3) / 4, 0);
+    if (!img.data[i].bytes.empty()) std::memcpy(seg.data() + at, img.data[i].bytes.data(), img.data[i].bytes.size());
+  }
+  d.meta_off = align_line(w);
+  d.meta_words = u32(meta.size());
+  w.insert(w.end(), meta.begin(), meta.end());
+  d.globals_off = align_line(w);
+  d.num_globals = u32(img.globals.size());
+  for (const vm::ImageGlobal& g : img.globals) {
+    auto v = const_value(g.init, "a global's initialiser");
+    if (!v) return fail(v.code(), v.detail());
+    w.push_back(uint32_t(*v));
+    w.push_back(uint32_t(*v >> 32));
+  }
+  d.tabs_off = align_line(w);
+  d.tab_elems = u32(tabs.size());
+  for (uint64_t t : tabs) {
+    w.push_back(uint32_t(t));
+    w.push_back(uint32_t(t >> 32));
+  }
+  d.seg_off = align_line(w);
+  w.insert(w.end(), seg.begin(), seg.end());
+  align_line(w);
+  d.entry_func = prog.start_func;
+
+  // Block layout: registers, heap state and page table (BLK_*), then meta,
+  // globals and tables (8-byte aligned), the control stack, the slots.
+  auto even = [](uint32_t x) { return (x + 1) & ~1u; };
+  d.blk_meta = BLK_PAGE_TABLE + lim.max_pages;
+  d.blk_globals = even(d.blk_meta + d.meta_words);
+  d.blk_tabs = even(d.blk_globals + 2 * d.num_globals);
+  d.blk_ctl = d.blk_tabs + 2 * d.tab_elems;
+  // The control stack takes 2 words per call level; the slots get the rest.
+  const uint32_t min_slots = std::max<uint32_t>(256, 4 * img.max_frame_slots);
+  const int64_t spare = int64_t{lim.block_words} - d.blk_ctl - 2 * int64_t{min_slots} - 2;
+  if (spare < 2 * 16) {
+    return fail(ProgramError::TooLarge,
+                fmt::format("a process of this program needs at least {} block words (meta {}, globals {}, table "
+                            "elements {}, frames {} slots, 16 calls); the session gives {} (--block-kib)",
+                            int64_t{lim.block_words} - spare + 32, d.meta_words, d.num_globals, d.tab_elems,
+                            min_slots, lim.block_words));
+  }
+  d.depth_limit = std::min<uint32_t>(lim.max_depth, uint32_t(spare / 2));
+  d.blk_slots = even(d.blk_ctl + 2 * d.depth_limit);
+  d.slot_limit = (lim.block_words - d.blk_slots) / 2;
+  d.state = 1;
+  return prog;
+}
+
+void rebase(ProgramDesc& d, uint32_t base) {
+  for (uint32_t* f : {&d.code_off, &d.funcs_off, &d.meta_off, &d.globals_off, &d.tabs_off, &d.seg_off}) *f += base;
+}
+
+std::string describe_trap(const ProcessProgram& program, uint32_t trap_kind, uint32_t trap_pc) {
+  vm::ref::Trap t;
+  t.kind = static_cast<vm::TrapKind>(trap_kind < 0x100 ? trap_kind : uint32_t(vm::TrapKind::HostError));
+  if (const vm::DebugEntry* e = program.image.locate(trap_pc)) {
+    t.func = e->func;
+    t.wasm_offset = e->wasm_offset;
+    t.function_name = std::string(program.image.function_name(e->func));
+  }
+  std::string s = t.describe();
+  if (trap_kind >= 0x100) s = fmt::format("unsupported by the GPU interpreter (0x{:x})", trap_kind);
+  return s;
+}
+
+}  // namespace gpuos::procs

@@ -1,0 +1,250 @@
+// The process subsystem's part of the shared ABI (included by abi.h; same
+// C++/GLSL subset and the same [host]/[kernel]/[both] notes).
+//
+// Where things live (docs/processes.md has the picture):
+//   sys buffer (binding 3)  SysHeader, then the heap statistics, then the
+//                           process table (ProcEntry per slot), then three
+//                           bitmaps: pages in use, slots in use, slots READY.
+//   program store (binding 4)  ProgramDesc[MAX_PROGRAMS], then each loaded
+//                           program's words (code, funcs, initial meta,
+//                           globals and tables, data segments, argv blobs).
+//   arena (device address)  the 64 KiB pages of every linear memory.
+//   blocks (device address) one block per slot: the process's registers,
+//                           page table, meta, globals, tables, heap state,
+//                           control stack and frame slots (BLK_* and the
+//                           per-program offsets in ProgramDesc).
+//   out buffer (binding 5)  host memory: process-table snapshots and the
+//                           pids of a spawn (one command at a time).
+//
+// Pids. Slot s (0-based) of a table of T slots gives pids s + 1, then
+// s + 1 + T, s + 1 + 2T, ...: a freed slot's next pid is its last plus T, so
+// a pid comes back only after 2^31 / T reuses of its slot. slot = (pid-1) % T.
+GPUOS_ABI_BEGIN
+
+const uint PAGE_BYTES = 65536u;  // WebAssembly's page; also the arena's
+const uint PAGE_WORDS = 16384u;
+const uint MAX_PROGRAMS = 256u;
+
+// ---- mailbox opcodes of the process range -------------------------------
+// OP_SPAWN: arg0 program, arg1 count, arg2 first spawn argument (instance i
+// gets arg2 + i), arg3 argv blob (program-store word offset, 0: none).
+// Answered when all are created: value0 spawned, value1 refused for lack of
+// slots, value2 refused for lack of pages; out[i] = pid of instance i or 0.
+const uint OP_SPAWN = 0x0101u;
+const uint OP_KILL = 0x0102u;      // arg0 pid; value0 1 if it was alive
+const uint OP_SNAPSHOT = 0x0103u;  // copies SNAP_UNITS(...) units to out; value0 units
+// Units of 32 words copied by OP_SNAPSHOT: header and heap stats, then the
+// table up to the highest slot ever used.
+const uint STATUS_NO_PROGRAM = 16u;
+
+// Loop iterations one main-loop iteration of kernel.comp may add for the
+// process work beyond the quantum itself (lavapipe slices, KERNEL_LOOP_COST):
+// a job chunk (4 spawns, each scanning the slot and page bitmaps twice at
+// most), the ready-bitmap scan, and the largest step a quantum can overrun
+// by (a grow chunk of 8 page claims, a bulk or heap-copy chunk).
+const uint PROC_LOOP_COST = 3000u;
+
+// gpuos imports (module "gpuos") the translator turns into VM intrinsics
+// (funcs kind VM_FK_INTRINSIC | id << 8); docs/stdshim.md has the table.
+const uint GI_EXIT = 0u;
+const uint GI_GETPID = 1u;
+const uint GI_GETPPID = 2u;
+const uint GI_ARG = 3u;
+const uint GI_SPAWN = 4u;
+const uint GI_WAIT = 5u;
+const uint GI_YIELD = 6u;
+const uint GI_PRINT = 7u;
+const uint GI_MALLOC = 8u;
+const uint GI_FREE = 9u;
+const uint GI_CALLOC = 10u;
+const uint GI_REALLOC = 11u;
+const uint GI_ALIGNED_ALLOC = 12u;
+const uint GI_ARGS_SIZE = 13u;
+const uint GI_ARGS_GET = 14u;
+const uint GI_COUNT = 15u;
+
+// gpuos.spawn / gpuos.wait errors (negative i32 results).
+const uint SPAWN_NO_SLOT = 0xffffffffu;     // -1: the process table is full
+const uint SPAWN_NO_PAGES = 0xfffffffeu;    // -2: not enough free pages
+const uint SPAWN_BAD_PROGRAM = 0xfffffffdu; // -3: no such program
+const uint WAIT_NOT_CHILD = 0xffffffffu;    // -1
+
+// ---- process states (ProcEntry.state) -----------------------------------
+const uint PROC_FREE = 0u;
+const uint PROC_READY = 1u;
+const uint PROC_RUNNING = 2u;
+const uint PROC_BLOCKED = 3u;
+const uint PROC_ZOMBIE = 4u;
+const uint PROC_EXITING = 5u;  // giving back its pages; becomes ZOMBIE (or FREE)
+
+// Exit statuses the kernel gives (POSIX shell convention).
+const uint EXIT_TRAPPED = 134u;  // 128 + SIGABRT
+const uint EXIT_KILLED = 137u;   // 128 + SIGKILL
+
+// Debug-ring record kinds of processes.
+const uint RECORD_EXIT = 4u;  // payload: ExitRecord words
+const uint EXIT_RECORD_WORDS = 12u;
+// ExitRecord payload word indices.
+const uint XR_PID = 0u;
+const uint XR_PPID = 1u;
+const uint XR_STATUS = 2u;
+const uint XR_TRAP = 3u;
+const uint XR_TRAP_PC = 4u;
+const uint XR_PROGRAM = 5u;
+const uint XR_INSTR_LO = 6u;
+const uint XR_INSTR_HI = 7u;
+const uint XR_PAGES_PEAK = 8u;
+const uint XR_SPAWN_MS = 9u;
+const uint XR_EXIT_MS = 10u;
+const uint XR_HEAP_LIVE = 11u;  // heap bytes the process never freed
+
+// One process-table entry: 128 bytes, a cache line. The lane running the
+// process owns every field but `state` (CAS by a waker or killer, and by
+// the reaper) and `kill_pid`.
+struct ProcEntry {
+  uint pid;          // [kernel] 0: never used
+  uint ppid;         // [kernel] 0: spawned by the host
+  uint state;        // [kernel] PROC_*
+  uint program;      // [kernel] program index
+  uint arg;          // [kernel] spawn argument (gpuos.arg)
+  uint kill_pid;     // [both] a kill asked for this pid; honoured at the next
+                     // quantum boundary if it is this process's (a late kill
+                     // of a reused slot names the old pid and is ignored)
+  uint exit_status;  // [kernel] valid in ZOMBIE
+  uint trap_kind;    // [kernel] 0: no trap; else TrapKind (or VM_TRAP_*)
+  uint trap_pc;      // [kernel] code word of the trapping instruction
+  uint pages;        // [kernel] linear-memory pages held now
+  uint pages_peak;   // [kernel]
+  uint wait_pid;     // [kernel] BLOCKED in gpuos.wait on this child
+  uint64_t instructions;  // [kernel] VM ticks retired
+  uint64_t requests;      // [kernel] gpuos calls made
+  uint spawn_ms;     // [kernel] ControlBlock clock_ms at spawn
+  uint exit_ms;      // [kernel] clock_ms at exit
+  uint argv_off;     // [kernel] argv blob (program-store word offset), 0: none
+  uint quanta;       // [kernel] quanta run
+  uint heap_live;    // [kernel] heap bytes allocated and not freed
+  uint heap_allocs;  // [kernel]
+  uint heap_frees;   // [kernel]
+  uint children;     // [kernel] children spawned and not yet reaped
+  uint _pad[8];
+};
+
+// Program descriptor (program store, index = program id). The host writes
+// everything, then `state` = 1 last (stored before the OP_SPAWN that names
+// it is posted, so the mailbox's release/acquire orders it).
+struct ProgramDesc {
+  uint state;        // [host] 0 free, 1 loaded
+  uint code_off;     // [host] program-store word offsets of the parts
+  uint funcs_off;
+  uint meta_off;     //   initial meta (copied into each block)
+  uint meta_words;
+  uint globals_off;  //   initial globals: 2 words each
+  uint num_globals;
+  uint tabs_off;     //   initial tables then elem items: 2 words each
+  uint tab_elems;
+  uint seg_off;      //   data segment bytes
+  uint entry_func;   //   the synthetic start function (instantiate, start, entry, exit)
+  uint mem_pages;    //   initial pages of memory 0 (0: none)
+  uint has_memory;
+  // Block layout of this program's processes: word offsets in the block.
+  uint blk_meta;
+  uint blk_globals;  // 8-byte aligned
+  uint blk_tabs;     // 8-byte aligned
+  uint blk_ctl;      // control stack: 2 words per call level
+  uint blk_slots;    // 8-byte aligned; slots run to the end of the block
+  uint slot_limit;   // frame slots
+  uint depth_limit;  // nested calls
+  uint _pad[12];
+};
+
+// Process block words, before the per-program parts.
+const uint BLK_STATUS = 0u;   // VM_ST_*
+const uint BLK_PC = 1u;
+const uint BLK_FP = 2u;
+const uint BLK_DEPTH = 3u;
+const uint BLK_AUX = 4u;
+const uint BLK_BULK = 5u;
+const uint BLK_ZPOS = 6u;
+const uint BLK_ZEND = 7u;
+const uint BLK_CALLEE_FP = 8u;
+const uint BLK_PHASE = 9u;     // PH_*
+const uint BLK_PHASE_POS = 10u;  // progress within the phase (resumable)
+const uint BLK_HEAP_TMP = 11u; // calloc/realloc in progress: the new block
+const uint BLK_HEAP_POS = 15u; //   and bytes zeroed or copied + 1
+const uint BLK_HEAP_TOUCHED = 12u;  // size classes whose counters changed this quantum
+const uint BLK_HANDLE = 13u;
+const uint BLK_TYPE = 14u;
+const uint BLK_MAPPED = 16u;   // page-table entries in use (>= MEM_PAGES while a grow is under way)
+const uint BLK_PENDING = 17u;  // pages reserved by a grow under way and not yet mapped
+const uint BLK_HEAP = 24u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
+const uint BLK_PAGE_TABLE = 24u + HEAP_STATE_WORDS;  // max_pages entries
+
+const uint PH_BOOT = 0u;   // copying meta, globals and tables from the program
+const uint PH_RUN = 1u;
+const uint PH_EXIT = 2u;   // zeroing and freeing pages
+const uint PH_NOTIFY = 3u; // writing the exit record, waking the parent
+
+// Page-table entry: arena page in the low 24 bits, a heap tag in the top 8.
+const uint PTE_PAGE_MASK = 0x00FFFFFFu;
+const uint PTE_TAG_SHIFT = 24u;
+const uint PTE_TAG_PLAIN = 0u;    // memory.grow / initial memory
+// 1..HEAP_CLASSES: a slab of that size class (abi_heap.h)
+const uint PTE_TAG_LARGE = 0xFEu;  // first page of a large allocation
+const uint PTE_TAG_LARGE_TAIL = 0xFDu;
+
+// The sys buffer header: 4 lines of 128 bytes.
+struct SysHeader {
+  // line 0 [host, at boot]
+  uint64_t arena_addr;   // device address of page 0
+  uint64_t blocks_addr;  // device address of slot 0's block
+  uint arena_pages;
+  uint table_size;       // slots, a multiple of 32
+  uint block_words;      // words per block
+  uint max_pages;        // page-table entries per process
+  uint quantum;          // ticks per quantum
+  uint heap_off;         // sys word of HeapClassStats[0]
+  uint table_off;        // sys word of ProcEntry[0]
+  uint page_bits_off;    // sys word of the page bitmap
+  uint slot_bits_off;    // sys word of the slot bitmap
+  uint ready_bits_off;   // sys word of the ready bitmap
+  uint snap_units;       // 32-word units OP_SNAPSHOT copies at most
+  uint group_by_program; // 1: lanes of a subgroup start on the same ready word
+  uint _pad0[16];
+  // line 1 [kernel] counters
+  uint pages_used;
+  uint live;             // processes not FREE and not ZOMBIE
+  uint zombies;
+  uint slots_used;
+  uint slot_high;        // highest slot ever used + 1
+  uint spawned;          // total
+  uint exited;           // total
+  uint spawn_failed;     // total refused (slots or pages)
+  uint grow_failed;      // memory.grow / heap refills refused for lack of pages
+  uint killed;
+  uint trapped;
+  uint ready_hint;       // rotating start word of the ready bitmap
+  uint page_hint;        // rotating start word of the page bitmap
+  uint slot_hint;        // spawns so far; start word of the slot bitmap = hint / 32,
+                         // so 32 spawns in a row share a word (and a subgroup)
+  uint _pad1[18];
+  // line 2 [kernel] the process job (OP_SPAWN or OP_SNAPSHOT), as the emit
+  // job: positions only grow, so a lane holding a finished job's `end` can
+  // never claim a unit of the next one. Unit u of a job is position begin + u.
+  uint job_begin;    // first position of the current job
+  uint job_end;      // one past its last; published last (release)
+  uint job_cursor;   // next position to hand out
+  uint job_done;     // positions finished; the lane completing it replies
+  uint job_op;       // OP_SPAWN or OP_SNAPSHOT
+  uint job_seq;      // mailbox seq to answer
+  uint job_arg0;     // OP_SPAWN: program
+  uint job_arg1;     //   first spawn argument
+  uint job_arg2;     //   argv blob
+  uint job_ok;       // units that succeeded
+  uint job_fail_slots;
+  uint job_fail_pages;
+  uint _pad2[20];
+  // line 3: reserved
+  uint _pad3[32];
+};
+
+GPUOS_ABI_END
