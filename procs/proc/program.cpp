@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "procs/vm/bytecode.h"
+#include "procs/vm/meta_layout.h"
 #include "procs/vm/ref_exec.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"
@@ -199,21 +200,11 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
   }
   // meta: header, table/data/elem descriptors, handle map, signature ids
   const uint32_t n_funcs = u32(img.functions.size());
-  const uint32_t tables_off = VM_META_HEADER_WORDS;
-  const uint32_t data_off = tables_off + u32(img.tables.size()) * VM_DESC_WORDS;
-  const uint32_t elem_off = data_off + u32(img.data.size()) * VM_DESC_WORDS;
-  const uint32_t addr_off = elem_off + u32(img.elems.size()) * VM_DESC_WORDS;
-  const uint32_t sig_off = addr_off + n_funcs;
-  std::vector<uint32_t> meta(sig_off + img.type_sig_ids.size(), 0);
-  meta[VM_META_NUM_TABLES] = u32(img.tables.size());
-  meta[VM_META_TABLES_OFF] = tables_off;
-  meta[VM_META_DATA_OFF] = data_off;
-  meta[VM_META_ELEM_OFF] = elem_off;
-  meta[VM_META_ADDR_OFF] = addr_off;
-  meta[VM_META_ADDR_LEN] = n_funcs;
-  meta[VM_META_SIG_OFF] = sig_off;
-  for (uint32_t i = 0; i < n_funcs; ++i) meta[addr_off + i] = i;
-  std::copy(img.type_sig_ids.begin(), img.type_sig_ids.end(), meta.begin() + sig_off);
+  const MetaLayout L = meta_layout(u32(img.tables.size()), u32(img.data.size()), u32(img.elems.size()), n_funcs,
+                                   u32(img.type_sig_ids.size()));
+  std::vector<uint32_t> meta(L.words, 0);
+  write_meta_header(meta.data(), L, u32(img.tables.size()), n_funcs, img.type_sig_ids);
+  for (uint32_t i = 0; i < n_funcs; ++i) meta[L.addr_off + i] = i;  // handles are function indices
   if (!img.memories.empty()) {
     const vm::ImageMemory& m = img.memories[0];
     if (m.min > lim.max_pages) {
@@ -232,14 +223,14 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
     const vm::ImageTable& t = img.tables[i];
     const uint64_t max = t.max == kNone ? 0xffffffffull : t.max;
     const uint32_t cap = u32(std::max<uint64_t>(t.min, std::min<uint64_t>(max, uint64_t{t.min} + lim.table_headroom)));
-    uint32_t* td = &meta[tables_off + i * VM_DESC_WORDS];
+    uint32_t* td = &meta[L.tables_off + i * VM_DESC_WORDS];
     td[VM_TD_BASE] = u32(tabs.size());
     td[VM_TD_SIZE] = t.min;
     td[VM_TD_CAP] = cap;
     tabs.resize(tabs.size() + cap, 0);
   }
   for (size_t i = 0; i < img.elems.size(); ++i) {
-    uint32_t* ed = &meta[elem_off + i * VM_DESC_WORDS];
+    uint32_t* ed = &meta[L.elem_off + i * VM_DESC_WORDS];
     ed[VM_SD_BASE] = u32(tabs.size());
     ed[VM_SD_LEN] = u32(img.elems[i].items.size());
     for (const InitExpr& item : img.elems[i].items) {
@@ -251,7 +242,7 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
   // data segments, each on a word
   std::vector<uint32_t> seg;
   for (size_t i = 0; i < img.data.size(); ++i) {
-    uint32_t* dd = &meta[data_off + i * VM_DESC_WORDS];
+    uint32_t* dd = &meta[L.data_off + i * VM_DESC_WORDS];
     dd[VM_SD_BASE] = u32(seg.size() * 4);
     dd[VM_SD_LEN] = u32(img.data[i].bytes.size());
     const size_t at = seg.size();

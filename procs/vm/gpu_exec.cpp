@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "procs/vm/gpu_device.h"
+#include "procs/vm/meta_layout.h"
 
 namespace gpuos::vm::gpu {
 
@@ -64,25 +65,14 @@ Result<void, std::string> upload(VmDevice& d, GpuVm::Impl& impl, const GpuLimits
   // meta: header, table/data/elem descriptors, handle map, signature ids
   uint32_t addr_len = 0;
   for (uint32_t a : inst.funcs) addr_len = std::max(addr_len, a + 1);
-  const uint32_t tables_off = VM_META_HEADER_WORDS;
-  const uint32_t data_off = tables_off + u32(inst.tables.size()) * VM_DESC_WORDS;
-  const uint32_t elem_off = data_off + u32(img.data.size()) * VM_DESC_WORDS;
-  const uint32_t addr_off = elem_off + u32(img.elems.size()) * VM_DESC_WORDS;
-  const uint32_t sig_off = addr_off + addr_len;
-  const uint32_t meta_words = sig_off + u32(img.type_sig_ids.size());
-  if (!need(VM_B_META, meta_words * 4)) return fail(std::string(), "meta buffer");
+  const MetaLayout L = meta_layout(u32(inst.tables.size()), u32(img.data.size()), u32(img.elems.size()), addr_len,
+                                   u32(img.type_sig_ids.size()));
+  if (!need(VM_B_META, L.words * 4)) return fail(std::string(), "meta buffer");
   uint32_t* M = d.as<uint32_t>(VM_B_META);
-  std::memset(M, 0, meta_words * 4);
-  M[VM_META_NUM_TABLES] = u32(inst.tables.size());
-  M[VM_META_TABLES_OFF] = tables_off;
-  M[VM_META_DATA_OFF] = data_off;
-  M[VM_META_ELEM_OFF] = elem_off;
-  M[VM_META_ADDR_OFF] = addr_off;
-  M[VM_META_ADDR_LEN] = addr_len;
-  M[VM_META_SIG_OFF] = sig_off;
-  std::fill_n(M + addr_off, addr_len, VM_NOT_MAPPED);
-  for (size_t i = 0; i < inst.funcs.size(); ++i) M[addr_off + inst.funcs[i]] = u32(i);
-  std::copy(img.type_sig_ids.begin(), img.type_sig_ids.end(), M + sig_off);
+  std::memset(M, 0, L.words * 4);
+  write_meta_header(M, L, u32(inst.tables.size()), addr_len, img.type_sig_ids);
+  std::fill_n(M + L.addr_off, addr_len, VM_NOT_MAPPED);
+  for (size_t i = 0; i < inst.funcs.size(); ++i) M[L.addr_off + inst.funcs[i]] = u32(i);
 
   // tables, then element segment items
   size_t tab_elems = 0;
@@ -100,7 +90,7 @@ Result<void, std::string> upload(VmDevice& d, GpuVm::Impl& impl, const GpuLimits
   size_t base = 0;
   for (size_t i = 0; i < inst.tables.size(); ++i) {
     const ref::TableInst& t = store.table(inst.tables[i]);
-    uint32_t* td = M + tables_off + i * VM_DESC_WORDS;
+    uint32_t* td = M + L.tables_off + i * VM_DESC_WORDS;
     td[VM_TD_BASE] = u32(base);
     td[VM_TD_SIZE] = u32(t.elems.size());
     td[VM_TD_CAP] = caps[i];
@@ -108,7 +98,7 @@ Result<void, std::string> upload(VmDevice& d, GpuVm::Impl& impl, const GpuLimits
     base += caps[i];
   }
   for (size_t i = 0; i < inst.elems.size(); ++i) {
-    uint32_t* ed = M + elem_off + i * VM_DESC_WORDS;
+    uint32_t* ed = M + L.elem_off + i * VM_DESC_WORDS;
     ed[VM_SD_BASE] = u32(base);
     ed[VM_SD_LEN] = u32(inst.elems[i].size());
     ed[VM_SD_DROPPED] = i < seg.elem_dropped.size() ? seg.elem_dropped[i] : 0;
@@ -121,7 +111,7 @@ Result<void, std::string> upload(VmDevice& d, GpuVm::Impl& impl, const GpuLimits
   if (!need(VM_B_SEGDATA, seg_bytes)) return fail(std::string(), "segment buffer");
   size_t off = 0;
   for (size_t i = 0; i < img.data.size(); ++i) {
-    uint32_t* dd = M + data_off + i * VM_DESC_WORDS;
+    uint32_t* dd = M + L.data_off + i * VM_DESC_WORDS;
     dd[VM_SD_BASE] = u32(off);
     dd[VM_SD_LEN] = u32(img.data[i].bytes.size());
     dd[VM_SD_DROPPED] = i < seg.data_dropped.size() ? seg.data_dropped[i] : 0;
