@@ -33,11 +33,11 @@
 //     (resumable, with progress in bulk_, like the bulk instructions)
 //   void vm_intrinsic(uint id, uint callee_fp, uint call_pc)
 //     runs a function whose funcs[VM_F_KIND] is VM_FK_INTRINSIC | (id << 8),
-//     inside the call: do_call has checked the callee frame fits (callee_fp
-//     + max(params, results) <= VM_SLOT_LIMIT, else trap 10 as for host
-//     calls) and set pc_ to the return pc. Arguments are in
-//     SLOT(callee_fp + k); it writes its results there, and may set trap_
-//     (reported at the call: do_call puts pc_ back), change status_ (e.g.
+//     just after the call (run_intrinsic): do_call has checked the callee
+//     frame fits (callee_fp + max(params, results) <= VM_SLOT_LIMIT, else
+//     trap 10 as for host calls) and set pc_ to the return pc. Arguments are
+//     in SLOT(callee_fp + k); it writes its results there, and may set trap_
+//     (reported at the call: run_intrinsic puts pc_ back), change status_ (e.g.
 //     VM_ST_YIELD, VM_ST_BLOCKED, VM_ST_EXITED: the slice ends) and set
 //     pc_ = call_pc to run the call again when the lane resumes.
 //
@@ -94,11 +94,12 @@ void do_call(uint f, uint new_fp, uint ret_pc) {
   uint kind = FUNC(fb + VM_F_KIND);
   if (kind != VM_FK_LOCAL) {
     if (uint64_t(new_fp) + max(np, FUNC(fb + VM_F_RESULTS)) > uint64_t(VM_SLOT_LIMIT)) { trap_ = 10u; return; }
-    if ((kind & 0xffu) == VM_FK_INTRINSIC) {
-      uint call_pc = pc_;
+    if ((kind & 0xffu) == VM_FK_INTRINSIC) {  // run next by vm_run_slice (run_intrinsic)
+      status_ = VM_ST_INTRINSIC;
+      aux_ = kind >> 8;
+      callee_fp_ = new_fp;
+      handle_ = pc_;  // the call: where a trap is reported, or the call runs again
       pc_ = ret_pc;
-      vm_intrinsic(kind >> 8, new_fp, call_pc);
-      if (trap_ != 0u) pc_ = call_pc;
       return;
     }
     status_ = VM_ST_HOSTCALL;
@@ -160,11 +161,28 @@ uint bulk_end(uint n) { return min(n, bulk_ + VM_CHUNK); }
 
 #include "vm/ops_bulk.glsl"
 
+// Runs the intrinsic that do_call left pending (VM_ST_INTRINSIC: AUX the id,
+// CALLEE_FP its frame, HANDLE the call's pc). Intrinsics run here, at one
+// call site, and not inside do_call (three call sites): llvmpipe inlines
+// every call, and its compile time grows far faster than the inlined size
+// (docs/platform.md 2e).
+void run_intrinsic() {
+  const uint call_pc = handle_;
+  status_ = VM_ST_RUNNING;
+  ticks_++;
+  vm_intrinsic(aux_, callee_fp_, call_pc);
+  if (trap_ != 0u) {
+    pc_ = call_pc;
+  } else if (status_ == VM_ST_RUNNING && depth_ == 0u && pc_ == 0xffffffffu) {
+    status_ = VM_ST_DONE;  // started directly (vm_start): no caller to return to
+  }
+}
+
 // Starts function f with its arguments in slots 0.. (frame 0). A function
-// that does not run bytecode either suspends (HOSTCALL) or, an intrinsic,
-// has run already: left RUNNING it is DONE (its results in slots 0..), as
-// there is no caller to return to; it cannot ask to run again (call_pc is
-// 0xffffffff), so the kernel should not start intrinsics that suspend.
+// that does not run bytecode suspends (HOSTCALL), or, an intrinsic, runs
+// first thing in vm_run_slice and is then DONE (its results in slots 0..),
+// as there is no caller to return to; it cannot ask to run again (call_pc
+// is 0xffffffff), so the kernel should not start intrinsics that suspend.
 void vm_start(uint f) {
   status_ = VM_ST_RUNNING;
   fp_ = 0u;
@@ -178,7 +196,11 @@ void vm_start(uint f) {
 // (counted in ticks_ from its value on entry); a trap sets status_ TRAPPED
 // with trap_ the kind and pc_ the trapping instruction.
 void vm_run_slice(uint budget) {
-  while (status_ == VM_ST_RUNNING && trap_ == 0u && ticks_ < budget) {
+  while ((status_ == VM_ST_RUNNING || status_ == VM_ST_INTRINSIC) && trap_ == 0u && ticks_ < budget) {
+    if (status_ == VM_ST_INTRINSIC) {
+      run_intrinsic();
+      continue;
+    }
     if (zpos_ < zend_) {  // zero the new frame's declared locals, a chunk per iteration
       uint e = min(zend_, zpos_ + VM_CHUNK);
       for (uint i = zpos_; i < e; ++i) SLOT(i) = 0UL;
