@@ -1,5 +1,7 @@
 // The persistent kernel's pipeline and its launches: a ComputePipeline with
-// binding 0 the control block, 1 the debug ring and 2 the host block, and
+// binding 0 the control block, 1 the debug ring, 2 the host block, 3 the sys
+// buffer, 4 the program store, 5 the out buffer and 6 the bitmaps
+// (shaders/abi_proc.h), and
 // one dispatch recorded once; a launch resubmits it, and the dispatch is
 // over when its fence is.
 #pragma once
@@ -14,8 +16,9 @@ namespace gpuos {
 
 class KernelPipeline {
  public:
-  static Result<std::unique_ptr<KernelPipeline>, vk::VkError> create(vk::Context& ctx, const vk::Buffer& control,
-                                                                     const vk::Buffer& ring, const vk::Buffer& host,
+  // `buffers`: one per binding, in binding order.
+  static Result<std::unique_ptr<KernelPipeline>, vk::VkError> create(vk::Context& ctx,
+                                                                     std::span<const vk::Buffer* const> buffers,
                                                                      uint32_t workgroups,
                                                                      std::span<const uint32_t> spirv);
 

@@ -30,6 +30,10 @@ const char* to_string(KernelMode m) { return m == KernelMode::Live ? "live" : "e
 
 namespace {
 
+// A cold compile of the kernel takes ~17 s on llvmpipe with two cores busy;
+// far beyond that, the first launch is taken for a hang.
+constexpr std::chrono::seconds kCompileTimeout{600};
+
 int64_t now_ns() { return Clock::now().time_since_epoch().count(); }
 
 Error<SessionError> device_error(const Error<vk::VkError>& e) { return fail(SessionError::Device, e.detail); }
@@ -98,8 +102,11 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   ctrl_->ring_wait_spins = opts.ring_wait_spins;
   ctrl_->faults = opts.faults;
 
+  if (auto r = init_processes(); !r) return r;
   const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
-  auto pipeline = KernelPipeline::create(*ctx_, control_buf_, ring_buf_, host_buf_, workgroups,
+  std::vector<const vk::Buffer*> bindings = {&control_buf_, &ring_buf_, &host_buf_};
+  for (const vk::Buffer* b : procs_->bindings()) bindings.push_back(b);
+  auto pipeline = KernelPipeline::create(*ctx_, bindings, workgroups,
                                          dev.is_lavapipe() ? shaders::kernel_relaxed : shaders::kernel);
   if (!pipeline) return device_error(pipeline.error());
   pipeline_ = std::move(pipeline.value());
@@ -110,9 +117,20 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   log_ = std::make_unique<io::DebugLog>(opts.log_keep);
   drain_thread_ = std::thread([this] { drain_loop(); });
 
-  if (dev.is_lavapipe()) max_slice_ = abi::LAVAPIPE_LOOP_LIMIT / abi::KERNEL_LOOP_COST - 8u;
+  // lavapipe: a slice's main-loop iterations stay under llvmpipe's loop
+  // budget (KERNEL_LOOP_COST each); iterations that run processes cost more,
+  // and there the kernel itself leaves early (kernel.comp, docs/platform.md
+  // 2b and 2f).
+  if (dev.is_lavapipe()) {
+    max_slice_ = abi::LAVAPIPE_LOOP_LIMIT / abi::KERNEL_LOOP_COST - 8u;
+    proc_slice_ = std::max(1u, abi::LAVAPIPE_TICKS_PER_LAUNCH / procs_->config().quantum);
+  }
   idle_park_ = opts.idle_park.count() >= 0 ? opts.idle_park
                                            : (dev.is_lavapipe() ? std::chrono::milliseconds(50) : 1000ms);
+  if (auto r = warm_up(); !r) {
+    shutdown();
+    return r;
+  }
   if (auto r = choose_mode(); !r) {
     shutdown();
     return r;
@@ -138,12 +156,46 @@ Result<void, SessionError> Session::launch(uint32_t mode, uint32_t slice) {
 }
 
 uint32_t Session::slice_for(uint32_t mode) const {
+  // lavapipe with processes to run: a few iterations per launch, so each
+  // lane's quanta stay under LAVAPIPE_TICKS_PER_LAUNCH and the launch ends
+  // when they are done, rather than idling out a long slice.
+  const uint32_t cap = (proc_slice_ != 0 && processes_to_run()) ? std::min(proc_slice_, max_slice_) : max_slice_;
   switch (mode) {
-    case abi::MODE_EPOCH: return std::min(opts_.epoch_slice_iterations, max_slice_);
+    case abi::MODE_EPOCH: return std::min(opts_.epoch_slice_iterations, cap);
     case abi::MODE_PROBE:
-      return std::min(opts_.probe_iterations ? opts_.probe_iterations : (1u << 20), max_slice_);
-    default: return max_slice_ == UINT32_MAX ? 0u : max_slice_;  // live: unbounded on a GPU
+      // Short probes: a probe that ends before its answer is simply launched
+      // again, and a long one (the process scheduler makes an iteration
+      // dearer) would outlast the hang timeout when the probe is deaf.
+      return std::min(opts_.probe_iterations ? opts_.probe_iterations : (1u << 16), max_slice_);
+    default: return cap == UINT32_MAX ? 0u : cap;  // live: unbounded on a GPU
   }
+}
+
+// The first launch pays for the driver's compile of the kernel: llvmpipe
+// compiles at the first dispatch, and a cold compile of the process kernel
+// takes about 17 s there (docs/platform.md 2e; Mesa's shader cache makes
+// later boots fast). Paying it in a launch whose lanes leave at once keeps
+// it out of the live check's timeout and the hang watchdog.
+Result<void, SessionError> Session::warm_up() {
+  const auto started = Clock::now();
+  if (auto r = launch(abi::MODE_EPOCH, 0); !r) return r;  // slice 0: every lane leaves in its first iteration
+  for (;;) {
+    auto done = pipeline_->wait(5s);
+    if (!done) return device_error(done.error());
+    if (done.value()) break;
+    const auto waited = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started);
+    if (waited >= kCompileTimeout) {
+      kernel_abandoned_ = true;
+      return fail(SessionError::Failed,
+                  fmt::format("the kernel's first launch did not end within {} s (the driver's compile)", waited.count()));
+    }
+    spdlog::info("kernel: the driver is still compiling the kernel ({} s so far; it caches the result)",
+                 waited.count());
+  }
+  kernel_running_ = false;
+  const double took = std::chrono::duration<double>(Clock::now() - started).count();
+  if (took > 1.0) spdlog::info("kernel: first launch (the driver's compile) took {:.1f} s", took);
+  return {};
 }
 
 // Live mode needs host writes to reach a running dispatch, which Vulkan does
@@ -214,7 +266,14 @@ uint32_t Session::load(const uint32_t& field) const { return host_load_acquire(f
 
 bool Session::kernel_has_work() const {
   if (mailbox_->outstanding()) return true;
-  return static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0;
+  if (static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0) return true;
+  return processes_to_run();
+}
+
+bool Session::processes_to_run() const {
+  const abi::SysHeader& h = procs_->header();
+  // Live processes (zombies do not run), or a spawn/snapshot job.
+  return load(h.live) > 0 || static_cast<int32_t>(load(h.job_end) - load(h.job_done)) > 0;
 }
 
 void Session::service_loop() {
@@ -225,6 +284,8 @@ void Session::service_loop() {
   uint32_t beat_at_launch = last_beat;
   const bool live = mode_ == KernelMode::Live;
   while (!failed_) {
+    ctrl_->clock_ms = static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - booted_at_).count());
     if (!pipeline_->running()) {
       std::unique_lock lock(service_mu_);
       if (stopping_) break;
@@ -266,6 +327,16 @@ void Session::service_loop() {
                                  to_string(mode_)));
         break;
       }
+      // Every lane counts itself out when it leaves the loop. A count that
+      // is not back at 0 means the driver lost lanes mid-launch, and with
+      // them possibly a ring claim or a process half done (llvmpipe:
+      // docs/platform.md 2f): fail loudly rather than stall silently.
+      if (const uint32_t lost = load(ctrl_->lanes_running); lost != 0 && !stopping_) {
+        fail_session(fmt::format("kernel launch {} ended with {} lanes still counted in its loop: the driver "
+                                 "lost them mid-launch (docs/platform.md 2f)",
+                                 launches_.load(), lost));
+        break;
+      }
       continue;
     }
     if (stopping_) {
@@ -296,6 +367,9 @@ void Session::service_loop() {
 
 void Session::drain_loop() {
   auto sink = [this](std::span<const io::DebugRecord> batch) {
+    for (const io::DebugRecord& r : batch) {
+      if (r.kind == abi::RECORD_EXIT) exits_.add(procs::decode_exit_record(r.payload));
+    }
     log_->append(batch);
     if (observer_) observer_(batch);
   };
@@ -434,6 +508,7 @@ std::chrono::microseconds Session::shutdown() {
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();
   if (log_) log_->close();
+  exits_.close();
   shutdown_time_ = stopped;
   return stopped;
 }
@@ -445,9 +520,11 @@ Session::~Session() {
     // forever. Leave the objects to process exit.
     (void)ctx_.release();
     (void)pipeline_.release();
+    (void)procs_.release();
     return;
   }
   pipeline_.reset();
+  procs_.reset();
   if (ctx_) {
     ctx_->destroy_buffer(host_buf_);
     ctx_->destroy_buffer(ring_buf_);

@@ -25,7 +25,10 @@
 #include "io/debug_ring.h"
 #include "kernel/mailbox.h"
 #include "kernel/pipeline.h"
+#include "kernel/proc_memory.h"
 #include "kernel/vk/context.h"
+#include "procs/proc/exit_log.h"
+#include "procs/proc/program.h"
 
 namespace gpuos {
 
@@ -44,6 +47,30 @@ struct BootOptions {
   std::chrono::milliseconds idle_park = -1ms;       // <0: device default; 0: never park
   size_t log_keep = 1u << 16;  // debug records kept for `tail`
   uint32_t faults = 0;         // abi::FAULT_* (tests)
+  // Processes (shaders/abi_proc.h). 0: the device's default.
+  uint32_t proc_slots = 0;     // process-table slots (lavapipe 1024, GPUs 131072)
+  uint32_t arena_mib = 0;      // page arena (lavapipe 128, GPUs 8192)
+  uint32_t block_kib = 16;     // per-process block: registers, page table, frames
+  uint32_t max_pages = 1024;   // linear-memory pages per process
+  uint32_t quantum = 0;        // ticks per quantum (lavapipe 256, at most 1024; GPUs 10000)
+  uint32_t store_mib = 16;     // program store
+  bool group_by_program = true;
+};
+
+struct SpawnResult {
+  std::vector<uint32_t> pids;   // of the instances created, in instance order
+  uint32_t failed_slots = 0;    // refused: the process table was full
+  uint32_t failed_pages = 0;    // refused: not enough free pages
+};
+
+// One process-table snapshot, published by the kernel (OP_SNAPSHOT);
+// `ps`, `stats` and their --json only format it.
+struct ProcSnapshot {
+  abi::SysHeader header{};
+  std::vector<abi::HeapClassStats> heap;  // 32 classes, index 0 large runs
+  std::vector<abi::ProcEntry> procs;      // every slot not FREE, by slot
+  uint32_t clock_ms = 0;                  // session clock when taken
+  std::vector<std::string> program_names; // by program index
 };
 
 enum class SessionError {
@@ -119,6 +146,18 @@ class Session {
   // Idempotent. Returns how long stopping the kernel took.
   std::chrono::microseconds shutdown();
 
+  // Processes. load_program prepares a module (procs/proc/program.h) and
+  // places it in the program store; identical bytes load once.
+  Result<uint32_t, SessionError> load_program(std::span<const uint8_t> wasm, const std::string& name);
+  // `count` instances; instance i gets spawn argument first_arg + i and
+  // argv (argv[0] is the program's name).
+  Result<SpawnResult, SessionError> spawn(uint32_t program, uint32_t count, uint32_t first_arg,
+                                          std::span<const std::string> args);
+  Result<bool, SessionError> kill(uint32_t pid);  // false: no such live process
+  Result<ProcSnapshot, SessionError> snapshot();
+  const procs::ExitLog& exits() const { return exits_; }
+  const procs::ProcessProgram* program(uint32_t id) const;
+
   SessionStatus status() const;
   const io::DebugLog& log() const { return *log_; }
   KernelMode mode() const { return mode_; }
@@ -136,6 +175,7 @@ class Session {
  private:
   Session() = default;
   Result<void, SessionError> init(const BootOptions& opts);
+  Result<void, SessionError> warm_up();
   Result<void, SessionError> choose_mode();
   Result<void, SessionError> launch(uint32_t mode, uint32_t slice);
   uint32_t slice_for(uint32_t mode) const;
@@ -143,10 +183,19 @@ class Session {
   void drain_loop();
   void fail_session(const std::string& why);
   bool kernel_has_work() const;
+  bool processes_to_run() const;
   uint32_t load(const uint32_t& field) const;
+
+  Result<void, SessionError> init_processes();
 
   BootOptions opts_;
   std::unique_ptr<vk::Context> ctx_;
+  std::unique_ptr<ProcMemory> procs_;
+  std::mutex programs_mu_;                      // programs_, program_hash_
+  std::vector<std::unique_ptr<procs::ProcessProgram>> programs_;
+  std::vector<size_t> program_hash_;
+  std::mutex out_mu_;  // a spawn or snapshot: its command and the read of the out buffer
+  procs::ExitLog exits_;
   vk::Buffer control_buf_;
   vk::Buffer ring_buf_;
   vk::Buffer host_buf_;  // HostBlock: the mailbox reply
@@ -159,6 +208,7 @@ class Session {
   std::string mode_reason_;
   std::chrono::milliseconds idle_park_{0};
   uint32_t max_slice_ = UINT32_MAX;  // lavapipe: loop-iteration budget per launch
+  uint32_t proc_slice_ = 0;          // lavapipe, processes to run: LAVAPIPE_TICKS_PER_LAUNCH / quantum
   std::chrono::steady_clock::time_point booted_at_;
 
   std::mutex command_mu_;  // one mailbox command at a time

@@ -49,6 +49,12 @@ const uint KERNEL_WORKGROUP_SIZE = 64u;
 // slice x KERNEL_LOOP_COST stays under llvmpipe's 65535 (see kernel.comp).
 const uint KERNEL_LOOP_COST = 200u;
 const uint LAVAPIPE_LOOP_LIMIT = 65535u;
+// Process ticks (quanta x quantum) one lavapipe launch may run, whatever
+// the slice allows: past about 2,000-4,000 ticks per launch, llvmpipe lost
+// the lanes_running decrement of other lanes of the workgroup and stalled
+// ring claims (docs/platform.md 2f); 1,024 is half the largest value seen
+// to work.
+const uint LAVAPIPE_TICKS_PER_LAUNCH = 1024u;
 
 // ---- kernel run modes (ControlBlock.mode) ----------------------------------
 const uint MODE_LIVE = 1u;   // one resident dispatch, mailbox polled while it runs

@@ -126,7 +126,10 @@ struct ProcEntry {
   uint heap_allocs;  // [kernel]
   uint heap_frees;   // [kernel]
   uint children;     // [kernel] children spawned and not yet reaped
-  uint _pad[8];
+  uint phase;        // [kernel] PH_* after its last quantum
+  uint vm_status;    // [kernel] VM_ST_* after its last quantum
+  uint pc;           // [kernel] code word it runs next
+  uint _pad[5];
 };
 
 // Program descriptor (program store, index = program id). The host writes

@@ -7,7 +7,10 @@
 // another lane. Each iteration a lane
 //   1. checks the stop flag (so every lane sees it within one iteration),
 //   2. tries to claim the newest mailbox command and answer it,
-//   3. helps with the current emit job, if one is open.
+//   3. helps with the current emit job, if one is open,
+//   4. helps with the current process job (spawn, snapshot), if one is open,
+//   5. runs one READY process for a quantum (proc/sched.glsl), or, finding
+//      none, sweeps one slot for orphaned zombies.
 // In epoch and probe modes a lane also leaves after slice_iterations, and in
 // epoch mode it leaves as soon as there is nothing to do; the host relaunches.
 //
@@ -22,6 +25,7 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_ballot : require
+#extension GL_EXT_buffer_reference : require
 
 layout(local_size_x = 64) in;
 
@@ -56,6 +60,22 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "lib/emit_subgroup.glsl"
 #endif
 
+// Processes: the buffers, the page allocator, the interpreter over a
+// process's state, the slab heap, the process table and the scheduler.
+#include "proc/sys.glsl"
+#include "proc/bitmap.glsl"
+#include "heap/pages.glsl"
+#include "proc/vm_glue.glsl"
+#include "vm/interp.glsl"
+#include "heap/grow.glsl"
+#include "heap/slab.glsl"
+#include "heap/alloc_calls.glsl"
+#include "proc/table.glsl"
+#include "proc/exit.glsl"
+#include "proc/intrinsics.glsl"
+#include "proc/jobs.glsl"
+#include "proc/sched.glsl"
+
 void main() {
   const uint lane = gl_GlobalInvocationID.x;
   const uint mode = ctrl.mode;
@@ -65,6 +85,11 @@ void main() {
 
   atomicAdd(ctrl.lanes_running, 1u);
   uint ring_full_streak = 0u;  // consecutive iterations this lane found the ring full
+  // lavapipe: what this launch may have used of llvmpipe's loop budget, and
+  // the process ticks it ran (docs/platform.md 2b, 2f). A lane leaves before
+  // an iteration could overrun the budget, and runs no quantum that would
+  // take it past LAVAPIPE_TICKS_PER_LAUNCH.
+  uint loops_used = 0u, ticks_run = 0u;
   for (uint iter = 0u;; ++iter) {
     uint hung_flag;
     SUBGROUP_LOAD(hung_flag, LOAD_RELAXED(ctrl.hung));
@@ -79,6 +104,10 @@ void main() {
     // shutdown so that the session can end it after reporting the hang.
     if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
     if (bounded && iter >= slice && !hung) break;
+    if (KERNEL_ALWAYS_BOUNDED && !hung &&
+        loops_used + KERNEL_LOOP_COST + PROC_LOOP_COST + sys.quantum > LAVAPIPE_LOOP_LIMIT) {
+      break;
+    }
     if (hung) continue;
 
     // One poller per workgroup: any of them may take a command, and lane 0
@@ -90,6 +119,14 @@ void main() {
 #else
     busy = emit_help_subgroup(lane, ring_full_streak) || busy;
 #endif
+    const bool job = proc_job_help();
+    busy = job || busy;
+    const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
+    const bool ran = may_run && sched_step(lane, iter);
+    if (ran) busy = true;
+    else sched_sweep(lane, iter);
+    loops_used += KERNEL_LOOP_COST + (job ? PROC_LOOP_COST : SCHED_SCAN_WORDS) + (ran ? ticks_ + SCHED_SCAN_WORDS : 0u);
+    ticks_run += ran ? ticks_ : 0u;
     // Epoch slices end as soon as this lane finds nothing to do.
     if (mode == MODE_EPOCH && !busy && !emit_open()) break;
   }

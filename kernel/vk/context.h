@@ -17,6 +17,7 @@ struct Buffer {
   VkDeviceSize size = 0;
   uint32_t memory_type = 0;
   VkMemoryPropertyFlags flags = 0;
+  VkDeviceAddress address = 0;  // create_device_buffer: for GL_EXT_buffer_reference
 };
 
 class Context {
@@ -39,6 +40,10 @@ class Context {
   // order) whose flags include one of `preferences`.
   Result<Buffer, VkError> create_buffer(VkDeviceSize size,
                                         std::initializer_list<VkMemoryPropertyFlags> preferences);
+  // A zero-filled, device-local buffer the host does not map, reached by
+  // shaders through its device address (bufferDeviceAddress): the process
+  // arena and blocks, which may be larger than a storage-buffer binding.
+  Result<Buffer, VkError> create_device_buffer(VkDeviceSize size);
   void destroy_buffer(Buffer& b);
 
  private:

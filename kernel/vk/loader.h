@@ -79,6 +79,7 @@ const char* to_string(VkError e);
   X(CmdBindDescriptorSets)            \
   X(CmdPushConstants)                 \
   X(CmdDispatch)                      \
+  X(CmdFillBuffer)                    \
   X(CreateFence)                      \
   X(DestroyFence)                     \
   X(ResetFences)                      \

@@ -13,6 +13,7 @@ void mailbox_reply(uint seq, uint status, uint v0, uint v1, uint v2, uint v3) {
 }
 
 void emit_open_job(uint seq, uint count, uint kind, uint flags);  // emit.glsl
+void proc_mailbox(uint seq, uint op, uint a0, uint a1, uint a2, uint a3);  // proc/jobs.glsl
 
 // Returns true when this lane took a command.
 bool mailbox_poll(uint lane) {
@@ -33,6 +34,7 @@ bool mailbox_poll(uint lane) {
   const uint a0 = READ_SHARED(ctrl.cmd.arg0);
   const uint a1 = READ_SHARED(ctrl.cmd.arg1);
   const uint a2 = READ_SHARED(ctrl.cmd.arg2);
+  const uint a3 = READ_SHARED(ctrl.cmd.arg3);
   if (op == OP_NOP) {
     mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
   } else if (op == OP_PING) {
@@ -43,6 +45,8 @@ bool mailbox_poll(uint lane) {
     } else {
       emit_open_job(seq, a0, a1, a2);  // answers when the job ends
     }
+  } else if (op == OP_SPAWN || op == OP_KILL || op == OP_SNAPSHOT) {
+    proc_mailbox(seq, op, a0, a1, a2, a3);  // OP_SPAWN and OP_SNAPSHOT answer when their job ends
   } else if (op == OP_SHUTDOWN) {
     mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
     STORE_RELEASE(ctrl.stop, STOP_SHUTDOWN);

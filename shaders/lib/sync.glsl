@@ -19,6 +19,11 @@
 #define ADD_ACQ_REL(v, x) atomicAdd(v, x, gl_ScopeDevice, gl_StorageSemanticsBuffer, gl_SemanticsRelaxed)
 #define ACQUIRE_FENCE()
 #define RELEASE_FENCE()
+// A store-then-load fence (Dekker: publish my state, then look at yours).
+// The stores it follows are atomicExchanges, locked x86 instructions and so
+// full fences already; a memoryBarrier() in divergent control flow would
+// corrupt the execution mask like an acquire/release atomic (above).
+#define FULL_FENCE()
 // With no fences and only relaxed atomics, order comes from making every
 // shared word an atomic access: llvmpipe's JIT keeps atomics in program
 // order (x86 then keeps stores in order), while a plain store may sink past
@@ -39,6 +44,7 @@
 // once in 10^4 round trips); a memory barrier orders them.
 #define ACQUIRE_FENCE() memoryBarrierBuffer()
 #define RELEASE_FENCE() memoryBarrierBuffer()
+#define FULL_FENCE() memoryBarrier()  // store-then-load (Dekker), see the relaxed variant
 // Plain accesses to data published or consumed under the fences above.
 #define WRITE_SHARED(dst, x) dst = (x)
 #define READ_SHARED(x) (x)

@@ -9,7 +9,8 @@
  * calloc memory must be zero (freed blocks held patterns), aligned_alloc must
  * align, every block must lie inside linear memory, and calloc must refuse a
  * product that wraps 32 bits. Everything is freed at the end.
- * arg() only perturbs the seed, so instances of a host spawn differ.
+ * arg()'s low 16 bits perturb the seed, so instances of a host spawn differ;
+ * its high 16 bits, when not 0, replace OPS (a short run for slow devices).
  *
  * Expected exit status: 0. On failure it prints what failed and exits with
  * one of the codes below.
@@ -29,6 +30,7 @@ enum {
 
 #define SLOTS 200
 #define OPS 3000
+static int ops = OPS;
 
 struct block {
   uint8_t *p;
@@ -164,7 +166,7 @@ static int run(void) {
   int rc = edge_sizes();
   if (rc) return rc;
 
-  for (int op = 0; op < OPS; op++) {
+  for (int op = 0; op < ops; op++) {
     struct block *b = &live[rnd() % SLOTS];
     if (!b->p) {
       rc = alloc_slot(b);
@@ -198,12 +200,14 @@ static int run(void) {
       live[s].p = 0;
       freed++;
     }
-  gpuos_printf("malloc_stress: ok, %d ops, %u blocks live at the end\n", OPS, freed);
+  gpuos_printf("malloc_stress: ok, %d ops, %u blocks live at the end\n", ops, freed);
   return 0;
 }
 
 int main(void) {
-  rng = 0x2545F491u ^ ((uint32_t)gpuos_arg() * 0x9E3779B9u);
+  const uint32_t arg = (uint32_t)gpuos_arg();
+  if (arg >> 16) ops = (int)(arg >> 16);
+  rng = 0x2545F491u ^ ((arg & 0xffffu) * 0x9E3779B9u);
   if (!rng) rng = 1;
   return run();
 }

@@ -1,0 +1,112 @@
+// proc_memory.cpp: ProcMemory (proc_memory.h).
+#include "kernel/proc_memory.h"
+
+#include <atomic>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace gpuos {
+
+using namespace gpuos::abi;
+
+Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context& ctx, const ProcConfig& cfg) {
+  if (cfg.slots == 0 || cfg.slots % 32 != 0 || cfg.slots > (1u << 24)) {
+    return fail(std::string(), fmt::format("process slots {} must be a non-zero multiple of 32", cfg.slots));
+  }
+  if (cfg.arena_pages == 0 || cfg.arena_pages % 32 != 0 || cfg.arena_pages > PTE_PAGE_MASK) {
+    return fail(std::string(), fmt::format("arena of {} pages must be a non-zero multiple of 32 (2 MiB)", cfg.arena_pages));
+  }
+  if (cfg.max_pages == 0 || cfg.max_pages > 65536 || cfg.quantum == 0) {
+    return fail(std::string(), "pages per process must be 1..65536 and the quantum non-zero");
+  }
+  if (cfg.block_words < BLK_PAGE_TABLE + cfg.max_pages + 1024) {
+    return fail(std::string(), fmt::format("a {} KiB block cannot hold a {}-entry page table and frames",
+                                           cfg.block_words / 256, cfg.max_pages));
+  }
+  std::unique_ptr<ProcMemory> m(new ProcMemory(ctx));
+  m->cfg_ = cfg;
+  using F = VkMemoryPropertyFlags;
+  const F DL = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, HV = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+          HC = VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, CACHED = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+  auto take = [](Result<vk::Buffer, vk::VkError> r, vk::Buffer& into, const char* what) -> Result<void, std::string> {
+    if (!r) return fail(std::string(), fmt::format("{}: {}", what, r.detail()));
+    into = r.value();
+    return {};
+  };
+  const uint64_t sys_bytes = sizeof(SysHeader) + HEAP_STATS_WORDS * 4 + uint64_t{cfg.slots} * sizeof(ProcEntry);
+  // Read and written by lanes all the time; the host writes the header once.
+  if (auto r = take(ctx.create_buffer(sys_bytes, {DL | HV | HC, HV | HC}), m->sys_, "sys buffer"); !r) return r.error();
+  const uint32_t page_words = cfg.arena_pages / 32, slot_words = cfg.slots / 32;
+  if (auto r = take(ctx.create_buffer(uint64_t{page_words + 2 * slot_words} * 4, {DL | HV | HC, HV | HC}), m->bits_,
+                    "bitmaps");
+      !r)
+    return r.error();
+  // The program store is written by the host and read by every instruction fetch.
+  if (auto r = take(ctx.create_buffer(sizeof(ProgramDesc) * MAX_PROGRAMS + uint64_t{cfg.store_words} * 4,
+                                      {DL | HV | HC, HV | HC}),
+                    m->store_, "program store");
+      !r)
+    return r.error();
+  // Snapshots and spawn results, read by the host: cached host memory.
+  const uint64_t out_bytes = std::max<uint64_t>(uint64_t{cfg.slots} * 4, (8 + uint64_t{cfg.slots}) * 128);
+  if (auto r = take(ctx.create_buffer(out_bytes, {HV | HC | CACHED, HV | HC}), m->out_, "out buffer"); !r) return r.error();
+  if (auto r = take(ctx.create_device_buffer(uint64_t{cfg.arena_pages} * PAGE_BYTES), m->arena_, "arena"); !r)
+    return r.error();
+  if (auto r = take(ctx.create_device_buffer(uint64_t{cfg.slots} * cfg.block_words * 4), m->blocks_, "process blocks"); !r)
+    return r.error();
+
+  SysHeader& h = m->header();
+  h.arena_addr = m->arena_.address;
+  h.blocks_addr = m->blocks_.address;
+  h.arena_pages = cfg.arena_pages;
+  h.table_size = cfg.slots;
+  h.block_words = cfg.block_words;
+  h.max_pages = cfg.max_pages;
+  h.quantum = cfg.quantum;
+  h.heap_off = sizeof(SysHeader) / 4;
+  h.table_off = h.heap_off + HEAP_STATS_WORDS;
+  h.page_bits_off = 0;
+  h.slot_bits_off = page_words;
+  h.ready_bits_off = page_words + slot_words;
+  h.snap_units = static_cast<uint32_t>(m->out_.size / 128);
+  h.group_by_program = cfg.group_by_program ? 1 : 0;
+  std::atomic_thread_fence(std::memory_order_release);
+  return m;
+}
+
+ProcMemory::~ProcMemory() {
+  for (vk::Buffer* b : {&sys_, &store_, &out_, &bits_, &arena_, &blocks_}) {
+    if (b->buffer) ctx_.destroy_buffer(*b);
+  }
+}
+
+Result<uint32_t, std::string> ProcMemory::append(std::span<const uint32_t> words) {
+  const uint32_t at = (store_used_ + 31) & ~31u;  // a new line: sys.glsl
+  if (uint64_t{at} + words.size() > cfg_.store_words) {
+    return fail(std::string(), fmt::format("the program store is full ({} of {} KiB used; --store-mib)",
+                                           uint64_t{store_used_} * 4 / 1024, uint64_t{cfg_.store_words} * 4 / 1024));
+  }
+  auto* base = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(store_.mapped) + sizeof(ProgramDesc) * MAX_PROGRAMS);
+  std::memcpy(base + at, words.data(), words.size() * 4);
+  store_used_ = at + static_cast<uint32_t>(words.size());
+  return at;
+}
+
+void ProcMemory::publish_program(uint32_t index, const ProgramDesc& desc) {
+  auto* descs = static_cast<ProgramDesc*>(store_.mapped);
+  ProgramDesc d = desc;
+  d.state = 0;
+  std::memcpy(&descs[index], &d, sizeof d);
+  std::atomic_thread_fence(std::memory_order_release);
+  // `state` last; the OP_SPAWN that first names it is posted after this (mailbox release).
+  reinterpret_cast<std::atomic<uint32_t>*>(&descs[index].state)->store(1, std::memory_order_release);
+}
+
+std::string ProcMemory::describe() const {
+  return fmt::format("{} slots, arena {} MiB ({} pages), blocks {} KiB each, {} pages per process, quantum {}",
+                     cfg_.slots, uint64_t{cfg_.arena_pages} * 64 / 1024, cfg_.arena_pages, cfg_.block_words / 256,
+                     cfg_.max_pages, cfg_.quantum);
+}
+
+}  // namespace gpuos

@@ -1,0 +1,59 @@
+// ProcMemory: the buffers of the process subsystem (shaders/abi_proc.h):
+// the sys buffer (header, heap statistics, process table), the bitmaps,
+// the program store, the out buffer, and the device-address arena and
+// process blocks. It sizes them from ProcConfig, writes the SysHeader, and
+// appends programs and argv blobs to the program store (never rewriting a
+// word the kernel may have read: sys.glsl says why).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "kernel/result.h"
+#include "kernel/vk/context.h"
+#include "shaders/abi.h"
+
+namespace gpuos {
+
+struct ProcConfig {
+  uint32_t slots = 0;          // process-table slots (a multiple of 32)
+  uint32_t arena_pages = 0;    // 64 KiB pages (a multiple of 32)
+  uint32_t block_words = 0;    // words per process block
+  uint32_t max_pages = 0;      // pages per process (page-table entries)
+  uint32_t quantum = 0;        // ticks per quantum
+  uint32_t store_words = 0;    // program store, after the descriptors
+  bool group_by_program = true;
+};
+
+class ProcMemory {
+ public:
+  static Result<std::unique_ptr<ProcMemory>, std::string> create(vk::Context& ctx, const ProcConfig& cfg);
+  ~ProcMemory();
+
+  const ProcConfig& config() const { return cfg_; }
+  // Bindings 3..6 of the kernel, in order.
+  std::vector<const vk::Buffer*> bindings() const { return {&sys_, &store_, &out_, &bits_}; }
+
+  // Appends words to the program store; returns their word offset (from
+  // prog_words[0]) or an error when the store is full.
+  Result<uint32_t, std::string> append(std::span<const uint32_t> words);
+  // Publishes program `index`'s descriptor (its parts already appended).
+  void publish_program(uint32_t index, const abi::ProgramDesc& desc);
+
+  abi::SysHeader& header() { return *static_cast<abi::SysHeader*>(sys_.mapped); }
+  const uint32_t* out_words() const { return static_cast<const uint32_t*>(out_.mapped); }
+  size_t out_capacity_words() const { return out_.size / 4; }
+  std::string describe() const;  // sizes and where each buffer lives, for `gpuos info`/status
+
+ private:
+  explicit ProcMemory(vk::Context& ctx) : ctx_(ctx) {}
+  vk::Context& ctx_;
+  ProcConfig cfg_;
+  vk::Buffer sys_, store_, out_, bits_, arena_, blocks_;
+  uint32_t store_used_ = 0;  // words of prog_words[] in use
+};
+
+}  // namespace gpuos

@@ -1,0 +1,137 @@
+// session_procs.cpp: the process verbs of gpuos::Session (session.h):
+// program loading, spawn, kill and the process-table snapshot. Exits arrive
+// through the debug ring (drain_loop -> exits_).
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <functional>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "kernel/session.h"
+
+namespace gpuos {
+
+using namespace gpuos::abi;
+
+Result<void, SessionError> Session::init_processes() {
+  const bool lvp = ctx_->info().is_lavapipe();
+  ProcConfig cfg;
+  cfg.slots = opts_.proc_slots ? opts_.proc_slots : (lvp ? 1024u : 131072u);
+  cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : (lvp ? 128u : 8192u)) * 16u;
+  cfg.block_words = opts_.block_kib * 256u;
+  cfg.max_pages = opts_.max_pages;
+  cfg.quantum = opts_.quantum ? opts_.quantum : (lvp ? 256u : 10000u);
+  if (lvp && cfg.quantum > LAVAPIPE_TICKS_PER_LAUNCH) {
+    return fail(SessionError::BadArgument,
+                fmt::format("processes: a quantum of {} ticks is more than lavapipe runs in one launch ({}; "
+                            "docs/platform.md 2f)",
+                            cfg.quantum, LAVAPIPE_TICKS_PER_LAUNCH));
+  }
+  cfg.store_words = opts_.store_mib * 262144u;
+  cfg.group_by_program = opts_.group_by_program;
+  auto m = ProcMemory::create(*ctx_, cfg);
+  if (!m) return fail(SessionError::BadArgument, "processes: " + m.detail());
+  procs_ = std::move(m.value());
+  spdlog::info("processes: {}", procs_->describe());
+  return {};
+}
+
+Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wasm, const std::string& name) {
+  const size_t hash = std::hash<std::string_view>{}(
+      std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
+  std::lock_guard lock(programs_mu_);
+  for (size_t i = 0; i < programs_.size(); ++i) {
+    if (program_hash_[i] == hash && programs_[i]->name == name) return static_cast<uint32_t>(i);
+  }
+  if (programs_.size() >= MAX_PROGRAMS) {
+    return fail(SessionError::BadArgument, fmt::format("{}: the session holds {} programs already", name, MAX_PROGRAMS));
+  }
+  const ProcConfig& cfg = procs_->config();
+  procs::ProcessLimits lim;
+  lim.block_words = cfg.block_words;
+  lim.max_pages = cfg.max_pages;
+  auto prog = procs::prepare_program(wasm, name, lim);
+  if (!prog) return fail(SessionError::BadArgument, fmt::format("{}: {}: {}", name, to_string(prog.code()), prog.detail()));
+  auto at = procs_->append(prog->words);
+  if (!at) return fail(SessionError::BadArgument, fmt::format("{}: {}", name, at.detail()));
+  procs::rebase(prog->desc, *at);
+  const uint32_t id = static_cast<uint32_t>(programs_.size());
+  procs_->publish_program(id, prog->desc);
+  programs_.push_back(std::make_unique<procs::ProcessProgram>(std::move(prog.value())));
+  program_hash_.push_back(hash);
+  return id;
+}
+
+const procs::ProcessProgram* Session::program(uint32_t id) const {
+  std::lock_guard lock(const_cast<std::mutex&>(programs_mu_));
+  return id < programs_.size() ? programs_[id].get() : nullptr;
+}
+
+Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t count, uint32_t first_arg,
+                                                 std::span<const std::string> args) {
+  const procs::ProcessProgram* prog = this->program(program);
+  if (!prog) return fail(SessionError::BadArgument, fmt::format("no program {}", program));
+  const uint32_t slots = procs_->config().slots;
+  if (count > slots) {
+    return fail(SessionError::BadArgument,
+                fmt::format("{} instances asked for; the process table has {} slots (--proc-slots)", count, slots));
+  }
+  // argv blob: bytes, argc, then "name\0arg1\0..." (intrinsics.glsl).
+  std::string blob = prog->name;
+  blob.push_back('\0');
+  for (const std::string& a : args) {
+    blob += a;
+    blob.push_back('\0');
+  }
+  std::vector<uint32_t> words(2 + (blob.size() + 3) / 4, 0);
+  words[0] = static_cast<uint32_t>(blob.size());
+  words[1] = static_cast<uint32_t>(1 + args.size());
+  std::memcpy(words.data() + 2, blob.data(), blob.size());
+  std::lock_guard out_lock(out_mu_);
+  auto at = procs_->append(words);
+  if (!at) return fail(SessionError::BadArgument, at.detail());
+  auto reply = command(OP_SPAWN, program, count, first_arg, *at, 60000ms);
+  if (!reply) return fail(reply.code(), reply.detail());
+  SpawnResult r;
+  r.failed_slots = reply->value[1];
+  r.failed_pages = reply->value[2];
+  const uint32_t* out = procs_->out_words();
+  for (uint32_t i = 0; i < count; ++i) {
+    const uint32_t pid = std::atomic_ref<const uint32_t>(out[i]).load(std::memory_order_acquire);
+    if (pid != 0) r.pids.push_back(pid);
+  }
+  return r;
+}
+
+Result<bool, SessionError> Session::kill(uint32_t pid) {
+  auto reply = command(OP_KILL, pid);
+  if (!reply) return fail(reply.code(), reply.detail());
+  return reply->value[0] != 0;
+}
+
+Result<ProcSnapshot, SessionError> Session::snapshot() {
+  std::lock_guard out_lock(out_mu_);
+  auto reply = command(OP_SNAPSHOT, 0, 0, 0, 0, 30000ms);
+  if (!reply) return fail(reply.code(), reply.detail());
+  const uint32_t units = reply->value[0];
+  std::atomic_thread_fence(std::memory_order_acquire);
+  const auto* out = reinterpret_cast<const uint8_t*>(procs_->out_words());
+  ProcSnapshot s;
+  std::memcpy(&s.header, out, sizeof(SysHeader));
+  s.heap.resize(32);
+  std::memcpy(s.heap.data(), out + sizeof(SysHeader), HEAP_STATS_WORDS * 4);
+  for (uint32_t u = 8; u < units; ++u) {
+    ProcEntry e;
+    std::memcpy(&e, out + size_t{u} * 128, sizeof e);
+    if (e.state != PROC_FREE && e.pid != 0) s.procs.push_back(e);
+  }
+  s.clock_ms = ctrl_->clock_ms;
+  std::lock_guard lock(programs_mu_);
+  for (const auto& p : programs_) s.program_names.push_back(p->name);
+  return s;
+}
+
+}  // namespace gpuos

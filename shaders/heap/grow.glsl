@@ -1,0 +1,70 @@
+// grow.glsl: new pages at the end of a process's linear memory, for
+// memory.grow and for the heap's slabs and large runs. Nothing is copied:
+// a page-table entry per page.
+//
+// Resumable like the bulk instructions (ops_bulk.glsl): at most GROW_CHUNK
+// pages per execution, and while a grow is under way bulk_ is non-zero, so
+// the instruction (or intrinsic) runs again. The pages are reserved up
+// front (BLK_PENDING), so "out of pages" is known before any is mapped;
+// BLK_MAPPED counts the entries in use, so an exit in the middle of a grow
+// gives back both; MEM_PAGES moves only when all are mapped, so the guest
+// never sees half.
+const uint GROW_CHUNK = 8u;
+const uint GROW_DONE = 0u;
+const uint GROW_FAILED = 1u;
+const uint GROW_MORE = 2u;
+
+uint grow_cap() { return min(META(VM_META_MEM_CAP_PAGES), sys.max_pages); }
+
+// Grows memory by n pages tagged tag_first (first page) and tag_rest.
+uint grow_step(uint n, uint tag_first, uint tag_rest) {
+  const uint old = META(VM_META_MEM_PAGES);
+  if (bulk_ == 0u) {
+    if (n == 0u) return GROW_DONE;
+    if (META(VM_META_HAS_MEMORY) == 0u || uint64_t(old) + n > uint64_t(grow_cap()) || !pages_reserve(n)) {
+      atomicAdd(sys.grow_failed, 1u);
+      return GROW_FAILED;
+    }
+    blk_ref.w[BLK_PENDING] = n;
+    bulk_ = 1u;
+  }
+  bool ok = true;
+  uint mapped = blk_ref.w[BLK_MAPPED];
+  const uint e = min(old + n, mapped + GROW_CHUNK);
+  for (uint i = mapped; i < e && ok; ++i) {
+    const uint page = page_claim();
+    if (page == NONE) {
+      ok = false;
+    } else {
+      blk_ref.w[BLK_PAGE_TABLE + i] = page | ((i == old ? tag_first : tag_rest) << PTE_TAG_SHIFT);
+      mapped = i + 1u;
+    }
+  }
+  ticks_ += GROW_CHUNK;
+  blk_ref.w[BLK_MAPPED] = mapped;
+  blk_ref.w[BLK_PENDING] = old + n - mapped;
+  if (!ok) {  // rare (page_claim says why): undo; the pages are still zero
+    for (uint i = old; i < mapped; ++i) page_release(blk_ref.w[BLK_PAGE_TABLE + i] & PTE_PAGE_MASK);
+    pages_unreserve(old + n - mapped);
+    ticks_ += mapped - old;
+    blk_ref.w[BLK_MAPPED] = old;
+    blk_ref.w[BLK_PENDING] = 0u;
+    bulk_ = 0u;
+    atomicAdd(sys.grow_failed, 1u);
+    return GROW_FAILED;
+  }
+  if (mapped < old + n) return GROW_MORE;
+  bulk_ = 0u;
+  META(VM_META_MEM_PAGES) = old + n;
+  return GROW_DONE;
+}
+
+// memory.grow d a (the interpreter's hook): -1 when the pages or the cap
+// say no, as the spec allows.
+uint vm_memory_grow() {
+  const uint old = META(VM_META_MEM_PAGES);
+  const uint r = grow_step(uint(S(O(1u))), PTE_TAG_PLAIN, PTE_TAG_PLAIN);
+  if (r == GROW_MORE) return pc_;
+  W(O(0u), r == GROW_DONE ? uint64_t(old) : 0xffffffffUL);
+  return pc_ + 3u;
+}

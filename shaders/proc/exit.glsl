@@ -1,0 +1,85 @@
+// exit.glsl: the end of a process, in two resumable phases run by whichever
+// lane holds it (so a big memory never stalls one lane for long):
+//   PH_EXIT    zero every mapped page and give it back (free pages are
+//              zero: heap/pages.glsl), then any pages a grow had reserved;
+//   PH_NOTIFY  write the exit record to the debug ring (the host's wait,
+//              ps history and exit codes come from it; a full ring means
+//              "try again next time", never a lost record), then become
+//              ZOMBIE for a live parent to reap, or FREE at once when the
+//              parent is the host or gone.
+const uint EXIT_ZERO_CHUNK = 64u;  // 16-byte stores per inner iteration group
+
+void proc_begin_exit(uint status, uint trap, uint trap_pc) {
+  procs[cur_slot].exit_status = status;
+  procs[cur_slot].trap_kind = trap;
+  procs[cur_slot].trap_pc = trap_pc;
+  procs[cur_slot].exit_ms = LOAD_RELAXED(ctrl.clock_ms);
+  blk_ref.w[BLK_PHASE] = PH_EXIT;
+  blk_ref.w[BLK_PHASE_POS] = 0u;
+  if (trap != 0u) atomicAdd(sys.trapped, 1u);
+}
+
+// Returns true when every page is back.
+bool proc_exit_step(uint budget) {
+  uint n = blk_ref.w[BLK_MAPPED];
+  uint pos = blk_ref.w[BLK_PHASE_POS];  // 16-byte units of the top page zeroed
+  while (n > 0u && ticks_ < budget) {
+    const uint page = blk_ref.w[BLK_PAGE_TABLE + n - 1u] & PTE_PAGE_MASK;
+    Quads q = Quads(page_address(page));
+    const uint e = min(PAGE_BYTES / 16u, pos + EXIT_ZERO_CHUNK);
+    for (uint i = pos; i < e; ++i) q.v[i] = uvec4(0u);
+    ticks_ += e - pos;
+    pos = e;
+    if (pos == PAGE_BYTES / 16u) {
+      page_release(page);
+      n--;
+      pos = 0u;
+    }
+  }
+  blk_ref.w[BLK_MAPPED] = n;
+  blk_ref.w[BLK_PHASE_POS] = pos;
+  procs[cur_slot].pages = n;
+  if (n != 0u) return false;
+  pages_unreserve(blk_ref.w[BLK_PENDING]);
+  blk_ref.w[BLK_PENDING] = 0u;
+  return true;
+}
+
+// Returns false when the ring is full (the caller requeues the process).
+bool proc_notify_step(uint lane) {
+  uint pos;
+  if (ring_try_claim(1u, pos) == 0u) return false;
+  const uint s = ring_slot(pos);
+  const uint64_t instr = procs[cur_slot].instructions;
+  uint x[EXIT_RECORD_WORDS];
+  x[XR_PID] = cur_pid;
+  x[XR_PPID] = procs[cur_slot].ppid;
+  x[XR_STATUS] = procs[cur_slot].exit_status;
+  x[XR_TRAP] = procs[cur_slot].trap_kind;
+  x[XR_TRAP_PC] = procs[cur_slot].trap_pc;
+  x[XR_PROGRAM] = cur_prog;
+  x[XR_INSTR_LO] = uint(instr);
+  x[XR_INSTR_HI] = uint(instr >> 32);
+  x[XR_PAGES_PEAK] = procs[cur_slot].pages_peak;
+  x[XR_SPAWN_MS] = procs[cur_slot].spawn_ms;
+  x[XR_EXIT_MS] = procs[cur_slot].exit_ms;
+  x[XR_HEAP_LIVE] = procs[cur_slot].heap_live;
+  for (uint i = 0u; i < EXIT_RECORD_WORDS; ++i) WRITE_SHARED(records[s].payload[i], x[i]);
+  ring_commit(pos, cur_pid, lane, RECORD_EXIT, EXIT_RECORD_WORDS * 4u);
+
+  atomicAdd(sys.exited, 1u);
+  atomicAdd(sys.live, 0xffffffffu);
+  const uint ppid = procs[cur_slot].ppid;
+  if (!proc_alive(ppid)) {  // the host (ppid 0) reaps through the record; an orphan reaps itself
+    proc_free_slot(cur_slot);
+    return true;
+  }
+  atomicAdd(sys.zombies, 1u);
+  atomicExchange(procs[cur_slot].state, PROC_ZOMBIE);
+  FULL_FENCE();  // ZOMBIE before the look at the parent (table.glsl, top)
+  const uint ps = slot_of(ppid);
+  if (LOAD_RELAXED(procs[ps].wait_pid) == cur_pid) proc_wake(ps);
+  // A parent that died after the check above leaves this zombie to the
+  // sweep (sched.glsl), which reaps zombies whose parent is gone.
+  return true;
+}

@@ -1,0 +1,132 @@
+// intrinsics.glsl: the `gpuos` imports (docs/stdshim.md), run inside the
+// call by the interpreter (vm_intrinsic, interp.glsl's hook). Each id is
+// one GI_* of abi_proc.h. Work that can be long (print, args_get, calloc,
+// realloc, a heap refill) is resumable: the intrinsic sets pc_ = call_pc
+// and the call runs again, with its progress in bulk_ or the block.
+
+#define ARG(k) uint(SLOT(fp + (k)))
+
+void gi_print(uint fp, uint call_pc, uint lane) {
+  const uint ptr = ARG(0), len = ARG(1);
+  if (uint64_t(ptr) + len > mem_bytes()) {
+    trap_ = 2u;  // out of bounds, at the call
+    return;
+  }
+  if (len == 0u) return;
+  uint pos;
+  if (ring_try_claim(1u, pos) == 0u) {  // ring full: give the lane up, print again later
+    pc_ = call_pc;
+    status_ = VM_ST_YIELD;
+    return;
+  }
+  const uint done = bulk_;
+  const uint n = min(len - done, RING_TEXT_MAX);
+  const uint s = ring_slot(pos);
+  for (uint w = 0u; w < RING_PAYLOAD_WORDS; ++w) {
+    WRITE_SHARED(records[s].payload[w], 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u);
+  }
+  ring_commit(pos, cur_pid, lane, RECORD_TEXT, n);
+  ticks_ += RING_PAYLOAD_WORDS;
+  bulk_ = done + n < len ? done + n : 0u;
+  if (bulk_ != 0u) pc_ = call_pc;  // more records to write
+}
+
+// args_get(buf, len): copies up to len bytes of the argv blob; returns argc.
+// Blob (program store): word 0 bytes, word 1 argc, then the bytes.
+uint gi_args_get(uint fp, uint call_pc) {
+  const uint off = procs[cur_slot].argv_off;
+  if (off == 0u) return 0u;
+  const uint buf = ARG(0);
+  const uint n = min(ARG(1), prog_words[off]);
+  if (uint64_t(buf) + n > mem_bytes()) {
+    trap_ = 2u;
+    return 0u;
+  }
+  const uint e = min(n, bulk_ + HEAP_COPY_BYTES);
+  for (uint i = bulk_; i < e; ++i) {
+    store_part(uint64_t(buf + i), (prog_words[off + 2u + (i >> 2u)] >> ((i & 3u) * 8u)) & 0xffu, 1u);
+  }
+  ticks_ += e - bulk_;
+  if (e < n) {
+    bulk_ = e;
+    pc_ = call_pc;
+    return 0u;
+  }
+  bulk_ = 0u;
+  return prog_words[off + 1u];
+}
+
+// wait(pid): the child's exit status once it is a zombie (and reaped);
+// else the caller blocks (sched.glsl) and runs the call again when woken.
+uint gi_wait(uint fp, uint call_pc) {
+  const uint pid = ARG(0);
+  const uint s = pid == 0u ? 0u : slot_of(pid);
+  if (pid == 0u || pid >= 0x80000000u || LOAD_RELAXED(procs[s].pid) != pid || procs[s].ppid != cur_pid) {
+    return WAIT_NOT_CHILD;
+  }
+  if (LOAD_RELAXED(procs[s].state) == PROC_ZOMBIE) {
+    ACQUIRE_FENCE();
+    const uint status = procs[s].exit_status;
+    if (proc_reap(s)) {
+      procs[cur_slot].children -= 1u;
+      procs[cur_slot].wait_pid = 0u;
+      return status;
+    }
+    return WAIT_NOT_CHILD;  // reaped by someone else: no longer a child
+  }
+  procs[cur_slot].wait_pid = pid;
+  status_ = VM_ST_BLOCKED;
+  pc_ = call_pc;
+  return 0u;
+}
+
+void vm_intrinsic(uint id, uint fp, uint call_pc) {
+  const uint lane = gl_GlobalInvocationID.x;
+  uint r = 0u;
+  bool has_result = true;
+  switch (id) {
+    case GI_EXIT:
+      status_ = VM_ST_EXITED;
+      aux_ = ARG(0);
+      has_result = false;
+      break;
+    case GI_GETPID: r = cur_pid; break;
+    case GI_GETPPID: r = procs[cur_slot].ppid; break;
+    case GI_ARG: r = procs[cur_slot].arg; break;
+    case GI_SPAWN: {
+      const uint prog = ARG(0) == 0xffffffffu ? cur_prog : ARG(0);
+      r = proc_create(prog, ARG(1), cur_pid, procs[cur_slot].argv_off);
+      if (r < 0x80000000u) procs[cur_slot].children += 1u;
+      ticks_ += 64u;  // a spawn's bitmap scans
+      break;
+    }
+    case GI_WAIT: r = gi_wait(fp, call_pc); break;
+    case GI_YIELD:
+      status_ = VM_ST_YIELD;
+      has_result = false;
+      break;
+    case GI_PRINT:
+      gi_print(fp, call_pc, lane);
+      has_result = false;
+      break;
+    case GI_MALLOC:
+    case GI_FREE:
+    case GI_CALLOC:
+    case GI_REALLOC:
+    case GI_ALIGNED_ALLOC:
+      r = gi_heap(id, ARG(0), id == GI_MALLOC || id == GI_FREE ? 0u : ARG(1), call_pc);
+      has_result = id != GI_FREE;
+      break;
+    case GI_ARGS_SIZE: r = procs[cur_slot].argv_off == 0u ? 0u : prog_words[procs[cur_slot].argv_off]; break;
+    case GI_ARGS_GET: r = gi_args_get(fp, call_pc); break;
+    default:
+      trap_ = VM_TRAP_UNSUPPORTED_OP;
+      aux_ = 0x0007u;
+      break;
+  }
+  if (pc_ != call_pc && trap_ == 0u) {  // the call completed
+    procs[cur_slot].requests += 1UL;
+    if (has_result) SLOT(fp) = uint64_t(r);
+  }
+}
+#undef ARG

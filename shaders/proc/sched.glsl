@@ -1,0 +1,191 @@
+// sched.glsl: the scheduler. Every lane of the persistent kernel, between
+// its mailbox and job duties, takes one READY process off the ready bitmap,
+// runs it for up to one quantum of ticks, and puts it back (or ends it).
+//
+// Grouping (SysHeader.group_by_program): the lanes of a subgroup start
+// their scan on the same bitmap word, each preferring its own bit, and
+// spawns fill the slot bitmap 32 at a time from one start word, so the
+// instances of one spawn tend to run side by side in one subgroup and
+// fetch the same instructions. Without it each lane starts on its own word.
+const uint SCHED_SCAN_WORDS = 32u;
+
+// Points the interpreter's accessors (vm_glue.glsl) at the process in `slot`.
+void proc_bind(uint slot) {
+  cur_slot = slot;
+  cur_pid = procs[slot].pid;
+  cur_prog = procs[slot].program;
+  cur_code = progs[cur_prog].code_off;
+  cur_funcs = progs[cur_prog].funcs_off;
+  cur_seg = progs[cur_prog].seg_off;
+  blk_meta = progs[cur_prog].blk_meta;
+  blk_globals = progs[cur_prog].blk_globals;
+  blk_tabs = progs[cur_prog].blk_tabs;
+  blk_ctl = progs[cur_prog].blk_ctl;
+  blk_slots = progs[cur_prog].blk_slots;
+  cur_slot_limit = progs[cur_prog].slot_limit;
+  cur_depth_limit = progs[cur_prog].depth_limit;
+  const uint64_t a = block_address(slot);
+  blk_ref = Words(a);
+  blkq_ref = Qwords(a);
+}
+
+void regs_load() {
+  status_ = blk_ref.w[BLK_STATUS];
+  pc_ = blk_ref.w[BLK_PC];
+  fp_ = blk_ref.w[BLK_FP];
+  depth_ = blk_ref.w[BLK_DEPTH];
+  aux_ = blk_ref.w[BLK_AUX];
+  bulk_ = blk_ref.w[BLK_BULK];
+  zpos_ = blk_ref.w[BLK_ZPOS];
+  zend_ = blk_ref.w[BLK_ZEND];
+  callee_fp_ = blk_ref.w[BLK_CALLEE_FP];
+  handle_ = blk_ref.w[BLK_HANDLE];
+  type_ = blk_ref.w[BLK_TYPE];
+}
+
+void regs_save() {
+  blk_ref.w[BLK_STATUS] = status_;
+  blk_ref.w[BLK_PC] = pc_;
+  blk_ref.w[BLK_FP] = fp_;
+  blk_ref.w[BLK_DEPTH] = depth_;
+  blk_ref.w[BLK_AUX] = aux_;
+  blk_ref.w[BLK_BULK] = bulk_;
+  blk_ref.w[BLK_ZPOS] = zpos_;
+  blk_ref.w[BLK_ZEND] = zend_;
+  blk_ref.w[BLK_CALLEE_FP] = callee_fp_;
+  blk_ref.w[BLK_HANDLE] = handle_;
+  blk_ref.w[BLK_TYPE] = type_;
+}
+
+// PH_BOOT: copies the program's initial meta, globals and tables into the
+// block and clears the heap state, a budget's worth at a time; true when done.
+bool proc_boot_step(uint budget) {
+  const uint p = cur_prog;
+  const uint m = progs[p].meta_words, g = 2u * progs[p].num_globals, t = 2u * progs[p].tab_elems;
+  const uint total = m + g + t + HEAP_STATE_WORDS;
+  uint pos = blk_ref.w[BLK_PHASE_POS];
+  const uint e = min(total, pos + max(budget - min(budget, ticks_), 1u));
+  for (uint i = pos; i < e; ++i) {
+    if (i < m) blk_ref.w[blk_meta + i] = prog_words[progs[p].meta_off + i];
+    else if (i < m + g) blk_ref.w[blk_globals + i - m] = prog_words[progs[p].globals_off + i - m];
+    else if (i < m + g + t) blk_ref.w[blk_tabs + i - m - g] = prog_words[progs[p].tabs_off + i - m - g];
+    else blk_ref.w[BLK_HEAP + i - m - g - t] = 0u;
+  }
+  ticks_ += e - pos;
+  blk_ref.w[BLK_PHASE_POS] = e;
+  return e == total;
+}
+
+// gpuos.wait found its child running: BLOCKED until the child's exit (or
+// a kill) wakes it. Published first, then the look at the child: the
+// child publishes ZOMBIE first, then looks here (table.glsl, top).
+void proc_block(uint slot) {
+  const uint child = procs[slot].wait_pid;
+  atomicExchange(procs[slot].state, PROC_BLOCKED);
+  FULL_FENCE();
+  const uint cs = slot_of(child);
+  const uint st = LOAD_RELAXED(procs[cs].state);
+  const bool child_done = LOAD_RELAXED(procs[cs].pid) != child || st == PROC_ZOMBIE || st == PROC_FREE;
+  if (child_done || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
+}
+
+// Runs the process in `slot` (just taken off the ready bitmap) for one quantum.
+void proc_run(uint slot, uint lane) {
+  proc_bind(slot);
+  STORE_RELAXED(procs[slot].state, PROC_RUNNING);
+  ticks_ = 0u;
+  trap_ = 0u;
+  const uint budget = sys.quantum;
+  uint phase = blk_ref.w[BLK_PHASE];
+  bool blocked = false;
+
+  if (phase < PH_EXIT && LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) {
+    proc_begin_exit(EXIT_KILLED, 0u, 0u);
+    atomicAdd(sys.killed, 1u);
+    phase = PH_EXIT;
+  }
+  if (phase == PH_BOOT && proc_boot_step(budget)) {
+    phase = PH_RUN;
+    blk_ref.w[BLK_PHASE] = PH_RUN;
+    status_ = VM_ST_RUNNING;
+    bulk_ = 0u;
+    callee_fp_ = 0u;
+    handle_ = 0u;
+    type_ = 0u;
+    vm_start(progs[cur_prog].entry_func);
+    regs_save();
+  }
+  if (phase == PH_RUN && ticks_ < budget) {
+    regs_load();
+    trap_ = 0u;
+    vm_run_slice(budget);
+    blocked = status_ == VM_ST_BLOCKED && trap_ == 0u;
+    if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) status_ = VM_ST_RUNNING;  // resumes at the call
+    const uint st = trap_ != 0u ? VM_ST_TRAPPED : status_;
+    if (st == VM_ST_DONE) {
+      proc_begin_exit(uint(SLOT(0u)), 0u, 0u);  // the start function returns the exit status
+      phase = PH_EXIT;
+    } else if (st == VM_ST_EXITED) {
+      proc_begin_exit(aux_, 0u, 0u);
+      phase = PH_EXIT;
+    } else if (st == VM_ST_TRAPPED || st == VM_ST_HOSTCALL) {
+      const uint kind = st == VM_ST_TRAPPED ? trap_ : VM_TRAP_BAD_STATE;  // no host functions in a process
+      proc_begin_exit(EXIT_TRAPPED, kind, pc_);
+      phase = PH_EXIT;
+    }
+    regs_save();
+  }
+  procs[slot].pages = blk_ref.w[BLK_MAPPED];
+  procs[slot].pages_peak = max(procs[slot].pages_peak, blk_ref.w[BLK_MAPPED]);
+  if (phase == PH_EXIT && proc_exit_step(budget)) {
+    phase = PH_NOTIFY;
+    blk_ref.w[BLK_PHASE] = PH_NOTIFY;
+  }
+  procs[slot].phase = phase;
+  procs[slot].vm_status = status_;
+  procs[slot].pc = pc_;
+  procs[slot].instructions += uint64_t(ticks_);
+  procs[slot].quanta += 1u;
+  heap_flush_stats();
+  if (phase == PH_NOTIFY && proc_notify_step(lane)) return;  // gone: zombie or free
+
+  if (blocked) {
+    proc_block(slot);
+  } else {
+    atomicExchange(procs[slot].state, PROC_READY);
+    proc_make_ready(slot);
+  }
+}
+
+// Takes one READY process and runs it; false when none was found.
+bool sched_step(uint lane, uint iter) {
+  const uint words = sys.table_size >> 5u;
+  // The scan moves on every iteration and across launches, over words and
+  // over bits: a lavapipe slice is a few iterations long, and with a fixed
+  // start and preferred bit only 272 of 1,000 processes had run after a
+  // minute there.
+  const uint turn = iter + ctrl.launch * ctrl.slice_iterations;
+  uint start, prefer;
+  if (sys.group_by_program != 0u) {
+    start = (lane / gl_SubgroupSize + turn) % words;
+    prefer = (gl_SubgroupInvocationID + turn * gl_SubgroupSize) & 31u;  // 8-lane subgroups: all 32 bits in turn
+  } else {
+    start = (lane * 2654435761u + turn) % words;
+    prefer = (lane * 7u + turn) & 31u;
+  }
+  const uint slot = bitmap_take(sys.ready_bits_off, words, start, prefer, min(words, SCHED_SCAN_WORDS));
+  if (slot == NONE) return false;
+  ACQUIRE_FENCE();  // what the previous runner (or the spawner) wrote before the bit
+  proc_run(slot, lane);
+  return true;
+}
+
+// The sweep, run by lanes that found nothing to do: reaps one zombie whose
+// parent is gone (a parent that died between its child's check and its own
+// exit leaves such a zombie; exit.glsl).
+void sched_sweep(uint lane, uint iter) {
+  const uint high = LOAD_RELAXED(sys.slot_high);
+  if (high == 0u) return;
+  const uint s = (lane + iter * 7919u) % high;
+  if (LOAD_RELAXED(procs[s].state) == PROC_ZOMBIE && !proc_alive(procs[s].ppid)) proc_reap(s);
+}

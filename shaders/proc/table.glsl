@@ -1,0 +1,133 @@
+// table.glsl: process slots: create (spawn from the host or from a guest),
+// free, reap, and the wake-ups between parents, children and killers.
+//
+// State changes that another lane may race with are atomic RMWs on
+// ProcEntry.state, and each side of a wake-up publishes its own change
+// before it looks at the other's (full barrier between), so of a sleeper
+// and its waker at least one sees the other: no wake-up is lost.
+// Whoever moves a process to READY sets its ready bit, after everything
+// the next runner reads (release fence).
+
+void proc_make_ready(uint slot) {
+  RELEASE_FENCE();
+  bitmap_set(sys.ready_bits_off, slot);
+}
+
+// Gives the slot back. Its pid stays, so the slot's next pid follows it.
+void proc_free_slot(uint slot) {
+  atomicExchange(procs[slot].state, PROC_FREE);
+  RELEASE_FENCE();
+  bitmap_clear(sys.slot_bits_off, slot);
+  atomicAdd(sys.slots_used, 0xffffffffu);  // after the bit: a reservation always finds one
+}
+
+// ZOMBIE -> FREE by whoever wins the CAS (the parent's wait or the sweep).
+bool proc_reap(uint slot) {
+  if (atomicCompSwap(procs[slot].state, PROC_ZOMBIE, PROC_FREE) != PROC_ZOMBIE) return false;
+  atomicAdd(sys.zombies, 0xffffffffu);
+  RELEASE_FENCE();
+  bitmap_clear(sys.slot_bits_off, slot);
+  atomicAdd(sys.slots_used, 0xffffffffu);
+  return true;
+}
+
+bool proc_alive(uint pid) {
+  if (pid == 0u) return false;
+  const uint s = slot_of(pid);
+  const uint st = LOAD_RELAXED(procs[s].state);
+  return LOAD_RELAXED(procs[s].pid) == pid && (st == PROC_READY || st == PROC_RUNNING || st == PROC_BLOCKED);
+}
+
+// Creates a process of `prog`. Returns its pid, or SPAWN_* (>= 2^31).
+// Pages for the initial memory are mapped here (zero already); the block's
+// meta, globals and tables are copied by the process itself (PH_BOOT), so a
+// spawn costs a slot, its pages and one entry.
+uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
+  if (prog >= MAX_PROGRAMS || progs[prog].state != 1u) return SPAWN_BAD_PROGRAM;
+  const uint T = sys.table_size;
+  if (atomicAdd(sys.slots_used, 1u) >= T) {
+    atomicAdd(sys.slots_used, 0xffffffffu);
+    atomicAdd(sys.spawn_failed, 1u);
+    return SPAWN_NO_SLOT;
+  }
+  const uint npages = progs[prog].mem_pages;
+  if (npages > sys.max_pages || !pages_reserve(npages)) {
+    atomicAdd(sys.slots_used, 0xffffffffu);
+    atomicAdd(sys.spawn_failed, 1u);
+    return SPAWN_NO_PAGES;
+  }
+  const uint words = T >> 5u;
+  const uint slot = bitmap_claim(sys.slot_bits_off, words, (atomicAdd(sys.slot_hint, 1u) >> 5u) % words, 2u * words);
+  bool ok = slot != NONE;
+  Words blk = Words(block_address(ok ? slot : 0u));
+  uint mapped = 0u;
+  for (uint i = 0u; i < npages && ok; ++i) {
+    const uint page = page_claim();
+    if (page == NONE) {
+      ok = false;
+    } else {
+      blk.w[BLK_PAGE_TABLE + i] = page;
+      mapped = i + 1u;
+    }
+  }
+  if (!ok) {  // rare: the bitmaps moved under two full scans
+    for (uint i = 0u; i < mapped; ++i) page_release(blk.w[BLK_PAGE_TABLE + i]);
+    pages_unreserve(npages - mapped);
+    if (slot != NONE) bitmap_clear(sys.slot_bits_off, slot);
+    atomicAdd(sys.slots_used, 0xffffffffu);
+    atomicAdd(sys.spawn_failed, 1u);
+    return slot == NONE ? SPAWN_NO_SLOT : SPAWN_NO_PAGES;
+  }
+  blk.w[BLK_PHASE] = PH_BOOT;
+  blk.w[BLK_PHASE_POS] = 0u;
+  blk.w[BLK_STATUS] = VM_ST_IDLE;
+  blk.w[BLK_MAPPED] = npages;
+  blk.w[BLK_PENDING] = 0u;
+
+  const uint old = procs[slot].pid;
+  uint pid = old == 0u ? slot + 1u : old + T;
+  if (pid >= 0x80000000u) pid = slot + 1u;  // pids stay positive i32s
+  procs[slot].pid = pid;
+  procs[slot].ppid = ppid;
+  procs[slot].program = prog;
+  procs[slot].arg = arg;
+  procs[slot].exit_status = 0u;
+  procs[slot].trap_kind = 0u;
+  procs[slot].trap_pc = 0u;
+  procs[slot].pages = npages;
+  procs[slot].pages_peak = npages;
+  procs[slot].wait_pid = 0u;
+  procs[slot].instructions = 0UL;
+  procs[slot].requests = 0UL;
+  procs[slot].spawn_ms = LOAD_RELAXED(ctrl.clock_ms);
+  procs[slot].exit_ms = 0u;
+  procs[slot].argv_off = argv_off;
+  procs[slot].quanta = 0u;
+  procs[slot].heap_live = 0u;
+  procs[slot].heap_allocs = 0u;
+  procs[slot].heap_frees = 0u;
+  procs[slot].children = 0u;
+  atomicAdd(sys.live, 1u);
+  atomicAdd(sys.spawned, 1u);
+  atomicMax(sys.slot_high, slot + 1u);
+  atomicExchange(procs[slot].state, PROC_READY);
+  proc_make_ready(slot);
+  return pid;
+}
+
+// A parent blocked in gpuos.wait on `child_pid`, or a killed process that
+// sleeps: moves BLOCKED -> READY once (the CAS picks one waker).
+void proc_wake(uint slot) {
+  if (atomicCompSwap(procs[slot].state, PROC_BLOCKED, PROC_READY) == PROC_BLOCKED) proc_make_ready(slot);
+}
+
+// OP_KILL: 1 if `pid` was alive. The runner ends it at its next quantum
+// boundary; a sleeper is woken to see the request.
+uint proc_kill(uint pid) {
+  if (!proc_alive(pid)) return 0u;
+  const uint s = slot_of(pid);
+  atomicExchange(procs[s].kill_pid, pid);
+  FULL_FENCE();  // the request before the look at its state (see the top)
+  proc_wake(s);
+  return 1u;
+}

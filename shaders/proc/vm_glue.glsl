@@ -1,0 +1,46 @@
+// vm_glue.glsl: the interpreter (vm/interp.glsl) over one process's state.
+//
+// Before a quantum the lane points these registers at the process it took
+// (proc_bind in sched.glsl); the accessor macros then reach the program's
+// code in the program store and everything mutable in the process block,
+// and linear memory through the block's page table into the arena. So the
+// instruction loop is the same text as the spec-tested standalone one.
+//
+// Naming: blk_* are word offsets inside the current block, cur_* describe
+// the current process, *_ref are device-address views.
+
+#include "vm/vm_abi.h"
+
+uint cur_slot, cur_pid, cur_prog;
+uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
+uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
+uint cur_slot_limit, cur_depth_limit;
+Words blk_ref;    // the block as words
+Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
+
+#define CODE(i) prog_words[cur_code + (i)]
+#define FUNC(i) prog_words[cur_funcs + (i)]
+#define SEG(i) prog_words[cur_seg + (i)]
+#define META(i) blk_ref.w[blk_meta + (i)]
+#define GLOBAL(i) blkq_ref.q[(blk_globals >> 1u) + (i)]
+#define TAB(i) blkq_ref.q[(blk_tabs >> 1u) + (i)]
+#define SLOT(i) blkq_ref.q[(blk_slots >> 1u) + (i)]
+#define CTL(i) blk_ref.w[blk_ctl + (i)]
+#define VM_SLOT_LIMIT cur_slot_limit
+#define VM_DEPTH_LIMIT cur_depth_limit
+
+uint pte(uint page) { return blk_ref.w[BLK_PAGE_TABLE + page]; }
+
+// Word wi of linear memory. Past the last page (only the second word of an
+// unaligned load at the very end) reads as 0 and never touches the arena.
+uint mem_load_word(uint wi) {
+  const uint page = wi >> 14u;
+  if (page >= META(VM_META_MEM_PAGES)) return 0u;
+  return Words(page_address(pte(page) & PTE_PAGE_MASK)).w[wi & (PAGE_WORDS - 1u)];
+}
+
+void mem_store_word(uint wi, uint v) {
+  const uint page = wi >> 14u;
+  if (page >= META(VM_META_MEM_PAGES)) return;  // unreachable: stores are bounds-checked first
+  Words(page_address(pte(page) & PTE_PAGE_MASK)).w[wi & (PAGE_WORDS - 1u)] = v;
+}

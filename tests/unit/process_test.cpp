@@ -1,0 +1,269 @@
+// Processes on a real Vulkan device (lavapipe in CI): spawn, exit, wait,
+// kill, traps, isolation, memory exhaustion, a GPU spawn tree, the slab
+// heap and 1,000 concurrent processes, with the guests of tests/guests.
+// Exits 77 (CTest: skipped) without a device, like gpuos_session_tests.
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "kernel/session.h"
+#include "kernel/vk/device.h"
+
+namespace gpuos {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::vector<uint8_t> guest(const std::string& name) {
+  std::ifstream f(std::string(GPUOS_GUEST_DIR) + "/" + name + ".wasm", std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), {}};
+}
+
+struct Booted {
+  std::unique_ptr<Session> s;
+  uint32_t load(const std::string& name) {
+    auto id = s->load_program(guest(name), name);
+    EXPECT_TRUE(id.ok()) << id.detail();
+    return id.ok() ? *id : 0;
+  }
+  std::vector<uint32_t> spawn(uint32_t prog, uint32_t n, uint32_t arg = 0) {
+    auto r = s->spawn(prog, n, arg, {});
+    EXPECT_TRUE(r.ok()) << r.detail();
+    return r.ok() ? r->pids : std::vector<uint32_t>{};
+  }
+  procs::ExitInfo wait(uint32_t pid, std::chrono::milliseconds limit = 60s) {
+    auto e = s->exits().wait(pid, limit);
+    EXPECT_TRUE(e.has_value()) << "pid " << pid << " did not exit within " << limit.count() << " ms: "
+                               << describe(pid) << "; " << kernel_progress();
+    return e.value_or(procs::ExitInfo{});
+  }
+  // Where a process stands, for failure messages.
+  std::string describe(uint32_t pid) {
+    auto snap = s->snapshot();
+    if (!snap.ok()) return "no snapshot: " + snap.detail();
+    for (const auto& p : snap->procs) {
+      if (p.pid != pid) continue;
+      return "state " + std::to_string(p.state) + ", " + std::to_string(p.instructions) + " instructions, " +
+             std::to_string(p.quanta) + " quanta, " + std::to_string(p.pages) + " pages, phase " +
+             std::to_string(p.phase) + ", vm status " + std::to_string(p.vm_status) + ", pc " + std::to_string(p.pc);
+    }
+    return "not in the table";
+  }
+  std::string kernel_progress() {
+    const auto a = s->status();
+    std::this_thread::sleep_for(500ms);
+    const auto b = s->status();
+    return "launches " + std::to_string(a.launches) + " -> " + std::to_string(b.launches) + ", heartbeat " +
+           std::to_string(a.heartbeat) + " -> " + std::to_string(b.heartbeat) + ", lanes running " +
+           std::to_string(b.lanes_running);
+  }
+};
+
+Booted boot(BootOptions o = {}) {
+  auto s = Session::boot(o);
+  EXPECT_TRUE(s.ok()) << s.detail();
+  return Booted{s.ok() ? std::move(s.value()) : nullptr};
+}
+
+TEST(Process, HelloPrintsAndExitsZero) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const auto pids = b.spawn(b.load("hello"), 1);
+  ASSERT_EQ(pids.size(), 1u);
+  const auto e = b.wait(pids[0]);
+  EXPECT_EQ(e.status, 0u);
+  EXPECT_EQ(e.trap, 0u);
+  EXPECT_GT(e.instructions, 0u);
+  const std::string want = "hello from pid " + std::to_string(pids[0]);
+  bool seen = false;
+  for (const auto& r : b.s->log().last(256)) seen = seen || (r.pid == pids[0] && r.text().find(want) != std::string::npos);
+  EXPECT_TRUE(seen) << "no debug record \"" << want << "\" tagged with the pid";
+}
+
+TEST(Process, InstancesGetTheirArgument) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const auto pids = b.spawn(b.load("exit_code"), 8, 0);
+  ASSERT_EQ(pids.size(), 8u);
+  for (uint32_t i = 0; i < 8; ++i) EXPECT_EQ(b.wait(pids[i]).status, 40u + i) << "instance " << i;
+}
+
+TEST(Process, OutOfBoundsTrapsThatProcessAlone) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const uint32_t oob = b.load("oob"), ok = b.load("exit_code");
+  const auto good = b.spawn(ok, 4, 0);
+  const auto bad = b.spawn(oob, 2);
+  ASSERT_EQ(bad.size(), 2u);
+  for (uint32_t pid : bad) {
+    const auto e = b.wait(pid);
+    EXPECT_EQ(e.status, abi::EXIT_TRAPPED);
+    EXPECT_EQ(e.trap, 2u) << "out-of-bounds memory access";
+    const std::string why = procs::describe_trap(*b.s->program(oob), e.trap, e.trap_pc);
+    EXPECT_NE(why.find("out of bounds"), std::string::npos) << why;
+  }
+  for (uint32_t i = 0; i < good.size(); ++i) EXPECT_EQ(b.wait(good[i]).status, 40u + i);
+  EXPECT_FALSE(b.s->failed());
+}
+
+TEST(Process, EndlessLoopIsPreemptedAndKilled) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const auto spin = b.spawn(b.load("spin"), 1);
+  ASSERT_EQ(spin.size(), 1u);
+  const auto normal = b.spawn(b.load("exit_code"), 1, 2);
+  EXPECT_EQ(b.wait(normal.at(0)).status, 42u) << "a normal program finishes beside an endless loop";
+  EXPECT_FALSE(b.s->exits().find(spin[0]).has_value()) << "the loop is still running";
+  auto snap = b.s->snapshot();
+  ASSERT_TRUE(snap.ok()) << snap.detail();
+  bool running = false;
+  for (const auto& p : snap->procs) running = running || (p.pid == spin[0] && p.instructions > 0);
+  EXPECT_TRUE(running) << "the loop made progress";
+  auto k = b.s->kill(spin[0]);
+  ASSERT_TRUE(k.ok());
+  EXPECT_TRUE(*k);
+  EXPECT_EQ(b.wait(spin[0], 30s).status, abi::EXIT_KILLED);
+  auto again = b.s->kill(spin[0]);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again) << "a dead pid is not killed twice";
+}
+
+TEST(Process, GrowUntilPagesRunOutThenSpawnStillWorks) {
+  BootOptions o;
+  o.arena_mib = 8;  // 128 pages
+  o.max_pages = 1024;
+  auto b = boot(o);
+  ASSERT_TRUE(b.s);
+  const auto g = b.spawn(b.load("grower"), 1);
+  ASSERT_EQ(g.size(), 1u);
+  const auto e = b.wait(g[0]);
+  EXPECT_EQ(e.trap, 0u);
+  EXPECT_EQ(e.pages_peak, 128u) << "the grower held every page of the arena";
+  EXPECT_EQ(e.status, 127u) << "it gained 127 pages beside its first (exit status = pages & 0xff)";
+  const auto after = b.spawn(b.load("exit_code"), 4, 0);
+  ASSERT_EQ(after.size(), 4u) << "spawn works once the grower has exited";
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(b.wait(after[i]).status, 40u + i);
+}
+
+TEST(Process, SpawnRefusedWhenPagesOrSlotsRunOut) {
+  BootOptions o;
+  o.arena_mib = 2;  // 32 pages
+  o.proc_slots = 64;
+  auto b = boot(o);
+  ASSERT_TRUE(b.s);
+  const uint32_t spin = b.load("spin");
+  auto r = b.s->spawn(spin, 40, 0, {});
+  ASSERT_TRUE(r.ok()) << r.detail();
+  EXPECT_EQ(r->pids.size(), 32u);
+  EXPECT_EQ(r->failed_pages, 8u);
+  for (uint32_t pid : r->pids) ASSERT_TRUE(b.s->kill(pid).ok());
+  for (uint32_t pid : r->pids) EXPECT_EQ(b.wait(pid).status, abi::EXIT_KILLED);
+  auto r2 = b.s->spawn(spin, 64, 0, {});
+  ASSERT_TRUE(r2.ok());
+  EXPECT_EQ(r2->pids.size(), 32u) << "every page came back";
+  for (uint32_t pid : r2->pids) ASSERT_TRUE(b.s->kill(pid).ok());
+  for (uint32_t pid : r2->pids) b.wait(pid);
+}
+
+TEST(Process, SpawnTreeFromTheGpu) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const auto root = b.spawn(b.load("spawn_tree"), 1, 2);
+  ASSERT_EQ(root.size(), 1u);
+  const auto e = b.wait(root[0]);
+  EXPECT_EQ(e.status, 7u) << "root + 2 children + 4 grandchildren, each status collected by its parent";
+  // Every process of the tree exited: 7 exit records whose statuses add up.
+  EXPECT_GE(b.s->exits().total(), 7u);
+  auto snap = b.s->snapshot();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->header.zombies, 0u) << "every child was reaped by its parent";
+  EXPECT_EQ(snap->header.live, 0u);
+}
+
+TEST(Process, MallocStressHasNoLeaksOrOverlaps) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  // lavapipe interprets about 10^5 instructions a second per process: 200
+  // operations there (arg bits 16..31), the full 3,000 on GPUs.
+  const bool lavapipe = b.s->status().device_name.find("llvmpipe") != std::string::npos;
+  const uint32_t ops = lavapipe ? 200u : 0u;
+  const auto pids = b.spawn(b.load("malloc_stress"), 4, ops << 16);
+  ASSERT_EQ(pids.size(), 4u);
+  for (uint32_t pid : pids) {
+    const auto e = b.wait(pid, 300s);
+    EXPECT_EQ(e.status, 0u) << "malloc_stress found a problem (its exit code names it)";
+    EXPECT_EQ(e.heap_live, 0u) << "bytes still allocated at exit";
+  }
+  auto snap = b.s->snapshot();
+  ASSERT_TRUE(snap.ok());
+  uint64_t allocs = 0, frees = 0;
+  for (const auto& c : snap->heap) allocs += c.allocs, frees += c.frees;
+  EXPECT_GT(allocs, 4u * (lavapipe ? 200u : 3000u) / 4u) << "about half the operations allocate";
+  EXPECT_EQ(allocs, frees) << "every block allocated was freed";
+}
+
+TEST(Process, ThousandConcurrentProcesses) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  const auto pids = b.spawn(b.load("spin"), 1000);
+  ASSERT_EQ(pids.size(), 1000u);
+  // Every one of them runs: each retires instructions while all are alive.
+  bool all_ran = false;
+  uint32_t ran = 0, live = 0;
+  for (int i = 0; i < 600 && !all_ran; ++i) {
+    auto snap = b.s->snapshot();
+    ASSERT_TRUE(snap.ok()) << snap.detail();
+    ran = 0;
+    for (const auto& p : snap->procs) ran += p.instructions > 0 ? 1 : 0;
+    live = snap->header.live;
+    all_ran = live == 1000 && ran == 1000;
+    if (!all_ran) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(all_ran) << "1,000 live processes, each having run; last snapshot: " << live << " live, " << ran
+                       << " had run";
+  for (uint32_t pid : pids) ASSERT_TRUE(b.s->kill(pid).ok());
+  for (uint32_t pid : pids) EXPECT_EQ(b.wait(pid).status, abi::EXIT_KILLED);
+}
+
+TEST(Process, UnrunnableModulesAreRefusedWithAReason) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  auto wasi = b.s->load_program(guest("wasi_malloc"), "wasi_malloc");
+  ASSERT_FALSE(wasi.ok());
+  EXPECT_NE(wasi.detail().find("wasi_snapshot_preview1"), std::string::npos) << wasi.detail();
+  const std::vector<uint8_t> junk = {0, 'a', 's', 'm', 9, 9};
+  auto bad = b.s->load_program(junk, "junk");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.detail().find("invalid module"), std::string::npos) << bad.detail();
+  auto none = b.s->spawn(77, 1, 0, {});
+  EXPECT_FALSE(none.ok());
+}
+
+}  // namespace
+}  // namespace gpuos
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  spdlog::set_level(spdlog::level::warn);
+  auto inst = gpuos::vk::Instance::create();
+  if (!inst) {
+    std::printf("SKIP: no Vulkan device to run processes on: %s\n", inst.detail().c_str());
+    return 77;
+  }
+  auto sel = gpuos::vk::select_device(inst.value()->devices(), std::nullopt);
+  if (!sel) {
+    std::printf("%s: %s\n", sel.code() == gpuos::vk::VkError::NoDevice ? "SKIP" : "error", sel.detail().c_str());
+    return sel.code() == gpuos::vk::VkError::NoDevice ? 77 : 1;
+  }
+  const auto& d = inst.value()->devices()[sel->chosen];
+  std::printf("process tests on device %u: %s\n", d.index, d.name.c_str());
+  inst.value().reset();
+  return RUN_ALL_TESTS();
+}
