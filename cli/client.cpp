@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -115,6 +116,24 @@ Result<nlohmann::json, ClientError> Client::read(std::chrono::milliseconds timeo
 Result<nlohmann::json, ClientError> Client::call(const nlohmann::json& request, std::chrono::milliseconds timeout) {
   if (auto r = send(request); !r) return r.error();
   return read(timeout);
+}
+
+std::variant<nlohmann::json, int> one_call(const std::string& session, const nlohmann::json& req) {
+  auto c = Client::connect(session);
+  if (!c) {
+    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    return exit_code_for(c.code());
+  }
+  auto r = c->call(req);
+  if (!r) {
+    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
+    return exit_code_for(r.code());
+  }
+  if (!r->value("ok", false)) {
+    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
+    return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
+  }
+  return r.value();
 }
 
 }  // namespace gpuos::cli

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -35,5 +36,10 @@ class Client {
 };
 
 int exit_code_for(ClientError e);
+
+// Connects, sends `req`, reads one reply. On any failure (no session, a
+// broken connection, {"ok":false}) prints `gpuos: <error>` on stderr and
+// returns the exit code (EXIT_FAILED when the reply says "failed").
+std::variant<nlohmann::json, int> one_call(const std::string& session, const nlohmann::json& req);
 
 }  // namespace gpuos::cli

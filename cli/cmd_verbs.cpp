@@ -2,7 +2,6 @@
 // shutdown. Each sends one request and formats the reply; with --json the
 // reply objects are printed as they come (one per line).
 #include <cstdio>
-#include <variant>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,25 +15,6 @@ namespace gpuos::cli {
 using nlohmann::json;
 
 namespace {
-
-// Connects, sends, reads one reply; prints errors. Returns the reply or an exit code.
-std::variant<json, int> one_call(const std::string& session, const json& req) {
-  auto c = Client::connect(session);
-  if (!c) {
-    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
-    return exit_code_for(c.code());
-  }
-  auto r = c->call(req);
-  if (!r) {
-    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
-    return exit_code_for(r.code());
-  }
-  if (!r->value("ok", false)) {
-    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
-    return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
-  }
-  return r.value();
-}
 
 std::string fmt_bytes(uint64_t b) {
   if (b >= (1ull << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1ull << 30));

@@ -40,4 +40,19 @@ int cmd_emit(const std::string& session, uint32_t count, const std::string& kind
 int cmd_shutdown(const std::string& session, bool json);
 int cmd_fault(const std::string& session, const std::string& what);
 
+// Processes (cmd_procs.cpp).
+struct SpawnArgs {
+  std::string program;            // path to the .wasm file (made absolute before sending)
+  uint32_t instances = 1;
+  uint32_t first_arg = 0;         // instance i gets spawn argument first_arg + i
+  std::vector<std::string> args;  // argv[1..]
+  bool json = false;
+};
+int cmd_spawn(const std::string& session, const SpawnArgs& a);
+int cmd_kill(const std::string& session, uint32_t pid, bool json);
+// Returns the process's exit status (status < 256, else 1) once it has exited.
+int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool json);
+int cmd_ps(const std::string& session, bool json, bool heap);
+int cmd_stats(const std::string& session, bool json);
+
 }  // namespace gpuos::cli

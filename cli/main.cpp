@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
       "$XDG_RUNTIME_DIR/gpuos (or /tmp/gpuos-$UID).\n"
       "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device,\n"
-      "5 the WebAssembly code trapped (run).",
+      "5 the WebAssembly code trapped (run). `wait` exits with the process's exit status.",
       "gpuos"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gpuos 0.1.0");
@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
                      ->capture_default_str();
   auto* o_park = c_boot->add_option("--idle-park-ms", park_ms,
                                     "idle time after which a live kernel parks (0: never; default 1000, 50 on lavapipe)");
+  c_boot->add_option("--proc-slots", boot.options.proc_slots,
+                     "process-table slots, a multiple of 32 (0: 1024 on lavapipe, 131072 on GPUs)")
+      ->capture_default_str();
+  c_boot->add_option("--arena-mib", boot.options.arena_mib,
+                     "memory for process pages in MiB, a multiple of 2 (0: 128 on lavapipe, 8192 on GPUs)")
+      ->capture_default_str();
   c_boot->callback([&] {
     boot.session = session;
     if (*o_dev) boot.options.device = device;
@@ -115,6 +121,45 @@ int main(int argc, char** argv) {
   auto* c_shutdown = app.add_subcommand("shutdown", "stop the session: the kernel exits, the daemon ends");
   c_shutdown->add_flag("--json", json, "machine-readable output");
   c_shutdown->callback([&] { rc = cmd_shutdown(session, json); });
+
+  // Processes (cmd_procs.cpp).
+  SpawnArgs spawn;
+  auto* c_spawn = app.add_subcommand("spawn", "load a .wasm program and start processes of it; print their pids");
+  c_spawn->add_option("program", spawn.program, "the .wasm file")->required();
+  c_spawn->add_option("args", spawn.args, "argv[1..] of every instance (put -- before them)");
+  c_spawn->add_option("-n,--instances", spawn.instances, "processes to start")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 4294967295u));
+  c_spawn->add_option("--arg", spawn.first_arg, "spawn argument of the first instance; instance i gets FIRST + i")
+      ->capture_default_str();
+  c_spawn->add_flag("--json", spawn.json, "machine-readable output");
+  c_spawn->callback([&] { rc = cmd_spawn(session, spawn); });
+
+  uint32_t pid = 0;
+  auto* c_kill = app.add_subcommand("kill", "kill a process (it stops at its next quantum boundary)");
+  c_kill->add_option("pid", pid, "the process")->required()->check(CLI::Range(1u, 4294967295u));
+  c_kill->add_flag("--json", json, "machine-readable output");
+  c_kill->callback([&] { rc = cmd_kill(session, pid, json); });
+
+  double wait_timeout = 0;
+  auto* c_wait = app.add_subcommand("wait", "wait until a process exits; exit with its exit status");
+  c_wait->add_option("pid", pid, "the process")->required()->check(CLI::Range(1u, 4294967295u));
+  auto* o_wait_timeout = c_wait->add_option("--timeout", wait_timeout, "give up after SECONDS (default: no limit)")
+                             ->check(CLI::Range(0.0, 1e7));
+  c_wait->add_flag("--json", json, "machine-readable output");
+  c_wait->callback([&] {
+    rc = cmd_wait(session, pid, *o_wait_timeout ? std::optional<double>(wait_timeout) : std::nullopt, json);
+  });
+
+  bool heap = false;
+  auto* c_ps = app.add_subcommand("ps", "list the processes: PID PPID STATE PROG INSTR MEM TIME");
+  c_ps->add_flag("--json", json, "the whole snapshot: counters, processes, heap classes");
+  c_ps->add_flag("--heap", heap, "add the heap's per-size-class table");
+  c_ps->callback([&] { rc = cmd_ps(session, json, heap); });
+
+  auto* c_stats = app.add_subcommand("stats", "process and page counters, and the heap's per-size-class table");
+  c_stats->add_flag("--json", json, "machine-readable output");
+  c_stats->callback([&] { rc = cmd_stats(session, json); });
 
   // Hidden (empty group): tests use it to prove that a hang is reported.
   std::string fault_what;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "shaders/abi.h"
+
 namespace gpuos::control {
 
 nlohmann::json to_json(const SessionStatus& s) {
@@ -80,6 +82,113 @@ nlohmann::json to_json(const vk::DeviceInfo& d) {
         {"vm_ready", f.vm_ready()}}},
       {"has_device_local_host_visible", d.has_device_local_host_visible()},
       {"memory_types", mem},
+  };
+}
+
+std::string proc_state_name(uint32_t state) {
+  switch (state) {
+    case abi::PROC_FREE: return "FREE";
+    case abi::PROC_READY: return "READY";
+    case abi::PROC_RUNNING: return "RUNNING";
+    case abi::PROC_BLOCKED: return "BLOCKED";
+    case abi::PROC_ZOMBIE: return "ZOMBIE";
+    case abi::PROC_EXITING: return "EXITING";
+  }
+  return fmt::format("STATE{}", state);
+}
+
+nlohmann::json to_json(const ProcSnapshot& s) {
+  const abi::SysHeader& h = s.header;
+  nlohmann::json procs = nlohmann::json::array();
+  for (const abi::ProcEntry& p : s.procs) {
+    // Clock values are 32-bit milliseconds; unsigned differences survive a wrap.
+    const bool ended = p.state == abi::PROC_ZOMBIE;
+    const uint32_t time_ms = ended ? p.exit_ms - p.spawn_ms : s.clock_ms - p.spawn_ms;
+    procs.push_back({
+        {"pid", p.pid},
+        {"ppid", p.ppid},
+        {"state", proc_state_name(p.state)},
+        {"program", p.program},
+        {"prog", p.program < s.program_names.size() ? s.program_names[p.program] : fmt::format("#{}", p.program)},
+        {"arg", p.arg},
+        {"instructions", p.instructions},
+        {"requests", p.requests},
+        {"quanta", p.quanta},
+        {"pages", p.pages},
+        {"pages_peak", p.pages_peak},
+        {"mem_bytes", uint64_t{p.pages} * abi::PAGE_BYTES},
+        {"spawn_ms", p.spawn_ms},
+        {"exit_ms", p.exit_ms},
+        {"time_ms", time_ms},
+        {"exit_status", p.exit_status},
+        {"trap", p.trap_kind},
+        {"trap_pc", p.trap_pc},
+        {"heap_live", p.heap_live},
+        {"heap_allocs", p.heap_allocs},
+        {"heap_frees", p.heap_frees},
+        {"children", p.children},
+        {"wait_pid", p.wait_pid},
+    });
+  }
+  nlohmann::json heap = nlohmann::json::array();
+  for (uint32_t c = 0; c <= abi::HEAP_CLASSES && c < s.heap.size(); ++c) {
+    const abi::HeapClassStats& st = s.heap[c];
+    heap.push_back({
+        {"class", c},
+        {"large", c == 0},
+        {"block_size", c == 0 ? 0u : abi::heap_class_size(c)},
+        {"allocs", st.allocs},
+        {"frees", st.frees},
+        // 32-bit counters: the difference stays right across a wrap.
+        {"live", static_cast<uint32_t>(st.allocs - st.frees)},
+        {"slabs", st.slabs},
+        {"bad_frees", st.bad_frees},
+    });
+  }
+  return {
+      {"schema", JSON_SCHEMA},
+      {"clock_ms", s.clock_ms},
+      {"page_bytes", abi::PAGE_BYTES},
+      {"config", {{"table_size", h.table_size},
+                  {"arena_pages", h.arena_pages},
+                  {"max_pages", h.max_pages},
+                  {"quantum", h.quantum},
+                  {"block_words", h.block_words},
+                  {"group_by_program", h.group_by_program != 0}}},
+      {"counters", {{"live", h.live},
+                    {"zombies", h.zombies},
+                    {"slots_used", h.slots_used},
+                    {"slot_high", h.slot_high},
+                    {"spawned", h.spawned},
+                    {"exited", h.exited},
+                    {"killed", h.killed},
+                    {"trapped", h.trapped},
+                    {"spawn_failed", h.spawn_failed},
+                    {"grow_failed", h.grow_failed},
+                    {"pages_used", h.pages_used}}},
+      {"procs", procs},
+      {"heap", heap},
+  };
+}
+
+nlohmann::json to_json(const procs::ExitInfo& e) {
+  // A kill ends the process with EXIT_KILLED and no trap; a trap with
+  // EXIT_TRAPPED and its kind. (A program that returns 137 itself reads as killed.)
+  const char* how = e.trap != 0 ? "trapped" : (e.status == abi::EXIT_KILLED ? "killed" : "exited");
+  return {
+      {"pid", e.pid},
+      {"ppid", e.ppid},
+      {"how", how},
+      {"status", e.status},
+      {"trap", e.trap},
+      {"trap_pc", e.trap_pc},
+      {"program", e.program},
+      {"instructions", e.instructions},
+      {"pages_peak", e.pages_peak},
+      {"spawn_ms", e.spawn_ms},
+      {"exit_ms", e.exit_ms},
+      {"time_ms", e.exit_ms - e.spawn_ms},
+      {"heap_live", e.heap_live},
   };
 }
 

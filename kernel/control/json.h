@@ -3,6 +3,8 @@
 // object carries "schema": JSON_SCHEMA; bump it when a field changes meaning.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "io/debug_ring.h"
@@ -16,5 +18,13 @@ inline constexpr int JSON_SCHEMA = 1;
 nlohmann::json to_json(const SessionStatus& s);
 nlohmann::json to_json(const io::DebugRecord& r);
 nlohmann::json to_json(const vk::DeviceInfo& d);
+
+// The process-table snapshot (`ps`, `stats`): every view of it, human or
+// --json, formats this one object (docs/cli.md, "ps --json").
+nlohmann::json to_json(const ProcSnapshot& s);
+// One exit record (`wait`); "how" is "exited", "trapped" or "killed".
+nlohmann::json to_json(const procs::ExitInfo& e);
+// "READY", "RUNNING", ... for ProcEntry.state; "STATE<n>" for anything else.
+std::string proc_state_name(uint32_t state);
 
 }  // namespace gpuos::control

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kernel/control/json.h"
+#include "kernel/control/server_detail.h"
 
 namespace gpuos::control {
 
@@ -24,7 +25,17 @@ namespace {
 
 constexpr size_t kMaxRequestBytes = 64 * 1024;
 
-// Writes all of `s` plus a newline; false when the client is gone.
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+}  // namespace
+
+namespace detail {
+
 bool send_line(int fd, const std::string& s) {
   std::string out = s + "\n";
   size_t off = 0;
@@ -41,22 +52,12 @@ std::string error_reply(const std::string& msg) {
   return json{{"ok", false}, {"schema", JSON_SCHEMA}, {"error", msg}}.dump();
 }
 
-// An error that comes from the session itself: says whether it has failed
-// (hang, device lost), so the CLI can exit with "session failed".
 std::string session_error_reply(const std::string& verb, Session& s, const std::string& detail) {
   return json{{"ok", false}, {"schema", JSON_SCHEMA}, {"error", fmt::format("{}: {}", verb, detail)},
               {"failed", s.failed()}}
       .dump();
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t rank = static_cast<size_t>(std::ceil(p * static_cast<double>(v.size())));
-  return v[std::min(v.size() - 1, rank == 0 ? 0 : rank - 1)];
-}
-
-// The peer closed its end (tail -f must stop when its reader goes away).
 bool peer_closed(int fd) {
   pollfd p{fd, POLLIN, 0};
   if (::poll(&p, 1, 0) <= 0) return false;
@@ -65,7 +66,12 @@ bool peer_closed(int fd) {
   return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
 }
 
-}  // namespace
+}  // namespace detail
+
+using detail::error_reply;
+using detail::peer_closed;
+using detail::send_line;
+using detail::session_error_reply;
 
 Result<std::unique_ptr<ControlServer>, ServerError> ControlServer::start(Session& session, std::string session_name,
                                                                          std::string socket_path) {
@@ -267,7 +273,9 @@ std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::
     spdlog::info("shutdown requested over the control socket; kernel stopped in {} us", stopped.count());
     return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"kernel_stop_us", stopped.count()}}.dump();
   }
-  return error_reply(fmt::format("unknown verb '{}' (try hello, status, ping, emit, tail, shutdown)", verb));
+  if (auto r = handle_proc_verb(verb, req, fd)) return *r;  // proc_verbs.cpp
+  return error_reply(fmt::format(
+      "unknown verb '{}' (try hello, status, ping, emit, tail, spawn, kill, wait, ps, stats, shutdown)", verb));
 }
 
 }  // namespace gpuos::control

@@ -8,6 +8,11 @@
 //   {"verb":"tail","n":N,"follow":false}      record lines, then {"end":true}
 //   {"verb":"shutdown"}                       stops the session, then replies
 //   {"verb":"fault","what":"hang"}            tests only: the kernel stops beating
+// and the process verbs (proc_verbs.cpp):
+//   {"verb":"spawn","path":"/abs/p.wasm","instances":N,"arg":A,"args":[...]}
+//   {"verb":"kill","pid":P}                   error "no such process" if not alive
+//   {"verb":"wait","pid":P,"timeout_ms":T}    the exit record (T absent: no limit)
+//   {"verb":"ps"} / {"verb":"stats"}          one process-table snapshot
 // A client thread per connection (reaped when it ends); nothing a client
 // sends can throw past its thread, and a bad request gets
 // {"ok":false,"error":...}. Every reply carries "schema"; an error caused by
@@ -18,6 +23,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +59,9 @@ class ControlServer {
   void serve(Client& c);
   std::string handle(const std::string& line, int fd);  // returns the final reply line
   std::string handle_verb(const std::string& verb, const nlohmann::json& req, int fd);
+  // spawn, kill, wait, ps, stats (proc_verbs.cpp); nullopt: not a process verb.
+  std::optional<std::string> handle_proc_verb(const std::string& verb, const nlohmann::json& req, int fd);
+  std::string wait_for_exit(uint32_t pid, std::optional<uint64_t> timeout_ms, int fd);
 
   Session& session_;
   std::string name_;

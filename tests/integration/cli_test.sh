@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # End-to-end tests of the `gpuos` command on whatever Vulkan device is present
 # (lavapipe in CI): boot, ping, emit, tail, shutdown in live and epoch modes,
-# and the failure paths (dead or stale sessions, duplicate boots, hangs, no
-# loader, no driver, bad device). Exits 77 (CTest: skipped) without a device.
+# the process verbs (spawn, wait, kill, ps, stats) with the guests of
+# tests/guests, and the failure paths (dead or stale sessions, duplicate
+# boots, hangs, no loader, no driver, bad device, refused spawns). Exits 77
+# (CTest: skipped) without a device.
 #
-# usage: cli_test.sh /path/to/gpuos
+# usage: cli_test.sh /path/to/gpuos [GUEST_DIR]
+#   GUEST_DIR: where the guests were built (hello.wasm, ...); without it the
+#   process cases are skipped, visibly.
 set -u
-GPUOS=${1:?usage: cli_test.sh /path/to/gpuos}
+GPUOS=${1:?usage: cli_test.sh /path/to/gpuos [GUEST_DIR]}
+GUESTS=${2:-}
 T=30  # safety bound (seconds) on every command: a hang fails the test, never blocks it
 WORK=$(mktemp -d)
 export XDG_RUNTIME_DIR=$WORK/run
@@ -50,6 +55,31 @@ contains() {  # contains NAME NEEDLE  (in LAST_OUT)
   check "$1" $?
 }
 
+lacks() {  # lacks NAME REGEX  (no line of LAST_OUT matches)
+  if grep -qE -- "$2" <<<"$LAST_OUT"; then echo "  output has '$2': $(head -c 400 <<<"$LAST_OUT")"; false; fi
+  check "$1" $?
+}
+
+pycheck() {  # pycheck NAME PYTHON [ARGS...]: the code reads LAST_OUT as JSON (d) and asserts
+  local name=$1 code=$2; shift 2
+  local out
+  out=$(python3 -c "import json, sys
+d = json.loads(sys.stdin.read())
+$code" "$@" <<<"$LAST_OUT" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ]; then echo "  $(tail -2 <<<"$out") in: $(head -c 300 <<<"$LAST_OUT")"; fi
+  check "$name" $rc
+}
+
+poll() {  # poll SECONDS command...: runs it every 0.2 s until it exits 0 (then 0) or time runs out (1)
+  local until=$(( $(date +%s) + $1 )); shift
+  while true; do
+    "$@" >/dev/null 2>&1 && return 0
+    [ "$(date +%s)" -ge "$until" ] && return 1
+    sleep 0.2
+  done
+}
+
 # --- no device: skip, visibly ------------------------------------------------
 if ! timeout 60 "$GPUOS" info --no-probe >/dev/null 2>&1; then
   echo "SKIP: no usable Vulkan device ($("$GPUOS" info --no-probe 2>&1 | tail -1))"
@@ -58,10 +88,10 @@ fi
 
 # --- help documents every verb ------------------------------------------------
 expect_rc 0 "help exits 0" -- g --help
-for verb in boot info status ping tail emit shutdown; do
+for verb in boot info status ping tail emit shutdown spawn kill wait ps stats; do
   contains "help lists $verb" "$verb"
 done
-for verb in boot info status ping tail emit shutdown; do
+for verb in boot info status ping tail emit shutdown spawn kill wait ps stats; do
   expect_rc 0 "$verb --help" -- g "$verb" --help
 done
 
@@ -172,6 +202,182 @@ for mode in live epoch; do
   contains "$mode: the hang is reported" "kernel hang"
   [ ! -e "$XDG_RUNTIME_DIR/gpuos/hang-$mode.sock" ]; check "$mode: hung session removed its socket" $?
 done
+
+# --- processes: spawn, wait, kill, ps, stats ------------------------------------------
+# The guests come from tests/guests (built to build/guests). Every wait has a
+# --timeout, so a process that never ends fails a check instead of the test.
+if [ -n "$GUESTS" ] && [ -f "$GUESTS/hello.wasm" ] && command -v python3 >/dev/null 2>&1; then
+  s=procs
+  expect_rc 0 "procs: boot" -- g boot -s $s -d
+
+  # hello: one pid, exit status 0, its text in the debug ring under its pid
+  expect_rc 0 "procs: spawn hello" -- g spawn -s $s "$GUESTS/hello.wasm"
+  hello=$LAST_OUT
+  [[ "$hello" =~ ^[0-9]+$ ]]; check "procs: spawn prints one pid (got '$hello')" $?
+  expect_rc 0 "procs: wait hello exits 0" -- g wait -s $s "$hello" --timeout 20
+  contains "procs: wait says how hello ended" "pid $hello exited with status 0"
+  expect_rc 0 "procs: tail after hello" -- g tail -s $s -n 50
+  contains "procs: hello printed, tagged with its pid" "pid $hello"
+  contains "procs: hello's text" "hello from pid $hello"
+  expect_rc 0 "procs: a second wait on hello answers from the exit log" -- g wait -s $s "$hello" --json
+  pycheck "procs: wait --json shape" '
+e = d["exit"]
+assert d["ok"] is True and d["schema"] == 1
+assert e["pid"] == int(sys.argv[1]) and e["status"] == 0 and e["how"] == "exited" and e["prog"] == "hello", e
+assert e["instructions"] > 0 and e["trap"] == 0, e' "$hello"
+  # a relative path is resolved by the client, not by the daemon
+  expect_rc 0 "procs: spawn with a relative path" -- bash -c "cd '$GUESTS' && timeout $T '$GPUOS' spawn -s $s hello.wasm"
+  expect_rc 0 "procs: ... and it runs" -- g wait -s $s "$LAST_OUT" --timeout 20
+
+  # exit_code: instance i exits 40 + FIRST + i, and wait's own exit status is it
+  expect_rc 0 "procs: spawn exit_code --instances 3 --arg 5" -- g spawn -s $s "$GUESTS/exit_code.wasm" --instances 3 --arg 5
+  mapfile -t codes <<<"$LAST_OUT"
+  [ ${#codes[@]} -eq 3 ]; check "procs: three pids, one per line" $?
+  for i in 0 1 2; do
+    want=$((45 + i))
+    expect_rc $want "procs: exit_code instance $i: wait exits $want" -- g wait -s $s "${codes[$i]:-0}" --timeout 20
+    contains "procs: exit_code instance $i: status $want" "exited with status $want"
+  done
+  expect_rc 0 "procs: spawn --json" -- g spawn -s $s "$GUESTS/exit_code.wasm" -n 2 --json -- a b
+  pycheck "procs: spawn --json shape" '
+assert d["schema"] == 1 and len(d["pids"]) == 2, d
+assert d["failed_slots"] == 0 and d["failed_pages"] == 0, d'
+  for pid in $(python3 -c 'import json,sys; print(*json.load(sys.stdin)["pids"])' <<<"$LAST_OUT"); do
+    g wait -s $s "$pid" --timeout 20 >/dev/null 2>&1
+  done
+
+  # oob: a trap is reported with its kind and place, exit status 134
+  expect_rc 0 "procs: spawn oob" -- g spawn -s $s "$GUESTS/oob.wasm"
+  oob=$LAST_OUT
+  expect_rc 134 "procs: wait on a trapping process exits 134" -- g wait -s $s "$oob" --timeout 20
+  contains "procs: the trap is named" "pid $oob trapped: out of bounds memory access"
+
+  # spin: runs until killed; ps shows it; kill stops it; wait says killed (137)
+  expect_rc 0 "procs: spawn spin" -- g spawn -s $s "$GUESTS/spin.wasm"
+  spin=$LAST_OUT
+  expect_rc 0 "procs: ps" -- g ps -s $s
+  grep -qE '^ *PID +PPID +STATE +PROG +INSTR +MEM +TIME$' <<<"$LAST_OUT"; check "procs: ps header" $?
+  grep -qE "^ *$spin +0 +(RUNNING|READY) +spin +[0-9]+ +64 KiB +[0-9]" <<<"$LAST_OUT"
+  check "procs: ps lists spin, running or ready, one page" $?
+  lacks "procs: ps does not list exited (reaped) processes" "^ *$hello "
+  expect_rc 0 "procs: ps --json" -- g ps -s $s --json
+  pycheck "procs: ps --json has the snapshot" '
+assert d["schema"] == 1
+for k in ("live", "zombies", "spawned", "exited", "killed", "trapped", "pages_used", "spawn_failed", "grow_failed"):
+    assert k in d["counters"], k
+assert d["counters"]["live"] >= 1 and d["counters"]["trapped"] >= 1, d["counters"]
+p = [p for p in d["procs"] if p["pid"] == int(sys.argv[1])]
+assert len(p) == 1, d["procs"]
+p = p[0]
+for k in ("pid", "ppid", "state", "prog", "instructions", "mem_bytes", "time_ms", "pages"):
+    assert k in p, k
+assert p["state"] in ("RUNNING", "READY") and p["prog"] == "spin" and p["mem_bytes"] == 65536, p
+assert len(d["heap"]) == 23, len(d["heap"])' "$spin"
+  spin_runs() {
+    timeout 10 "$GPUOS" ps -s $s --json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p in d["procs"]) else 1)' "$spin"
+  }
+  poll 20 spin_runs; check "procs: spin retires instructions" $?
+  expect_rc 1 "procs: wait --timeout on a running process gives up" -- g wait -s $s "$spin" --timeout 0.5
+  contains "procs: ... and says so" "did not exit within"
+  # a waiter blocks only its own connection: the session keeps answering
+  g wait -s $s "$spin" --timeout 25 >"$WORK/wait-spin" 2>&1 &
+  waiter=$!
+  sleep 0.5
+  expect_rc 0 "procs: ping while a wait is pending" -- g ping -s $s -n 5
+  expect_rc 0 "procs: kill spin" -- g kill -s $s "$spin"
+  contains "procs: kill says so" "killed pid $spin"
+  wait $waiter; rc=$?
+  [ $rc -eq 137 ]; check "procs: the pending wait returns 137 (got $rc)" $?
+  LAST_OUT=$(cat "$WORK/wait-spin")
+  contains "procs: the pending wait says killed" "pid $spin was killed"
+  expect_rc 137 "procs: wait on the killed spin exits 137" -- g wait -s $s "$spin" --timeout 20
+  expect_rc 1 "procs: kill of an ended process" -- g kill -s $s "$spin"
+  contains "procs: ... no such process" "no such process"
+  expect_rc 0 "procs: ps after the kill" -- g ps -s $s
+  lacks "procs: the killed process is gone from ps" "^ *$spin "
+
+  # errors: bogus pids, files that are not runnable modules
+  expect_rc 1 "procs: kill of a bogus pid" -- g kill -s $s 999999
+  contains "procs: kill bogus: no such process" "no such process"
+  expect_rc 1 "procs: kill of pid 0 is refused" -- g kill -s $s 0
+  expect_rc 1 "procs: kill of a non-number is refused" -- g kill -s $s abc
+  expect_rc 1 "procs: wait on a bogus pid" -- g wait -s $s 999999 --timeout 5
+  contains "procs: wait bogus: no such process" "no such process"
+  echo "not wasm" >"$WORK/bad.wasm"
+  expect_rc 1 "procs: spawn of a non-wasm file" -- g spawn -s $s "$WORK/bad.wasm"
+  contains "procs: ... says why" "invalid module: magic header not detected"
+  contains "procs: ... names the file" "$WORK/bad.wasm"
+  [ -z "$(grep -E '^[0-9]+$' <<<"$LAST_OUT")" ]; check "procs: ... and prints no pid" $?
+  expect_rc 1 "procs: spawn of a missing file" -- g spawn -s $s "$WORK/missing.wasm"
+  contains "procs: ... says so" "no such file"
+  if [ -f "$GUESTS/wasi_malloc.wasm" ]; then
+    expect_rc 1 "procs: spawn of a module with WASI imports" -- g spawn -s $s "$GUESTS/wasi_malloc.wasm"
+    contains "procs: ... names the import" "wasi_snapshot_preview1"
+  fi
+
+  # heap statistics: malloc_bench allocates; stats and ps --heap show the classes
+  expect_rc 0 "procs: spawn malloc_bench" -- g spawn -s $s "$GUESTS/malloc_bench.wasm"
+  bench=$LAST_OUT
+  heap_used() {
+    timeout 10 "$GPUOS" stats -s $s --json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+sys.exit(0 if d["heap"][2]["allocs"] > 0 else 1)'
+  }
+  poll 20 heap_used; check "procs: the 32-byte class counts malloc_bench's allocations" $?
+  expect_rc 0 "procs: stats --json" -- g stats -s $s --json
+  pycheck "procs: stats --json has counters and heap classes" '
+assert d["schema"] == 1 and "procs" not in d
+c = d["counters"]
+assert c["spawned"] >= 10 and c["exited"] >= 8 and c["killed"] >= 1 and c["trapped"] >= 1, c
+assert d["config"]["table_size"] > 0 and d["config"]["arena_pages"] > 0, d["config"]
+h = d["heap"]
+assert len(h) == 23 and h[0]["large"] and h[1]["block_size"] == 16 and h[22]["block_size"] == 32768, h
+for x in h:
+    assert x["live"] == (x["allocs"] - x["frees"]) % 2**32, x
+    for k in ("class", "allocs", "frees", "live", "slabs", "bad_frees"):
+        assert k in x, k
+assert h[2]["slabs"] >= 1, h[2]'
+  expect_rc 0 "procs: stats" -- g stats -s $s
+  contains "procs: stats counts processes" "processes "
+  contains "procs: stats counts pages" "pages "
+  grep -qE '^ *CLASS +SIZE +ALLOCS +FREES +LIVE +SLABS +BAD_FREES$' <<<"$LAST_OUT"; check "procs: stats prints the class table" $?
+  grep -qE '^ *2 +32 +[1-9][0-9]* ' <<<"$LAST_OUT"; check "procs: stats shows the 32-byte class in use" $?
+  expect_rc 0 "procs: ps --heap" -- g ps -s $s --heap
+  grep -qE '^ *large +pages ' <<<"$LAST_OUT"; check "procs: ps --heap prints the class table" $?
+  grep -qE "^ *$bench +0 +[A-Z]+ +malloc_bench " <<<"$LAST_OUT"; check "procs: ps --heap still lists the processes" $?
+  g kill -s $s "$bench" >/dev/null 2>&1
+  expect_rc 0 "procs: shutdown" -- g shutdown -s $s
+
+  # a full table and a full arena: the pids that were made, and a clear error
+  sleep 0.5
+  expect_rc 0 "procs: boot a small table" -- g boot -s small -d --proc-slots 32 --arena-mib 4
+  expect_rc 1 "procs: more instances than slots are refused" -- g spawn -s small "$GUESTS/spin.wasm" -n 40
+  contains "procs: ... with the table size" "the process table has 32 slots"
+  expect_rc 0 "procs: fill 20 of 32 slots" -- g spawn -s small "$GUESTS/spin.wasm" -n 20
+  g spawn -s small "$GUESTS/spin.wasm" -n 20 >"$WORK/full.out" 2>"$WORK/full.err"; rc=$?
+  [ $rc -eq 1 ]; check "procs: a spawn that fills the table exits 1 (got $rc)" $?
+  [ "$(grep -cE '^[0-9]+$' "$WORK/full.out")" -eq 12 ]; check "procs: ... and prints the 12 pids it made" $?
+  LAST_OUT=$(cat "$WORK/full.err")
+  contains "procs: ... and says why" "8 of 20 instances were refused: 8 because the process table is full"
+  expect_rc 0 "procs: stats of the full table" -- g stats -s small --json
+  pycheck "procs: the refusals are counted" '
+c = d["counters"]
+assert c["spawn_failed"] == 8 and c["live"] == 32 and c["slots_used"] == 32, c'
+  expect_rc 0 "procs: shutdown the small table" -- g shutdown -s small
+  sleep 0.5
+  expect_rc 0 "procs: boot a small arena" -- g boot -s tiny -d --proc-slots 64 --arena-mib 2
+  expect_rc 1 "procs: a spawn that runs out of pages exits 1" -- g spawn -s tiny "$GUESTS/spin.wasm" -n 40 --json
+  contains "procs: ... and says why" "8 of 40 instances were refused: 8 for lack of free memory pages"
+  LAST_OUT=$(grep '^{' <<<"$LAST_OUT")
+  pycheck "procs: ... its --json counts them" 'assert len(d["pids"]) == 32 and d["failed_pages"] == 8, d'
+  expect_rc 0 "procs: shutdown the small arena" -- g shutdown -s tiny
+  expect_rc 2 "procs: spawn without a session" -- g spawn -s tiny "$GUESTS/hello.wasm"
+  sleep 0.5
+else
+  echo "SKIP: process cases (no guest dir given, no hello.wasm in '$GUESTS', or no python3)"
+fi
 
 # --- device bring-up failures: clear message, exit 4, never a crash ---------------
 expect_rc 4 "no Vulkan loader: boot" -- env GPUOS_VULKAN_LIBRARY=/nonexistent/libvulkan.so.1 "$GPUOS" boot -s nl
