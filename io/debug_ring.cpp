@@ -13,6 +13,7 @@ const char* record_kind_name(uint32_t kind) {
     case abi::RECORD_TEXT: return "text";
     case abi::RECORD_PATTERN: return "pattern";
     case abi::RECORD_U32: return "u32";
+    case abi::RECORD_EXIT: return "exit";
     default: return "unknown";
   }
 }

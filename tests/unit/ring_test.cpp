@@ -400,6 +400,7 @@ TEST(RingRecordKinds, Names) {
   EXPECT_STREQ(io::record_kind_name(abi::RECORD_TEXT), "text");
   EXPECT_STREQ(io::record_kind_name(abi::RECORD_PATTERN), "pattern");
   EXPECT_STREQ(io::record_kind_name(abi::RECORD_U32), "u32");
+  EXPECT_STREQ(io::record_kind_name(abi::RECORD_EXIT), "exit");
   EXPECT_STREQ(io::record_kind_name(0xFFFF), "unknown");
 }
 
