@@ -17,8 +17,12 @@ build: deps
 run: build
 	bash scripts/demo.sh $(BUILD)/cli/gpuos
 
+# Mesa's shader cache in the build tree unless one is set: on lavapipe the
+# first boot compiles the kernel for ~17 s, and every later boot reuses it
+# only if the cache is writable (docs/platform.md 2e).
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && MESA_SHADER_CACHE_DIR=$${MESA_SHADER_CACHE_DIR:-$(abspath $(BUILD))/mesa-shader-cache} \
+	  ctest --output-on-failure -j $(JOBS)
 
 bench: build
 	$(BUILD)/bench/session/gpuos_bench_session --mode both
