@@ -40,7 +40,8 @@ const uint STATUS_NO_PROGRAM = 16u;
 // Loop iterations one main-loop iteration of kernel.comp may add for the
 // process work beyond the quantum itself (lavapipe slices, KERNEL_LOOP_COST):
 // a job chunk (4 spawns, each scanning the slot and page bitmaps twice at
-// most), the ready-bitmap scan, and the largest step a quantum can overrun
+// most, and trying a word again only for a bit another lane took first;
+// bitmap.glsl), the ready-bitmap scan, and the largest step a quantum can overrun
 // by (a grow chunk of 8 page claims, a bulk or heap-copy chunk).
 const uint PROC_LOOP_COST = 3000u;
 

@@ -3,7 +3,6 @@
 // heap and 1,000 concurrent processes, with the guests of tests/guests.
 // Exits 77 (CTest: skipped) without a device, like gpuos_session_tests.
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <fstream>
@@ -15,6 +14,7 @@
 
 #include "kernel/session.h"
 #include "kernel/vk/device.h"
+#include "tests/unit/device_test_main.h"
 
 namespace gpuos {
 namespace {
@@ -249,21 +249,4 @@ TEST(Process, UnrunnableModulesAreRefusedWithAReason) {
 }  // namespace
 }  // namespace gpuos
 
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  spdlog::set_level(spdlog::level::warn);
-  auto inst = gpuos::vk::Instance::create();
-  if (!inst) {
-    std::printf("SKIP: no Vulkan device to run processes on: %s\n", inst.detail().c_str());
-    return 77;
-  }
-  auto sel = gpuos::vk::select_device(inst.value()->devices(), std::nullopt);
-  if (!sel) {
-    std::printf("%s: %s\n", sel.code() == gpuos::vk::VkError::NoDevice ? "SKIP" : "error", sel.detail().c_str());
-    return sel.code() == gpuos::vk::VkError::NoDevice ? 77 : 1;
-  }
-  const auto& d = inst.value()->devices()[sel->chosen];
-  std::printf("process tests on device %u: %s\n", d.index, d.name.c_str());
-  inst.value().reset();
-  return RUN_ALL_TESTS();
-}
+int main(int argc, char** argv) { return gpuos::device_tests::device_test_main(argc, argv, "process tests"); }

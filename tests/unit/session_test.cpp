@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include "tests/unit/scoped_env.h"
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -26,6 +25,7 @@
 
 #include "kernel/session.h"
 #include "kernel/vk/device.h"
+#include "tests/unit/device_test_main.h"
 #include "tests/unit/host_ring.h"
 
 namespace gpuos {
@@ -673,29 +673,4 @@ TEST(SessionBoot, ManySessionsInOneProcess) {
 }  // namespace
 }  // namespace gpuos
 
-// Probes for a device first: no loader, driver or device means "skipped"
-// (exit 77), never a silent pass.
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  spdlog::set_level(spdlog::level::warn);
-  auto inst = gpuos::vk::Instance::create();
-  if (!inst) {
-    std::printf("SKIP: no Vulkan device to run a session on (%s): %s\n", gpuos::vk::to_string(inst.code()),
-                inst.detail().c_str());
-    return 77;
-  }
-  auto sel = gpuos::vk::select_device(inst.value()->devices(), std::nullopt);
-  if (!sel) {
-    if (sel.code() == gpuos::vk::VkError::NoDevice) {
-      std::printf("SKIP: %s\n", sel.detail().c_str());
-      return 77;
-    }
-    std::printf("device selection failed: %s\n", sel.detail().c_str());
-    return 1;
-  }
-  const auto& d = inst.value()->devices()[sel->chosen];
-  std::printf("session tests on device %u: %s (%s, driver %s)\n", d.index, d.name.c_str(),
-              gpuos::vk::device_type_name(d.type), d.driver_name.c_str());
-  inst.value().reset();
-  return RUN_ALL_TESTS();
-}
+int main(int argc, char** argv) { return gpuos::device_tests::device_test_main(argc, argv, "session tests"); }
