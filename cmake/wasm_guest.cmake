@@ -4,10 +4,14 @@
 # clang, wasm-ld, compiler-rt's wasm32 builtins and (WASI mode) wasi-libc, all
 # from Debian packages. No CMake toolchain switch is involved.
 #
-#   gpuos_add_wasm_guest(NAME [WASI] [NO_STDSHIM] [STACK_SIZE bytes] SOURCES a.c ...)
+#   gpuos_add_wasm_guest(NAME [WASI] [NO_STDSHIM] [STACK_SIZE bytes]
+#                        [OUTPUT_DIR dir] [TARGET tgt] SOURCES a.c ...)
 #
 # builds ${CMAKE_BINARY_DIR}/guests/NAME.wasm (variable GPUOS_GUEST_DIR) from the
-# target `guest_NAME`, which is part of `all`. Two modes:
+# target `guest_NAME`, which is part of `all`. OUTPUT_DIR puts NAME.wasm in
+# another folder (apps/ uses GPUOS_APPS_DIR) and TARGET names the target; a
+# guest built with either is not listed in the GPUOS_GUESTS property, which
+# holds the test guests. Two modes:
 #
 #   freestanding (default)  --target=wasm32, no libc. stdshim's crt.c (_start),
 #                           malloc.c and string.c are linked in. Memory is one
@@ -99,6 +103,8 @@ set(GPUOS_WASI_SYSROOT_DIR ${_sysroot})
 # ---- flags ---------------------------------------------------------------------
 set(GPUOS_STDSHIM_DIR ${CMAKE_SOURCE_DIR}/stdshim)
 set(GPUOS_GUEST_DIR ${CMAKE_BINARY_DIR}/guests)
+# The apps (apps/CMakeLists.txt): NAME.wasm here, native builds in native/.
+set(GPUOS_APPS_DIR ${CMAKE_BINARY_DIR}/apps)
 set(GPUOS_STDSHIM_OBJ_DIR ${CMAKE_BINARY_DIR}/stdshim-objs)
 file(MAKE_DIRECTORY ${GPUOS_GUEST_DIR})
 
@@ -167,7 +173,7 @@ set(GPUOS_STDSHIM_WASI_OBJECTS
   ${GPUOS_STDSHIM_OBJ_DIR}/wasi/malloc.o)
 
 function(gpuos_add_wasm_guest name)
-  cmake_parse_arguments(PARSE_ARGV 1 G "WASI;NO_STDSHIM" "STACK_SIZE" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 G "WASI;NO_STDSHIM" "STACK_SIZE;OUTPUT_DIR;TARGET" "SOURCES")
   if(NOT G_SOURCES)
     message(FATAL_ERROR "gpuos_add_wasm_guest(${name}): no SOURCES")
   endif()
@@ -195,16 +201,30 @@ function(gpuos_add_wasm_guest name)
     set(shim ${GPUOS_STDSHIM_${mode}_OBJECTS})
   endif()
 
-  set(out ${GPUOS_GUEST_DIR}/${name}.wasm)
+  set(listed TRUE)
+  if(G_OUTPUT_DIR OR G_TARGET)
+    set(listed FALSE)
+  endif()
+  if(NOT G_OUTPUT_DIR)
+    set(G_OUTPUT_DIR ${GPUOS_GUEST_DIR})
+  endif()
+  if(NOT G_TARGET)
+    set(G_TARGET guest_${name})
+  endif()
+  file(MAKE_DIRECTORY ${G_OUTPUT_DIR})
+  set(out ${G_OUTPUT_DIR}/${name}.wasm)
+  file(RELATIVE_PATH shown ${CMAKE_BINARY_DIR} ${out})
   add_custom_command(OUTPUT ${out}
     COMMAND ${GPUOS_WASM_CLANG} ${GPUOS_WASM_LDFLAGS_${mode}} -Wl,-z,stack-size=${G_STACK_SIZE}
             ${shim} ${objs} ${GPUOS_WASM_LIBS_${mode}} -o ${out}
     DEPENDS ${shim} ${objs} ${GPUOS_WASM_LIBS_${mode}}
-    COMMENT "wasm-ld ${mode}: guests/${name}.wasm"
+    COMMENT "wasm-ld ${mode}: ${shown}"
     VERBATIM)
-  add_custom_target(guest_${name} ALL DEPENDS ${out})
+  add_custom_target(${G_TARGET} ALL DEPENDS ${out})
   if(shim)
-    add_dependencies(guest_${name} gpuos_stdshim)
+    add_dependencies(${G_TARGET} gpuos_stdshim)
   endif()
-  set_property(GLOBAL APPEND PROPERTY GPUOS_GUESTS ${name})
+  if(listed)
+    set_property(GLOBAL APPEND PROPERTY GPUOS_GUESTS ${name})
+  endif()
 endfunction()
