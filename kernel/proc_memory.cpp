@@ -20,6 +20,9 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   if (cfg.max_pages == 0 || cfg.max_pages > 65536 || cfg.quantum == 0) {
     return fail(std::string(), "pages per process must be 1..65536 and the quantum non-zero");
   }
+  if (cfg.io_slots == 0 || cfg.io_slots % 32 != 0) {
+    return fail(std::string(), fmt::format("request slots {} must be a non-zero multiple of 32", cfg.io_slots));
+  }
   if (cfg.block_words < BLK_PAGE_TABLE + cfg.max_pages + 1024) {
     return fail(std::string(), fmt::format("a {} KiB block cannot hold a {}-entry page table and frames",
                                            cfg.block_words / 256, cfg.max_pages));
@@ -37,8 +40,8 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   const uint64_t sys_bytes = sizeof(SysHeader) + HEAP_STATS_WORDS * 4 + uint64_t{cfg.slots} * sizeof(ProcEntry);
   // Read and written by lanes all the time; the host writes the header once.
   if (auto r = take(ctx.create_buffer(sys_bytes, {DL | HV | HC, HV | HC}), m->sys_, "sys buffer"); !r) return r.error();
-  const uint32_t page_words = cfg.arena_pages / 32, slot_words = cfg.slots / 32;
-  if (auto r = take(ctx.create_buffer(uint64_t{page_words + 2 * slot_words} * 4, {DL | HV | HC, HV | HC}), m->bits_,
+  const uint32_t page_words = cfg.arena_pages / 32, slot_words = cfg.slots / 32, io_bit_words = cfg.io_slots / 32;
+  if (auto r = take(ctx.create_buffer(uint64_t{page_words + 2 * slot_words + io_bit_words} * 4, {DL | HV | HC, HV | HC}), m->bits_,
                     "bitmaps");
       !r)
     return r.error();
@@ -51,6 +54,14 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   // Snapshots and spawn results, read by the host: cached host memory.
   const uint64_t out_bytes = std::max<uint64_t>(uint64_t{cfg.slots} * 4, (8 + uint64_t{cfg.slots}) * 128);
   if (auto r = take(ctx.create_buffer(out_bytes, {HV | HC | CACHED, HV | HC}), m->out_, "out buffer"); !r) return r.error();
+  // Requests: the host writes replies and completions that running lanes
+  // must see, so device-local and host-visible where the device has it.
+  uint32_t comp_capacity = 1;
+  while (comp_capacity < 2 * cfg.io_slots) comp_capacity <<= 1;
+  const uint32_t io_slots_off = comp_capacity;
+  const uint32_t io_data_off = io_slots_off + cfg.io_slots * (sizeof(IoSlot) / 4);
+  const uint64_t io_bytes = sizeof(IoHeader) + (uint64_t{io_data_off} + uint64_t{cfg.io_slots} * IO_DATA_WORDS) * 4;
+  if (auto r = take(ctx.create_buffer(io_bytes, {DL | HV | HC, HV | HC}), m->io_, "io buffer"); !r) return r.error();
   if (auto r = take(ctx.create_device_buffer(uint64_t{cfg.arena_pages} * PAGE_BYTES), m->arena_, "arena"); !r)
     return r.error();
   if (auto r = take(ctx.create_device_buffer(uint64_t{cfg.slots} * cfg.block_words * 4), m->blocks_, "process blocks"); !r)
@@ -71,12 +82,19 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   h.ready_bits_off = page_words + slot_words;
   h.snap_units = static_cast<uint32_t>(m->out_.size / 128);
   h.group_by_program = cfg.group_by_program ? 1 : 0;
+  std::memset(m->io_.mapped, 0, io_bytes);
+  IoHeader& io = m->io_header();
+  io.slots = cfg.io_slots;
+  io.comp_capacity = comp_capacity;
+  io.slots_off = io_slots_off;
+  io.data_off = io_data_off;
+  io.bits_off = page_words + 2 * slot_words;
   std::atomic_thread_fence(std::memory_order_release);
   return m;
 }
 
 ProcMemory::~ProcMemory() {
-  for (vk::Buffer* b : {&sys_, &store_, &out_, &bits_, &arena_, &blocks_}) {
+  for (vk::Buffer* b : {&sys_, &store_, &out_, &bits_, &io_, &arena_, &blocks_}) {
     if (b->buffer) ctx_.destroy_buffer(*b);
   }
 }
@@ -104,9 +122,10 @@ void ProcMemory::publish_program(uint32_t index, const ProgramDesc& desc) {
 }
 
 std::string ProcMemory::describe() const {
-  return fmt::format("{} slots, arena {} MiB ({} pages), blocks {} KiB each, {} pages per process, quantum {}",
+  return fmt::format("{} slots, arena {} MiB ({} pages), blocks {} KiB each, {} pages per process, quantum {}, "
+                     "{} request slots",
                      cfg_.slots, uint64_t{cfg_.arena_pages} * 64 / 1024, cfg_.arena_pages, cfg_.block_words / 256,
-                     cfg_.max_pages, cfg_.quantum);
+                     cfg_.max_pages, cfg_.quantum, cfg_.io_slots);
 }
 
 }  // namespace gpuos

@@ -1,7 +1,7 @@
 // ProcMemory: the buffers of the process subsystem (shaders/abi_proc.h):
 // the sys buffer (header, heap statistics, process table), the bitmaps,
-// the program store, the out buffer, and the device-address arena and
-// process blocks. It sizes them from ProcConfig, writes the SysHeader, and
+// the program store, the out buffer, the io buffer (host I/O requests), and
+// the device-address arena and process blocks. It sizes them from ProcConfig, writes the SysHeader, and
 // appends programs and argv blobs to the program store (never rewriting a
 // word the kernel may have read: sys.glsl says why).
 #pragma once
@@ -25,6 +25,7 @@ struct ProcConfig {
   uint32_t max_pages = 0;      // pages per process (page-table entries)
   uint32_t quantum = 0;        // ticks per quantum
   uint32_t store_words = 0;    // program store, after the descriptors
+  uint32_t io_slots = 0;       // request slots (a multiple of 32; shaders/abi_io.h)
   bool group_by_program = true;
 };
 
@@ -34,8 +35,8 @@ class ProcMemory {
   ~ProcMemory();
 
   const ProcConfig& config() const { return cfg_; }
-  // Bindings 3..6 of the kernel, in order.
-  std::vector<const vk::Buffer*> bindings() const { return {&sys_, &store_, &out_, &bits_}; }
+  // Bindings 3..7 of the kernel, in order.
+  std::vector<const vk::Buffer*> bindings() const { return {&sys_, &store_, &out_, &bits_, &io_}; }
 
   // Appends words to the program store; returns their word offset (from
   // prog_words[0]) or an error when the store is full.
@@ -44,6 +45,9 @@ class ProcMemory {
   void publish_program(uint32_t index, const abi::ProgramDesc& desc);
 
   abi::SysHeader& header() { return *static_cast<abi::SysHeader*>(sys_.mapped); }
+  // The io buffer (binding 7): IoHeader, then the words after it.
+  abi::IoHeader& io_header() { return *static_cast<abi::IoHeader*>(io_.mapped); }
+  uint32_t* io_words() { return reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(io_.mapped) + sizeof(abi::IoHeader)); }
   const uint32_t* out_words() const { return static_cast<const uint32_t*>(out_.mapped); }
   size_t out_capacity_words() const { return out_.size / 4; }
   std::string describe() const;  // sizes and where each buffer lives, for `gpuos info`/status
@@ -52,7 +56,7 @@ class ProcMemory {
   explicit ProcMemory(vk::Context& ctx) : ctx_(ctx) {}
   vk::Context& ctx_;
   ProcConfig cfg_;
-  vk::Buffer sys_, store_, out_, bits_, arena_, blocks_;
+  vk::Buffer sys_, store_, out_, bits_, io_, arena_, blocks_;
   uint32_t store_used_ = 0;  // words of prog_words[] in use
 };
 

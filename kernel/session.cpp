@@ -103,6 +103,7 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   ctrl_->faults = opts.faults;
 
   if (auto r = init_processes(); !r) return r;
+  if (auto r = init_io(); !r) return r;
   const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
   std::vector<const vk::Buffer*> bindings = {&control_buf_, &ring_buf_, &host_buf_};
   for (const vk::Buffer* b : procs_->bindings()) bindings.push_back(b);
@@ -267,13 +268,16 @@ uint32_t Session::load(const uint32_t& field) const { return host_load_acquire(f
 bool Session::kernel_has_work() const {
   if (mailbox_->outstanding()) return true;
   if (static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0) return true;
+  if (requests_ && requests_->completions_pending()) return true;
   return processes_to_run();
 }
 
 bool Session::processes_to_run() const {
   const abi::SysHeader& h = procs_->header();
-  // Live processes (zombies do not run), or a spawn/snapshot job.
-  return load(h.live) > 0 || static_cast<int32_t>(load(h.job_end) - load(h.job_done)) > 0;
+  // Live processes (zombies do not run) that are not all waiting for the
+  // host's replies, or a spawn/snapshot job.
+  const uint32_t waiting = load(procs_->io_header().waiting);
+  return load(h.live) > waiting || static_cast<int32_t>(load(h.job_end) - load(h.job_done)) > 0;
 }
 
 void Session::service_loop() {
@@ -368,7 +372,20 @@ void Session::service_loop() {
 void Session::drain_loop() {
   auto sink = [this](std::span<const io::DebugRecord> batch) {
     for (const io::DebugRecord& r : batch) {
-      if (r.kind == abi::RECORD_EXIT) exits_.add(procs::decode_exit_record(r.payload));
+      switch (r.kind) {
+        case abi::RECORD_EXIT:
+          exits_.add(procs::decode_exit_record(r.payload));
+          requests_->exited(r.pid);  // after its requests, which came first in the ring
+          break;
+        case abi::RECORD_REQUEST: requests_->post(r); break;
+        case abi::RECORD_STDOUT:
+        case abi::RECORD_STDERR:
+          wasi_->output(r.pid, r.payload[abi::OUT_KEY_WORD], r.kind == abi::RECORD_STDERR,
+                        std::string_view(reinterpret_cast<const char*>(r.payload.data()),
+                                         std::min(r.len, abi::OUT_TEXT_MAX)));
+          break;
+        default: break;
+      }
     }
     log_->append(batch);
     if (observer_) observer_(batch);
@@ -507,6 +524,11 @@ std::chrono::microseconds Session::shutdown() {
   const auto stopped = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();
+  // Host I/O: no new requests, then what is in flight finishes (or is
+  // cancelled) while the io buffer is still there.
+  if (requests_) requests_->stop();
+  backend_.reset();
+  requests_.reset();
   if (log_) log_->close();
   exits_.close();
   shutdown_time_ = stopped;

@@ -23,6 +23,9 @@
 #include <vector>
 
 #include "io/debug_ring.h"
+#include "io/io_backend.h"
+#include "io/request_service.h"
+#include "io/wasi_host.h"
 #include "kernel/mailbox.h"
 #include "kernel/pipeline.h"
 #include "kernel/proc_memory.h"
@@ -55,12 +58,16 @@ struct BootOptions {
   uint32_t quantum = 0;        // ticks per quantum (lavapipe 256, at most 1024; GPUs 10000)
   uint32_t store_mib = 16;     // program store
   bool group_by_program = true;
+  // Host I/O (shaders/abi_io.h). 0: the device's default.
+  uint32_t io_slots = 0;       // request slots (lavapipe 128, GPUs 4096)
+  io::IoBackendChoice io_backend = io::IoBackendChoice::Auto;
 };
 
 struct SpawnResult {
   std::vector<uint32_t> pids;   // of the instances created, in instance order
   uint32_t failed_slots = 0;    // refused: the process table was full
   uint32_t failed_pages = 0;    // refused: not enough free pages
+  uint32_t io_key = 0;          // its SpawnIo's key (release_io when done with it)
 };
 
 // One process-table snapshot, published by the kernel (OP_SNAPSHOT);
@@ -150,9 +157,17 @@ class Session {
   // places it in the program store; identical bytes load once.
   Result<uint32_t, SessionError> load_program(std::span<const uint8_t> wasm, const std::string& name);
   // `count` instances; instance i gets spawn argument first_arg + i and
-  // argv (argv[0] is the program's name).
+  // argv (argv[0] is the program's name). `io` gives them (and the
+  // processes they spawn) their preopened directories, stdin and a sink for
+  // their stdout and stderr; without it they have no files and their output
+  // shows in `gpuos tail` only.
   Result<SpawnResult, SessionError> spawn(uint32_t program, uint32_t count, uint32_t first_arg,
-                                          std::span<const std::string> args);
+                                          std::span<const std::string> args,
+                                          std::shared_ptr<const io::SpawnIo> io = nullptr);
+  // Forgets a spawn's SpawnIo (after its processes have exited).
+  void release_io(uint32_t key);
+  // "io_uring", or "thread-pool (why io_uring was not used)".
+  std::string io_backend_description() const;
   Result<bool, SessionError> kill(uint32_t pid);  // false: no such live process
   Result<ProcSnapshot, SessionError> snapshot();
   const procs::ExitLog& exits() const { return exits_; }
@@ -187,6 +202,7 @@ class Session {
   uint32_t load(const uint32_t& field) const;
 
   Result<void, SessionError> init_processes();
+  Result<void, SessionError> init_io();
 
   BootOptions opts_;
   std::unique_ptr<vk::Context> ctx_;
@@ -204,6 +220,12 @@ class Session {
   std::unique_ptr<MailboxClient> mailbox_;
   std::unique_ptr<io::RingConsumer> consumer_;
   std::unique_ptr<io::DebugLog> log_;
+  // Host I/O. Destroyed in this order: the service (no new work), the
+  // backend (finishes or cancels what is in flight), the WASI host.
+  std::unique_ptr<io::WasiHost> wasi_;
+  std::unique_ptr<io::IoBackend> backend_;
+  std::string backend_why_;
+  std::unique_ptr<io::RequestService> requests_;
   KernelMode mode_ = KernelMode::Epoch;
   std::string mode_reason_;
   std::chrono::milliseconds idle_park_{0};

@@ -32,11 +32,39 @@ Result<void, SessionError> Session::init_processes() {
   }
   cfg.store_words = opts_.store_mib * 262144u;
   cfg.group_by_program = opts_.group_by_program;
+  cfg.io_slots = opts_.io_slots ? opts_.io_slots : (lvp ? 128u : 4096u);
   auto m = ProcMemory::create(*ctx_, cfg);
   if (!m) return fail(SessionError::BadArgument, "processes: " + m.detail());
   procs_ = std::move(m.value());
   spdlog::info("processes: {}", procs_->describe());
   return {};
+}
+
+Result<void, SessionError> Session::init_io() {
+  auto b = io::make_io_backend(opts_.io_backend, backend_why_);
+  if (!b) return fail(SessionError::BadArgument, "host I/O: " + b.detail());
+  backend_ = std::move(b.value());
+  if (!backend_why_.empty()) spdlog::info("host I/O: thread pool ({})", backend_why_);
+  wasi_ = std::make_unique<io::WasiHost>(*backend_);
+  io::IoBufferView view{&procs_->io_header(), procs_->io_words()};
+  requests_ = std::make_unique<io::RequestService>(view, *wasi_, [this] {
+    // A completion for an idle kernel: relaunch it (epoch, parked).
+    last_activity_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::lock_guard lock(service_mu_);
+    work_posted_ = true;
+    service_cv_.notify_all();
+  });
+  return {};
+}
+
+std::string Session::io_backend_description() const {
+  if (!backend_) return "none";
+  if (backend_why_.empty()) return backend_->name();
+  return fmt::format("{} ({})", backend_->name(), backend_why_);
+}
+
+void Session::release_io(uint32_t key) {
+  if (wasi_ && key != 0) wasi_->remove_spawn(key);
 }
 
 Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wasm, const std::string& name) {
@@ -71,7 +99,8 @@ const procs::ProcessProgram* Session::program(uint32_t id) const {
 }
 
 Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t count, uint32_t first_arg,
-                                                 std::span<const std::string> args) {
+                                                 std::span<const std::string> args,
+                                                 std::shared_ptr<const io::SpawnIo> io) {
   const procs::ProcessProgram* prog = this->program(program);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("no program {}", program));
   const uint32_t slots = procs_->config().slots;
@@ -93,9 +122,19 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
   std::lock_guard out_lock(out_mu_);
   auto at = procs_->append(words);
   if (!at) return fail(SessionError::BadArgument, at.detail());
+  // The blob's offset is the spawn's io key: every record of its processes
+  // (and their descendants) carries it, so the I/O is in place before any
+  // of them can run.
+  if (io) {
+    if (auto ok = wasi_->add_spawn(*at, std::move(io)); !ok) return fail(SessionError::BadArgument, ok.detail());
+  }
   auto reply = command(OP_SPAWN, program, count, first_arg, *at, 60000ms);
-  if (!reply) return fail(reply.code(), reply.detail());
+  if (!reply) {
+    wasi_->remove_spawn(*at);
+    return fail(reply.code(), reply.detail());
+  }
   SpawnResult r;
+  r.io_key = *at;
   r.failed_slots = reply->value[1];
   r.failed_pages = reply->value[2];
   const uint32_t* out = procs_->out_words();

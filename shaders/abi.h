@@ -201,5 +201,6 @@ GPUOS_ABI_END
 // The process subsystem and the slab heap (issue 4).
 #include "abi_heap.h"
 #include "abi_proc.h"
+#include "abi_io.h"
 
 #endif  // GPUOS_ABI_H

@@ -130,7 +130,8 @@ struct ProcEntry {
   uint phase;        // [kernel] PH_* after its last quantum
   uint vm_status;    // [kernel] VM_ST_* after its last quantum
   uint pc;           // [kernel] code word it runs next
-  uint _pad[5];
+  uint io_slot;      // [kernel] request slot held + 1 (io.glsl), 0: none
+  uint _pad[4];
 };
 
 // Program descriptor (program store, index = program id). The host writes
@@ -180,6 +181,7 @@ const uint BLK_HANDLE = 13u;
 const uint BLK_TYPE = 14u;
 const uint BLK_MAPPED = 16u;   // page-table entries in use (>= MEM_PAGES while a grow is under way)
 const uint BLK_PENDING = 17u;  // pages reserved by a grow under way and not yet mapped
+const uint BLK_CALL_AUX = 18u; // a resumable call's second cursor (WASI args_get)
 const uint BLK_HEAP = 24u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
 const uint BLK_PAGE_TABLE = 24u + HEAP_STATE_WORDS;  // max_pages entries
 

@@ -9,6 +9,7 @@
 //   2. tries to claim the newest mailbox command and answer it,
 //   3. helps with the current emit job, if one is open,
 //   4. helps with the current process job (spawn, snapshot), if one is open,
+//      and (workgroup leaders) takes a request completion from the host,
 //   5. runs one READY process for a quantum (proc/sched.glsl), or, finding
 //      none, sweeps one slot for orphaned zombies.
 // In epoch and probe modes a lane also leaves after slice_iterations, and in
@@ -71,7 +72,9 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "heap/slab.glsl"
 #include "heap/alloc_calls.glsl"
 #include "proc/table.glsl"
+#include "proc/io.glsl"
 #include "proc/exit.glsl"
+#include "proc/wasi.glsl"
 #include "proc/intrinsics.glsl"
 #include "proc/jobs.glsl"
 #include "proc/sched.glsl"
@@ -114,6 +117,7 @@ void main() {
     // is the one that runs first wherever subgroups are serialised.
     bool busy = false;
     if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
+    if (gl_LocalInvocationIndex == 0u) busy = io_take_completion() || busy;
 #ifdef GPUOS_RELAXED_ATOMICS
     busy = emit_help(lane, ring_full_streak) || busy;
 #else

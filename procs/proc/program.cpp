@@ -25,15 +25,63 @@ using wasm::ValType;
 
 namespace {
 
+constexpr const char* kGpuos = "gpuos";
+constexpr const char* kWasi = "wasi_snapshot_preview1";
+constexpr uint32_t wasi(uint32_t f) { return GI_WASI_BASE + f; }
+
 constexpr Intrinsic kIntrinsics[] = {
-    {"exit", GI_EXIT, 1, 0},          {"getpid", GI_GETPID, 0, 1},   {"getppid", GI_GETPPID, 0, 1},
-    {"arg", GI_ARG, 0, 1},            {"spawn", GI_SPAWN, 2, 1},     {"wait", GI_WAIT, 1, 1},
-    {"yield", GI_YIELD, 0, 0},        {"print", GI_PRINT, 2, 0},     {"malloc", GI_MALLOC, 1, 1},
-    {"free", GI_FREE, 1, 0},          {"calloc", GI_CALLOC, 2, 1},   {"realloc", GI_REALLOC, 2, 1},
-    {"aligned_alloc", GI_ALIGNED_ALLOC, 2, 1}, {"args_size", GI_ARGS_SIZE, 0, 1},
-    {"args_get", GI_ARGS_GET, 2, 1},
+    {kGpuos, "exit", GI_EXIT, "i", ""},
+    {kGpuos, "getpid", GI_GETPID, "", "i"},
+    {kGpuos, "getppid", GI_GETPPID, "", "i"},
+    {kGpuos, "arg", GI_ARG, "", "i"},
+    {kGpuos, "spawn", GI_SPAWN, "ii", "i"},
+    {kGpuos, "wait", GI_WAIT, "i", "i"},
+    {kGpuos, "yield", GI_YIELD, "", ""},
+    {kGpuos, "print", GI_PRINT, "ii", ""},
+    {kGpuos, "malloc", GI_MALLOC, "i", "i"},
+    {kGpuos, "free", GI_FREE, "i", ""},
+    {kGpuos, "calloc", GI_CALLOC, "ii", "i"},
+    {kGpuos, "realloc", GI_REALLOC, "ii", "i"},
+    {kGpuos, "aligned_alloc", GI_ALIGNED_ALLOC, "ii", "i"},
+    {kGpuos, "args_size", GI_ARGS_SIZE, "", "i"},
+    {kGpuos, "args_get", GI_ARGS_GET, "ii", "i"},
+    {kGpuos, "null_call", wasi(WASI_GPUOS_NULL), "", "i"},
+    {kWasi, "args_get", wasi(WASI_ARGS_GET), "ii", "i"},
+    {kWasi, "args_sizes_get", wasi(WASI_ARGS_SIZES_GET), "ii", "i"},
+    {kWasi, "environ_get", wasi(WASI_ENVIRON_GET), "ii", "i"},
+    {kWasi, "environ_sizes_get", wasi(WASI_ENVIRON_SIZES_GET), "ii", "i"},
+    {kWasi, "clock_res_get", wasi(WASI_CLOCK_RES_GET), "ii", "i"},
+    {kWasi, "clock_time_get", wasi(WASI_CLOCK_TIME_GET), "iIi", "i"},
+    {kWasi, "fd_close", wasi(WASI_FD_CLOSE), "i", "i"},
+    {kWasi, "fd_fdstat_get", wasi(WASI_FD_FDSTAT_GET), "ii", "i"},
+    {kWasi, "fd_fdstat_set_flags", wasi(WASI_FD_FDSTAT_SET_FLAGS), "ii", "i"},
+    {kWasi, "fd_filestat_get", wasi(WASI_FD_FILESTAT_GET), "ii", "i"},
+    {kWasi, "fd_pread", wasi(WASI_FD_PREAD), "iiiIi", "i"},
+    {kWasi, "fd_prestat_get", wasi(WASI_FD_PRESTAT_GET), "ii", "i"},
+    {kWasi, "fd_prestat_dir_name", wasi(WASI_FD_PRESTAT_DIR_NAME), "iii", "i"},
+    {kWasi, "fd_pwrite", wasi(WASI_FD_PWRITE), "iiiIi", "i"},
+    {kWasi, "fd_read", wasi(WASI_FD_READ), "iiii", "i"},
+    {kWasi, "fd_readdir", wasi(WASI_FD_READDIR), "iiiIi", "i"},
+    {kWasi, "fd_seek", wasi(WASI_FD_SEEK), "iIii", "i"},
+    {kWasi, "fd_tell", wasi(WASI_FD_TELL), "ii", "i"},
+    {kWasi, "fd_write", wasi(WASI_FD_WRITE), "iiii", "i"},
+    {kWasi, "path_create_directory", wasi(WASI_PATH_CREATE_DIRECTORY), "iii", "i"},
+    {kWasi, "path_filestat_get", wasi(WASI_PATH_FILESTAT_GET), "iiiii", "i"},
+    {kWasi, "path_open", wasi(WASI_PATH_OPEN), "iiiiiIIii", "i"},
+    {kWasi, "path_remove_directory", wasi(WASI_PATH_REMOVE_DIRECTORY), "iii", "i"},
+    {kWasi, "path_rename", wasi(WASI_PATH_RENAME), "iiiiii", "i"},
+    {kWasi, "path_unlink_file", wasi(WASI_PATH_UNLINK_FILE), "iii", "i"},
+    {kWasi, "poll_oneoff", wasi(WASI_POLL_ONEOFF), "iiii", "i"},
+    {kWasi, "proc_exit", wasi(WASI_PROC_EXIT), "i", ""},
+    {kWasi, "random_get", wasi(WASI_RANDOM_GET), "ii", "i"},
+    {kWasi, "sched_yield", wasi(WASI_SCHED_YIELD), "", "i"},
+    {kWasi, "fd_sync", wasi(WASI_FD_SYNC), "i", "i"},
+    {kWasi, "fd_datasync", wasi(WASI_FD_DATASYNC), "i", "i"},
+    {kWasi, "fd_filestat_set_size", wasi(WASI_FD_FILESTAT_SET_SIZE), "iI", "i"},
+    {kWasi, "fd_advise", wasi(WASI_FD_ADVISE), "iIIi", "i"},
+    {kWasi, "path_readlink", wasi(WASI_PATH_READLINK), "iiiiii", "i"},
 };
-static_assert(std::size(kIntrinsics) == GI_COUNT, "one row per GI_* id");
+static_assert(std::size(kIntrinsics) == GI_COUNT + 1 + WASI_UNSUPPORTED, "a row per GI_* and WASI_* id");
 
 uint32_t u32(size_t v) { return static_cast<uint32_t>(v); }
 
@@ -45,6 +93,39 @@ uint32_t align_line(std::vector<uint32_t>& w) {
 }
 
 Error<ProgramError> unsupported(std::string why) { return fail(ProgramError::Unsupported, std::move(why)); }
+
+std::string signature_of(const wasm::FuncType& t) {
+  std::string s;
+  for (ValType v : t.params) s += v == ValType::I32 ? 'i' : v == ValType::I64 ? 'I' : '?';
+  s += ':';
+  for (ValType v : t.results) s += v == ValType::I32 ? 'i' : v == ValType::I64 ? 'I' : '?';
+  return s;
+}
+
+// The intrinsic an import becomes, or why the process cannot have it.
+Result<uint32_t, ProgramError> resolve_import(const ProgramImage& img, const vm::ImageImport& imp) {
+  const std::string what = fmt::format("import {}.{}", imp.module, imp.name);
+  const bool is_wasi = imp.module == kWasi;
+  if (imp.kind != wasm::ExternKind::Func) {
+    return unsupported(what + ": a process can import only functions (from \"gpuos\" or \"wasi_snapshot_preview1\")");
+  }
+  if (imp.module != kGpuos && !is_wasi) {
+    return unsupported(what + ": unknown module (a process can import from \"gpuos\" and \"wasi_snapshot_preview1\")");
+  }
+  const std::string sig = signature_of(img.types[img.functions[imp.index].type_index]);
+  for (const Intrinsic& k : kIntrinsics) {
+    if (imp.module != k.module || imp.name != k.name) continue;
+    const std::string want = std::string(k.params) + ":" + k.results;
+    if (sig != want) {
+      return unsupported(fmt::format("{}: wrong signature ({}, expected {}; i = i32, I = i64)", what, sig, want));
+    }
+    return k.id;
+  }
+  // A WASI function gpuos does not serve: ENOSYS when called, if it returns an errno.
+  if (is_wasi && sig.size() >= 2 && sig.substr(sig.size() - 2) == ":i") return GI_WASI_BASE + WASI_UNSUPPORTED;
+  if (is_wasi) return unsupported(what + ": not served (and it returns no errno to report that with)");
+  return unsupported(what + ": no such gpuos function (docs/stdshim.md lists them)");
+}
 
 // A constant expression's value as a slot: constants and ref.func / ref.null
 // only, as a process has no imported globals to read.
@@ -147,30 +228,12 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
   ProgramImage& img = prog.image;
   img = std::move(*translated);
 
-  // Imports: gpuos functions only, each with its exact signature.
+  // Imports: gpuos and WASI functions only, each with its exact signature.
   std::vector<uint32_t> intrinsic_of(img.functions.size(), kNone);
   for (const vm::ImageImport& imp : img.imports) {
-    const std::string what = fmt::format("import {}.{}", imp.module, imp.name);
-    if (imp.kind != wasm::ExternKind::Func) {
-      return unsupported(what + ": a process can import only gpuos functions");
-    }
-    if (imp.module != "gpuos") {
-      return unsupported(what + ": unknown module (a process can import only from \"gpuos\"; WASI is not served yet)");
-    }
-    const Intrinsic* in = nullptr;
-    for (const Intrinsic& k : kIntrinsics) {
-      if (imp.name == k.name) in = &k;
-    }
-    if (!in) return unsupported(what + ": no such gpuos function (docs/stdshim.md lists them)");
-    const wasm::FuncType& t = img.types[img.functions[imp.index].type_index];
-    const bool ok = t.params.size() == in->params && t.results.size() == in->results &&
-                    std::all_of(t.params.begin(), t.params.end(), [](ValType v) { return v == ValType::I32; }) &&
-                    std::all_of(t.results.begin(), t.results.end(), [](ValType v) { return v == ValType::I32; });
-    if (!ok) {
-      return unsupported(fmt::format("{}: wrong signature (expected {} i32 parameter(s) and {} i32 result(s))", what,
-                                     in->params, in->results));
-    }
-    intrinsic_of[imp.index] = in->id;
+    auto id = resolve_import(img, imp);
+    if (!id) return fail(id.code(), id.detail());
+    intrinsic_of[imp.index] = *id;
   }
   if (img.memories.size() > 1) return unsupported("more than one memory");
   auto start = add_start_function(img);

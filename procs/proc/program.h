@@ -57,12 +57,17 @@ void rebase(abi::ProgramDesc& desc, uint32_t base);
 // "integer divide by zero in function 3 "f" at 0x4a" for a process's trap.
 std::string describe_trap(const ProcessProgram& program, uint32_t trap_kind, uint32_t trap_pc);
 
-// The gpuos import table: name, intrinsic id, signature (docs/stdshim.md).
+// The import table: every function a process may import, from module
+// "gpuos" (docs/stdshim.md) or "wasi_snapshot_preview1" (docs/io.md), with
+// its intrinsic id and signature ('i' i32, 'I' i64, per parameter/result).
+// Any other WASI function that returns an errno is accepted too, and
+// returns ENOSYS when called (abi::WASI_UNSUPPORTED).
 struct Intrinsic {
+  const char* module;
   const char* name;
   uint32_t id;
-  uint32_t params;   // all i32
-  uint32_t results;  // 0 or 1 (i32)
+  const char* params;
+  const char* results;
 };
 std::span<const Intrinsic> intrinsics();
 

@@ -17,6 +17,7 @@ void proc_begin_exit(uint status, uint trap, uint trap_pc) {
   blk_ref.w[BLK_PHASE] = PH_EXIT;
   blk_ref.w[BLK_PHASE_POS] = 0u;
   if (trap != 0u) atomicAdd(sys.trapped, 1u);
+  io_release_on_exit();
 }
 
 // Returns true when every page is back.

@@ -1,6 +1,6 @@
 // intrinsics.glsl: the `gpuos` imports (docs/stdshim.md), run inside the
 // call by the interpreter (vm_intrinsic, interp.glsl's hook). Each id is
-// one GI_* of abi_proc.h. Work that can be long (print, args_get, calloc,
+// one GI_* of abi_proc.h; ids from GI_WASI_BASE on are WASI (wasi.glsl). Work that can be long (print, args_get, calloc,
 // realloc, a heap refill) is resumable: the intrinsic sets pc_ = call_pc
 // and the call runs again, with its progress in bulk_ or the block.
 
@@ -120,8 +120,12 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
     case GI_ARGS_SIZE: r = procs[cur_slot].argv_off == 0u ? 0u : prog_words[procs[cur_slot].argv_off]; break;
     case GI_ARGS_GET: r = gi_args_get(fp, call_pc); break;
     default:
-      trap_ = VM_TRAP_UNSUPPORTED_OP;
-      aux_ = 0x0007u;
+      if (id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u) {
+        r = gi_wasi(id - GI_WASI_BASE, fp, call_pc, lane, has_result);
+      } else {
+        trap_ = VM_TRAP_UNSUPPORTED_OP;
+        aux_ = 0x0007u;
+      }
       break;
   }
   if (pc_ != call_pc && trap_ == 0u) {  // the call completed

@@ -76,17 +76,25 @@ bool proc_boot_step(uint budget) {
   return e == total;
 }
 
-// gpuos.wait found its child running: BLOCKED until the child's exit (or
-// a kill) wakes it. Published first, then the look at the child: the
-// child publishes ZOMBIE first, then looks here (table.glsl, top).
+// The process blocked: in gpuos.wait on a running child, or on a request
+// to the host (io.glsl). BLOCKED until the child's exit, the request's
+// completion or a kill wakes it. Published first, then the look at what it
+// waits for: the waker publishes its change first, then looks here
+// (table.glsl, top), so one of the two sees the other.
 void proc_block(uint slot) {
-  const uint child = procs[slot].wait_pid;
   atomicExchange(procs[slot].state, PROC_BLOCKED);
   FULL_FENCE();
-  const uint cs = slot_of(child);
-  const uint st = LOAD_RELAXED(procs[cs].state);
-  const bool child_done = LOAD_RELAXED(procs[cs].pid) != child || st == PROC_ZOMBIE || st == PROC_FREE;
-  if (child_done || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
+  bool ready;
+  const uint held = procs[slot].io_slot;
+  if (held != 0u) {
+    ready = LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE)) != IOS_SUBMITTED;
+  } else {
+    const uint child = procs[slot].wait_pid;
+    const uint cs = slot_of(child);
+    const uint st = LOAD_RELAXED(procs[cs].state);
+    ready = LOAD_RELAXED(procs[cs].pid) != child || st == PROC_ZOMBIE || st == PROC_FREE;
+  }
+  if (ready || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
 }
 
 // Runs the process in `slot` (just taken off the ready bitmap) for one quantum.

@@ -106,6 +106,7 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
   procs[slot].heap_live = 0u;
   procs[slot].heap_allocs = 0u;
   procs[slot].heap_frees = 0u;
+  procs[slot].io_slot = 0u;
   procs[slot].children = 0u;
   atomicAdd(sys.live, 1u);
   atomicAdd(sys.spawned, 1u);

@@ -312,10 +312,10 @@ sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p i
   [ -z "$(grep -E '^[0-9]+$' <<<"$LAST_OUT")" ]; check "procs: ... and prints no pid" $?
   expect_rc 1 "procs: spawn of a missing file" -- g spawn -s $s "$WORK/missing.wasm"
   contains "procs: ... says so" "no such file"
-  if [ -f "$GUESTS/wasi_malloc.wasm" ]; then
-    expect_rc 1 "procs: spawn of a module with WASI imports" -- g spawn -s $s "$GUESTS/wasi_malloc.wasm"
-    contains "procs: ... names the import" "wasi_snapshot_preview1"
-  fi
+  # (module (import "env" "f" (func))): an import no process can have
+  printf '\0asm\1\0\0\0\1\4\1\x60\0\0\2\t\1\3env\1f\0\0' >"$WORK/env.wasm"
+  expect_rc 1 "procs: spawn of a module with an env import" -- g spawn -s $s "$WORK/env.wasm"
+  contains "procs: ... names the import" "import env.f: unknown module"
 
   # heap statistics: malloc_bench allocates; stats and ps --heap show the classes
   expect_rc 0 "procs: spawn malloc_bench" -- g spawn -s $s "$GUESTS/malloc_bench.wasm"

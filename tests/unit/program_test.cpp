@@ -36,7 +36,7 @@ TEST(Program, GuestImportsBecomeIntrinsics) {
   for (const vm::ImageImport& imp : p->image.imports) {
     uint32_t id = ~0u;
     for (const Intrinsic& k : intrinsics()) {
-      if (imp.name == k.name) id = k.id;
+      if (imp.module == k.module && imp.name == k.name) id = k.id;
     }
     ASSERT_NE(id, ~0u) << imp.name;
     EXPECT_EQ(func_entry(*p, imp.index)[VM_F_KIND], VM_FK_INTRINSIC | (id << 8)) << imp.name;
@@ -89,11 +89,46 @@ TEST(Program, BlockLayoutFitsTheBlock) {
   EXPECT_NE(small.detail().find("block words"), std::string::npos) << small.detail();
 }
 
+// (module (import MODULE NAME (func))): one import of type () -> ().
+std::vector<uint8_t> importing(const std::string& module, const std::string& name) {
+  std::vector<uint8_t> m = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 2,
+                            static_cast<uint8_t>(5 + module.size() + name.size()), 1,
+                            static_cast<uint8_t>(module.size())};
+  m.insert(m.end(), module.begin(), module.end());
+  m.push_back(static_cast<uint8_t>(name.size()));
+  m.insert(m.end(), name.begin(), name.end());
+  m.push_back(0);  // a function
+  m.push_back(0);  // of type 0
+  return m;
+}
+
+TEST(Program, WasiImportsBecomeIntrinsics) {
+  auto p = prepare_program(guest("wasi_malloc"), "wasi_malloc", ProcessLimits{});
+  ASSERT_TRUE(p.ok()) << p.detail();
+  size_t wasi = 0;
+  for (const vm::ImageImport& imp : p->image.imports) {
+    if (imp.module != "wasi_snapshot_preview1") continue;
+    const uint32_t kind = func_entry(*p, imp.index)[VM_F_KIND];
+    EXPECT_EQ(kind & 0xffu, VM_FK_INTRINSIC) << imp.name;
+    EXPECT_GE(kind >> 8, GI_WASI_BASE) << imp.name;
+    ++wasi;
+  }
+  EXPECT_GE(wasi, 2u) << "fd_write and proc_exit at least";
+}
+
 TEST(Program, RefusesWhatAProcessCannotRun) {
-  auto wasi = prepare_program(guest("wasi_malloc"), "wasi_malloc", ProcessLimits{});
-  ASSERT_FALSE(wasi.ok());
-  EXPECT_EQ(wasi.code(), ProgramError::Unsupported);
-  EXPECT_NE(wasi.detail().find("wasi_snapshot_preview1"), std::string::npos) << wasi.detail();
+  auto env = prepare_program(importing("env", "f"), "env", ProcessLimits{});
+  ASSERT_FALSE(env.ok());
+  EXPECT_EQ(env.code(), ProgramError::Unsupported);
+  EXPECT_NE(env.detail().find("unknown module"), std::string::npos) << env.detail();
+  // A WASI function gpuos does not serve and that returns no errno to say so.
+  auto noerr = prepare_program(importing("wasi_snapshot_preview1", "sock_foo"), "noerr", ProcessLimits{});
+  ASSERT_FALSE(noerr.ok());
+  EXPECT_NE(noerr.detail().find("not served"), std::string::npos) << noerr.detail();
+  // A known WASI function with the wrong signature.
+  auto bad_sig = prepare_program(importing("wasi_snapshot_preview1", "fd_write"), "bad_sig", ProcessLimits{});
+  ASSERT_FALSE(bad_sig.ok());
+  EXPECT_NE(bad_sig.detail().find("wrong signature"), std::string::npos) << bad_sig.detail();
 
   const std::vector<uint8_t> junk = {0, 'a', 's', 'm', 9, 9};
   auto bad = prepare_program(junk, "junk", ProcessLimits{});

@@ -1,0 +1,130 @@
+// request_service.cpp: RequestService (request_service.h).
+#include "io/request_service.h"
+
+#include <atomic>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+namespace gpuos::io {
+
+namespace {
+
+uint32_t load_acquire(const uint32_t& v) { return std::atomic_ref<const uint32_t>(v).load(std::memory_order_acquire); }
+void store_release(uint32_t& v, uint32_t x) { std::atomic_ref<uint32_t>(v).store(x, std::memory_order_release); }
+
+constexpr uint32_t kSlotWords = sizeof(abi::IoSlot) / 4;
+
+}  // namespace
+
+RequestService::RequestService(IoBufferView io, WasiHost& wasi, std::function<void()> on_completion)
+    : io_(io), wasi_(wasi), on_completion_(std::move(on_completion)) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+RequestService::~RequestService() {
+  stop();
+  closed_ = true;
+}
+
+void RequestService::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RequestService::post(const DebugRecord& r) {
+  received_ += r.kind == abi::RECORD_REQUEST ? 1 : 0;
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(r);
+  }
+  cv_.notify_one();
+}
+
+void RequestService::exited(uint32_t pid) {
+  DebugRecord r;
+  r.kind = abi::RECORD_EXIT;
+  r.pid = pid;
+  post(r);
+}
+
+bool RequestService::completions_pending() const {
+  return load_acquire(io_.header->comp_head) != load_acquire(io_.header->comp_tail);
+}
+
+Request RequestService::decode(const DebugRecord& r) const {
+  Request q;
+  q.pid = r.pid;
+  q.key = r.payload[abi::RQ_KEY];
+  q.opcode = r.payload[abi::RQ_OPCODE];
+  for (uint32_t k = 0; k < abi::RQ_MAX_ARGS; ++k) {
+    q.args[k] = uint64_t{r.payload[abi::RQ_ARGS + 2 * k]} | (uint64_t{r.payload[abi::RQ_ARGS + 2 * k + 1]} << 32);
+  }
+  const uint32_t rs = r.payload[abi::RQ_SLOT];
+  const uint32_t len = std::min<uint32_t>(r.payload[abi::RQ_OUT_LEN], abi::IO_DATA_BYTES);
+  // The slot's data area is the host's until it replies: copy the out-data
+  // out of it before the reply overwrites it.
+  const auto* data = reinterpret_cast<const uint8_t*>(io_.words + io_.header->data_off + size_t{rs} * abi::IO_DATA_WORDS);
+  q.out.assign(data, data + len);
+  return q;
+}
+
+void RequestService::loop() {
+  for (;;) {
+    DebugRecord r;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      r = queue_.front();
+      queue_.pop_front();
+    }
+    if (r.kind == abi::RECORD_EXIT) {
+      wasi_.exited(r.pid);
+      continue;
+    }
+    const uint32_t rs = r.payload[abi::RQ_SLOT];
+    if (rs >= io_.header->slots) {
+      spdlog::error("request from pid {} names slot {} of {}: dropped", r.pid, rs, io_.header->slots);
+      continue;
+    }
+    wasi_.serve(decode(r), [this, rs](Reply reply) { complete(rs, reply); });
+  }
+}
+
+void RequestService::complete(uint32_t rs, const Reply& reply) {
+  if (closed_) return;
+  abi::IoHeader& h = *io_.header;
+  const std::vector<uint32_t>& w = reply.words();
+  uint32_t* slot = io_.words + h.slots_off + rs * kSlotWords;
+  uint32_t* data = io_.words + h.data_off + size_t{rs} * abi::IO_DATA_WORDS;
+  uint32_t result = reply.result;
+  size_t words = w.size();
+  if (words > abi::IO_DATA_WORDS) {  // a bug in a call's size caps: fail the call, never overrun
+    spdlog::error("reply of {} bytes does not fit a request slot: the call fails with EIO", words * 4);
+    result = 29;  // EIO
+    words = 0;
+  }
+  std::memcpy(data, w.data(), words * 4);
+  slot[offsetof(abi::IoSlot, result) / 4] = result;
+  slot[offsetof(abi::IoSlot, reply_len) / 4] = static_cast<uint32_t>(words * 4);
+  {
+    std::lock_guard lock(publish_mu_);
+    const uint32_t head = h.comp_head;  // only this side writes it
+    uint32_t& entry = io_.words[head & (h.comp_capacity - 1)];
+    // The kernel clears an entry when it takes it; with twice as many
+    // entries as slots this never waits in practice.
+    while (load_acquire(entry) != 0) std::this_thread::yield();
+    std::atomic_thread_fence(std::memory_order_release);  // the reply before the entry
+    store_release(entry, rs + 1);
+    store_release(h.comp_head, head + 1);
+  }
+  ++served_;
+  if (on_completion_) on_completion_();
+}
+
+}  // namespace gpuos::io

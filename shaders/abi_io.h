@@ -1,0 +1,158 @@
+// Host I/O's part of the shared ABI (included by abi.h; same C++/GLSL subset
+// and the same [host]/[kernel]/[both] notes). docs/io.md has the picture.
+//
+// A WASI call that needs the host (files, clocks, sleep) becomes a request:
+//   1. the calling process claims a request slot (bit in the io bitmap),
+//      copies the guest memory the host will need (a path, the bytes of a
+//      write, an iovec array) into the slot's data area, and posts a
+//      RECORD_REQUEST to the debug ring: pid, opcode, arguments, and the
+//      slot that holds its buffer. It then goes BLOCKED; its lane runs
+//      other processes.
+//   2. the host's request service serves it (io/request_service.cpp) and
+//      writes the reply into the slot: the call's result and a list of
+//      writes into guest memory (IoWrite directives), then pushes the slot
+//      onto the completion ring.
+//   3. a kernel lane takes the completion, marks the slot DONE and wakes
+//      the process, which applies the writes, returns the result and gives
+//      the slot back.
+// Nothing on the GPU waits for the host: a process without a free slot
+// yields and tries again, and a blocked process is off the ready bitmap.
+//
+// The io buffer (binding 7) is DEVICE_LOCAL|HOST_VISIBLE where the device
+// has it: the only memory NVIDIA lanes see host writes in while running
+// (DESIGN.md). Layout: IoHeader, then the completion ring's entries, then
+// IoSlot[slots], then each slot's data area (IO_DATA_BYTES).
+GPUOS_ABI_BEGIN
+
+const uint RECORD_REQUEST = 5u;  // debug-ring kind: payload RQ_* words
+// A process's writes to fd 1 and 2 never leave the GPU as requests: they
+// are debug-ring records of these kinds (so `gpuos tail` shows them, with
+// the pid), OUT_TEXT_MAX bytes of text each, the last payload word the io
+// key. The host routes them to whoever spawned the process.
+const uint RECORD_STDOUT = 6u;
+const uint RECORD_STDERR = 7u;
+const uint OUT_TEXT_MAX = 108u;
+const uint OUT_KEY_WORD = 27u;
+
+// RECORD_REQUEST payload word indices. The record's own pid field is the
+// caller's pid.
+const uint RQ_OPCODE = 0u;   // WASI_* (the function)
+const uint RQ_SLOT = 1u;     // request slot holding the buffer
+const uint RQ_KEY = 2u;      // io key: the argv blob of the host spawn the process descends
+                             // from (ProcEntry.argv_off), which names its files and stdio
+const uint RQ_OUT_LEN = 3u;  // bytes of guest data copied into the slot
+const uint RQ_ARGS = 4u;     // 10 arguments, 64 bits each (lo, hi): the call's own
+const uint RQ_MAX_ARGS = 10u;
+const uint RQ_WORDS = RQ_ARGS + 2u * RQ_MAX_ARGS;
+
+// Bytes of one slot's data area. Reads and writes move at most this much
+// per call (short counts are legal in WASI, and wasi-libc loops on them).
+const uint IO_DATA_BYTES = 16384u;
+const uint IO_DATA_WORDS = IO_DATA_BYTES / 4u;
+// Guest-memory words one step of a copy moves (resumable across quanta, so
+// a lavapipe launch stays within its loop budget: PROC_LOOP_COST).
+const uint IO_COPY_WORDS = 512u;
+
+// IoSlot.state
+const uint IOS_FREE = 0u;
+const uint IOS_FILLING = 1u;    // the process is copying its out-data
+const uint IOS_SUBMITTED = 2u;  // posted; the host owns the data area
+const uint IOS_DONE = 3u;       // completed; the process owns it again
+const uint IOS_ORPHAN = 4u;     // the process ended while the host served it;
+                                // the completion taker frees the slot
+
+// One request slot's header: 32 bytes.
+struct IoSlot {
+  uint state;      // [both] IOS_*: the process and the completion taker (CAS)
+  uint pid;        // [kernel] the caller
+  uint proc_slot;  // [kernel] its process-table slot (the taker wakes it)
+  uint result;     // [host] the call's return value (a WASI errno)
+  uint reply_len;  // [host] bytes of IoWrite directives in the data area
+  uint _pad[3];
+};
+
+// The reply in the data area is a sequence of directives, each 4-aligned:
+// { guest address, byte count, bytes padded to a multiple of 4 }. The host
+// keeps each directive within IO_COPY_WORDS words so that one copy step
+// applies one directive. A directive that falls outside the guest's memory
+// makes the call return WASI_EFAULT.
+const uint IOW_HEADER_WORDS = 2u;
+const uint IOW_MAX_BYTES = IO_COPY_WORDS * 4u - 4u * IOW_HEADER_WORDS;
+
+struct IoHeader {
+  // line 0 [host, at boot]
+  uint slots;          // request slots, a multiple of 32
+  uint comp_capacity;  // completion-ring entries, a power of two >= 2 x slots
+  uint slots_off;      // io word of IoSlot[0]
+  uint data_off;       // io word of slot 0's data area
+  uint bits_off;       // bits[] word of the request-slot bitmap (sys.glsl's BitsBuf)
+  uint _pad0[27];
+  // line 1 [host] completions published
+  uint comp_head;
+  uint _pad1[31];
+  // line 2 [kernel]
+  uint comp_tail;      // completions taken (CAS)
+  uint waiting;        // processes with a request posted and not yet completed
+  uint posted;         // requests posted, total
+  uint completed;      // completions taken, total
+  uint no_slot;        // calls that found every slot busy and yielded
+  uint slot_hint;
+  uint _pad2[26];
+};
+// Completion entries follow the header: slot + 1, or 0 once taken (the host
+// reuses an entry only after the kernel has cleared it).
+
+// ---- WASI preview1 functions (module "wasi_snapshot_preview1") -----------
+// The translator turns each import into intrinsic GI_WASI_BASE + WASI_*.
+// procs/proc/wasi_imports.cpp has their signatures; docs/io.md which run on
+// the GPU and which go to the host.
+const uint GI_WASI_BASE = 64u;
+const uint WASI_ARGS_GET = 0u;
+const uint WASI_ARGS_SIZES_GET = 1u;
+const uint WASI_ENVIRON_GET = 2u;
+const uint WASI_ENVIRON_SIZES_GET = 3u;
+const uint WASI_CLOCK_RES_GET = 4u;
+const uint WASI_CLOCK_TIME_GET = 5u;
+const uint WASI_FD_CLOSE = 6u;
+const uint WASI_FD_FDSTAT_GET = 7u;
+const uint WASI_FD_FDSTAT_SET_FLAGS = 8u;
+const uint WASI_FD_FILESTAT_GET = 9u;
+const uint WASI_FD_PREAD = 10u;
+const uint WASI_FD_PRESTAT_GET = 11u;
+const uint WASI_FD_PRESTAT_DIR_NAME = 12u;
+const uint WASI_FD_PWRITE = 13u;
+const uint WASI_FD_READ = 14u;
+const uint WASI_FD_READDIR = 15u;
+const uint WASI_FD_SEEK = 16u;
+const uint WASI_FD_TELL = 17u;
+const uint WASI_FD_WRITE = 18u;
+const uint WASI_PATH_CREATE_DIRECTORY = 19u;
+const uint WASI_PATH_FILESTAT_GET = 20u;
+const uint WASI_PATH_OPEN = 21u;
+const uint WASI_PATH_REMOVE_DIRECTORY = 22u;
+const uint WASI_PATH_RENAME = 23u;
+const uint WASI_PATH_UNLINK_FILE = 24u;
+const uint WASI_POLL_ONEOFF = 25u;
+const uint WASI_PROC_EXIT = 26u;
+const uint WASI_RANDOM_GET = 27u;
+const uint WASI_SCHED_YIELD = 28u;
+const uint WASI_FD_SYNC = 29u;
+const uint WASI_FD_DATASYNC = 30u;
+const uint WASI_FD_FILESTAT_SET_SIZE = 31u;
+const uint WASI_FD_ADVISE = 32u;
+const uint WASI_PATH_READLINK = 33u;
+const uint WASI_UNSUPPORTED = 34u;  // any other function returning an errno: ENOSYS
+const uint WASI_COUNT = 35u;
+// gpuos.null_call(): a request the host answers at once, doing nothing
+// (bench/io: the null system call's round trip). In the WASI id block so
+// that it takes the same path.
+const uint WASI_GPUOS_NULL = 63u;
+
+// WASI errno values the kernel itself returns.
+const uint WASI_ESUCCESS = 0u;
+const uint WASI_EBADF = 8u;
+const uint WASI_EFAULT = 21u;
+const uint WASI_EINVAL = 28u;
+const uint WASI_ENOSYS = 52u;
+
+GPUOS_ABI_END

@@ -1,0 +1,257 @@
+// io.glsl: system calls served by the host, the kernel's side (abi_io.h
+// describes the protocol; docs/io.md the whole path).
+//
+// A request runs as one resumable call (the interpreter re-runs the call
+// instruction while pc_ == call_pc), in the states of its IoSlot:
+//   no slot     check the guest memory the call names (EFAULT at once if it
+//               is out of bounds), claim a slot, FILLING
+//   FILLING     copy the out-data into the slot, a step at a time; then post
+//               the RECORD_REQUEST, SUBMITTED, and block
+//   SUBMITTED   (a spurious wake-up) block again
+//   DONE        apply the host's writes, a directive a step; return the
+//               result and free the slot
+// The completion taker (io_take_completion, run by workgroup leaders)
+// moves SUBMITTED -> DONE and wakes the process. A process that ends with
+// a request posted leaves it ORPHAN, and the taker frees the slot.
+//
+// Naming: `rs` is a request slot, `s` a process-table slot; io_words[]
+// offsets are words after the IoHeader.
+
+layout(std430, set = 0, binding = 7) GPUOS_COHERENT buffer IoBuf {
+  IoHeader io;
+  uint io_words[];
+};
+
+const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u, IOF_FAULT = 5u;
+#define IOSLOT(rs, f) io_words[io.slots_off + 8u * (rs) + (f)]
+#define IODATA(rs, i) io_words[io.data_off + (rs) * IO_DATA_WORDS + (i)]
+
+void io_slot_free(uint rs) {
+  atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FREE);
+  RELEASE_FENCE();
+  bitmap_clear(io.bits_off, rs);
+}
+
+// Takes one completion, if the host has published one. True if it did.
+bool io_take_completion() {
+  const uint tail = LOAD_RELAXED(io.comp_tail);
+  if (LOAD_ACQUIRE(io.comp_head) == tail) return false;
+  if (atomicCompSwap(io.comp_tail, tail, tail + 1u) != tail) return false;
+  ACQUIRE_FENCE();  // the entry and the slot's reply were written before comp_head
+  const uint v = atomicExchange(io_words[tail & (io.comp_capacity - 1u)], 0u);  // cleared: the host may reuse it
+  if (v == 0u) return true;  // never published (a host bug); nothing to wake
+  const uint rs = v - 1u;
+  atomicAdd(io.completed, 1u);
+  atomicAdd(io.waiting, 0xffffffffu);
+  const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
+  if (prev == IOS_ORPHAN) {
+    io_slot_free(rs);
+  } else if (prev == IOS_SUBMITTED) {
+    FULL_FENCE();  // DONE before the look at the sleeper's state (table.glsl, top)
+    proc_wake(READ_SHARED(IOSLOT(rs, IOF_PROC)));
+  }
+  return true;
+}
+
+// The process ends (kill, trap, exit) holding a request slot.
+void io_release_on_exit() {
+  const uint held = procs[cur_slot].io_slot;
+  if (held == 0u) return;
+  procs[cur_slot].io_slot = 0u;
+  const uint rs = held - 1u;
+  const uint st = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_ORPHAN);
+  if (st != IOS_SUBMITTED) io_slot_free(rs);  // FILLING or DONE: nobody else holds it
+}
+
+// ---- out-data: the guest memory a request carries to the host ------------
+// Per call: up to two plain regions (pointer, length), or the bytes an
+// iovec array points at (writes). Region 2 follows region 1 in the data area.
+#define IOARG(k) uint(SLOT(fp + (k)))
+
+bool io_gathers(uint op) { return op == WASI_FD_WRITE || op == WASI_FD_PWRITE; }
+
+// Region k (0 or 1) of `op`: start and length in guest memory (0, 0: none).
+uvec2 io_region(uint op, uint fp, uint k) {
+  uvec2 r = uvec2(0u);
+  switch (op) {
+    case WASI_FD_READ:
+    case WASI_FD_PREAD: if (k == 0u) r = uvec2(IOARG(1), IOARG(2) * 8u); break;  // the iovec array
+    case WASI_PATH_OPEN:
+    case WASI_PATH_FILESTAT_GET: if (k == 0u) r = uvec2(IOARG(2), IOARG(3)); break;
+    case WASI_PATH_CREATE_DIRECTORY:
+    case WASI_PATH_REMOVE_DIRECTORY:
+    case WASI_PATH_UNLINK_FILE:
+    case WASI_PATH_READLINK: if (k == 0u) r = uvec2(IOARG(1), IOARG(2)); break;
+    case WASI_PATH_RENAME: r = k == 0u ? uvec2(IOARG(1), IOARG(2)) : uvec2(IOARG(4), IOARG(5)); break;
+    case WASI_POLL_ONEOFF: if (k == 0u) r = uvec2(IOARG(0), IOARG(2) * 48u); break;  // the subscriptions
+    default: break;
+  }
+  return r;
+}
+
+// Bytes of out-data `op` carries, or an errno (>= 0x80000000 | errno) when
+// the memory it names is out of bounds or too big for a slot.
+uint io_out_len(uint op, uint fp) {
+  const uint64_t mem = mem_bytes();
+  if (io_gathers(op)) {
+    const uint iovs = IOARG(1), n = IOARG(2);
+    if (uint64_t(iovs) + 8UL * n > mem) return 0x80000000u | WASI_EFAULT;
+    if (n > IO_DATA_BYTES / 8u) return 0x80000000u | WASI_EINVAL;
+    uint total = 0u;
+    for (uint i = 0u; i < n; ++i) {
+      const uint p = load32(uint64_t(iovs + 8u * i)), len = load32(uint64_t(iovs + 8u * i + 4u));
+      if (uint64_t(p) + len > mem) total = 0xffffffffu;
+      else if (total != 0xffffffffu) total = min(IO_DATA_BYTES, total + len);
+    }
+    ticks_ += n;
+    return total == 0xffffffffu ? (0x80000000u | WASI_EFAULT) : total;
+  }
+  const uvec2 a = io_region(op, fp, 0u), b = io_region(op, fp, 1u);
+  if (uint64_t(a.x) + a.y > mem || uint64_t(b.x) + b.y > mem) return 0x80000000u | WASI_EFAULT;
+  if (uint64_t(a.y) + b.y > IO_DATA_BYTES) return 0x80000000u | (io_gathers(op) ? WASI_EINVAL : 37u /* ENAMETOOLONG */);
+  return a.y + b.y;
+}
+
+// Guest address of out-data byte i (i < the out length).
+uint io_source(uint op, uint fp, uint i) {
+  if (io_gathers(op)) {
+    const uint iovs = IOARG(1), n = IOARG(2);
+    uint at = 0u;
+    uint found = 0u;
+    for (uint k = 0u; k < n; ++k) {
+      const uint len = load32(uint64_t(iovs + 8u * k + 4u));
+      if (i >= at && i < at + len) {
+        found = load32(uint64_t(iovs + 8u * k)) + (i - at);
+        k = n;  // single exit (bitmap.glsl says why)
+      } else {
+        at += len;
+      }
+    }
+    ticks_ += n;
+    return found;
+  }
+  const uvec2 a = io_region(op, fp, 0u);
+  return i < a.y ? a.x + i : io_region(op, fp, 1u).x + (i - a.y);
+}
+
+// Copies out-data bytes [bulk_, ...) into the slot, up to IO_COPY_WORDS
+// words; true when all `len` bytes are in.
+bool io_fill_step(uint op, uint fp, uint rs, uint len) {
+  const uint end = min(len, bulk_ + IO_COPY_WORDS * 4u);
+  uint i = bulk_;
+  while (i < end) {
+    // A whole word when the next 4 bytes are contiguous in guest memory.
+    const uint src = io_source(op, fp, i);
+    if (i % 4u == 0u && end - i >= 4u && io_source(op, fp, i + 3u) == src + 3u) {
+      WRITE_SHARED(IODATA(rs, i >> 2u), load32(uint64_t(src)));
+      i += 4u;
+    } else {
+      const uint w = i >> 2u, sh = (i & 3u) * 8u;
+      const uint old = i % 4u == 0u ? 0u : READ_SHARED(IODATA(rs, w));
+      WRITE_SHARED(IODATA(rs, w), (old & ~(0xffu << sh)) | (mem_byte(uint64_t(src)) << sh));
+      i += 1u;
+    }
+    ticks_ += 1u;
+  }
+  bulk_ = end;
+  return end == len;
+}
+
+// Applies the reply directive at byte bulk_ of the data area; true when
+// every directive is done. A directive outside the guest's memory faults
+// the call (IOF_FAULT) and ends the reply.
+bool io_apply_step(uint rs) {
+  const uint reply = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
+  if (bulk_ + 4u * IOW_HEADER_WORDS > reply) return true;
+  const uint w0 = bulk_ >> 2u;
+  const uint addr = READ_SHARED(IODATA(rs, w0)), len = READ_SHARED(IODATA(rs, w0 + 1u));
+  if (uint64_t(addr) + len > mem_bytes() || len > IOW_MAX_BYTES) {
+    IOSLOT(rs, IOF_FAULT) = 1u;
+    bulk_ = reply;
+    return true;
+  }
+  for (uint k = 0u; k < len; k += 4u) {
+    store_part(uint64_t(addr + k), READ_SHARED(IODATA(rs, w0 + IOW_HEADER_WORDS + (k >> 2u))), min(4u, len - k));
+  }
+  ticks_ += 2u + (len >> 2u);
+  bulk_ += 4u * IOW_HEADER_WORDS + ((len + 3u) & ~3u);
+  return bulk_ >= reply;
+}
+
+// Posts the request of a filled slot; false when the ring is full.
+bool io_post(uint op, uint fp, uint rs, uint out_len, uint lane) {
+  uint pos;
+  if (ring_try_claim(1u, pos) == 0u) return false;
+  const uint r = ring_slot(pos);
+  WRITE_SHARED(records[r].payload[RQ_OPCODE], op);
+  WRITE_SHARED(records[r].payload[RQ_SLOT], rs);
+  WRITE_SHARED(records[r].payload[RQ_KEY], procs[cur_slot].argv_off);
+  WRITE_SHARED(records[r].payload[RQ_OUT_LEN], out_len);
+  for (uint k = 0u; k < RQ_MAX_ARGS; ++k) {
+    const uint64_t a = SLOT(fp + k);  // past the call's own parameters: whatever the frame holds
+    WRITE_SHARED(records[r].payload[RQ_ARGS + 2u * k], uint(a));
+    WRITE_SHARED(records[r].payload[RQ_ARGS + 2u * k + 1u], uint(a >> 32));
+  }
+  for (uint w = RQ_WORDS; w < RING_PAYLOAD_WORDS; ++w) WRITE_SHARED(records[r].payload[w], 0u);
+  // SUBMITTED before the record is visible: the host may answer at once.
+  atomicExchange(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED);
+  atomicAdd(io.waiting, 1u);
+  atomicAdd(io.posted, 1u);
+  ring_commit(pos, cur_pid, lane, RECORD_REQUEST, RQ_WORDS * 4u);
+  return true;
+}
+
+// A call served by the host. Returns its result (a WASI errno) when it
+// completes; otherwise it has set pc_ = call_pc (and maybe status_).
+uint gi_request(uint op, uint fp, uint call_pc, uint lane) {
+  uint held = procs[cur_slot].io_slot;
+  if (held == 0u) {
+    const uint out_len = io_out_len(op, fp);
+    if (out_len >= 0x80000000u) return out_len & 0xffffu;
+    const uint words = io.slots >> 5u;
+    const uint rs = bitmap_claim(io.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
+    if (rs == NONE) {  // every slot busy: give the lane up and try again
+      atomicAdd(io.no_slot, 1u);
+      pc_ = call_pc;
+      status_ = VM_ST_YIELD;
+      return 0u;
+    }
+    IOSLOT(rs, IOF_PID) = cur_pid;
+    IOSLOT(rs, IOF_PROC) = cur_slot;
+    IOSLOT(rs, IOF_FAULT) = 0u;
+    atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FILLING);
+    procs[cur_slot].io_slot = rs + 1u;
+    held = rs + 1u;
+    bulk_ = 0u;
+  }
+  const uint rs = held - 1u;
+  const uint st = LOAD_RELAXED(IOSLOT(rs, IOF_STATE));
+  const uint return_pc = pc_;
+  pc_ = call_pc;  // run the call again, unless it completes below
+  if (st == IOS_FILLING) {
+    const uint out_len = io_out_len(op, fp);  // the same as at the claim: the process was not running since
+    if (io_fill_step(op, fp, rs, out_len)) {
+      if (io_post(op, fp, rs, out_len, lane)) {
+        bulk_ = 0u;
+        status_ = VM_ST_BLOCKED;
+      } else {
+        status_ = VM_ST_YIELD;  // ring full: post on a later quantum
+      }
+    }
+    return 0u;
+  }
+  if (st == IOS_SUBMITTED) {
+    status_ = VM_ST_BLOCKED;
+    return 0u;
+  }
+  // IOS_DONE
+  ACQUIRE_FENCE();
+  if (!io_apply_step(rs)) return 0u;
+  const uint result = IOSLOT(rs, IOF_FAULT) != 0u ? WASI_EFAULT : READ_SHARED(IOSLOT(rs, IOF_RESULT));
+  procs[cur_slot].io_slot = 0u;
+  io_slot_free(rs);
+  bulk_ = 0u;
+  pc_ = return_pc;
+  return result;
+}
+#undef IOARG

@@ -1,0 +1,129 @@
+// wasi.glsl: WASI preview1 calls (module "wasi_snapshot_preview1"), as
+// intrinsics GI_WASI_BASE + WASI_*. The ones the GPU can answer alone run
+// here: the arguments and environment, proc_exit, sched_yield, and ENOSYS
+// for functions gpuos does not serve. Everything else (files, clocks,
+// randomness, sleeping) is a request to the host (io.glsl).
+//
+// The environment is empty: a process's variables are a later addition
+// (docs/io.md).
+
+#define WARG(k) uint(SLOT(fp + (k)))
+
+// Stores a 32-bit value at a guest address; false (and nothing stored) when
+// it is out of bounds.
+bool wasi_store32(uint addr, uint v) {
+  if (uint64_t(addr) + 4UL > mem_bytes()) return false;
+  store_part(uint64_t(addr), v, 4u);
+  return true;
+}
+
+// args_get(argv, argv_buf): copies the argv blob's strings to argv_buf and
+// points argv[k] at each, a chunk of bytes per step (resumable: bulk_ is
+// the next byte, BLK_CALL_AUX the next argv index).
+uint wasi_args_get(uint fp, uint call_pc) {
+  const uint off = procs[cur_slot].argv_off;
+  if (off == 0u) return WASI_ESUCCESS;
+  const uint argv = WARG(0), buf = WARG(1);
+  const uint n = prog_words[off], argc = prog_words[off + 1u];
+  if (uint64_t(buf) + n > mem_bytes() || uint64_t(argv) + 4UL * argc > mem_bytes()) return WASI_EFAULT;
+  uint k = bulk_ == 0u ? 0u : blk_ref.w[BLK_CALL_AUX];
+  const uint e = min(n, bulk_ + HEAP_COPY_BYTES);
+  for (uint i = bulk_; i < e; ++i) {
+    const uint b = (prog_words[off + 2u + (i >> 2u)] >> ((i & 3u) * 8u)) & 0xffu;
+    const bool starts = i == 0u || ((prog_words[off + 2u + ((i - 1u) >> 2u)] >> (((i - 1u) & 3u) * 8u)) & 0xffu) == 0u;
+    if (starts && k < argc) {
+      store_part(uint64_t(argv + 4u * k), buf + i, 4u);
+      k += 1u;
+    }
+    store_part(uint64_t(buf + i), b, 1u);
+  }
+  ticks_ += e - bulk_;
+  if (e < n) {
+    bulk_ = e;
+    blk_ref.w[BLK_CALL_AUX] = k;
+    pc_ = call_pc;
+    return 0u;
+  }
+  bulk_ = 0u;
+  return WASI_ESUCCESS;
+}
+
+// fd_write(1 or 2, iovs, n, nwritten): the bytes go to the debug ring as
+// RECORD_STDOUT/STDERR records, one record a step (resumable: bulk_ is the
+// bytes written so far). A full ring yields and writes on later; nothing is
+// dropped.
+uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
+  const uint fd = WARG(0), iovs = WARG(1), n = WARG(2);
+  const uint64_t mem = mem_bytes();
+  if (uint64_t(iovs) + 8UL * n > mem) return WASI_EFAULT;
+  uint total = 0u;
+  bool bad = false;
+  for (uint k = 0u; k < n; ++k) {
+    const uint p = load32(uint64_t(iovs + 8u * k)), len = load32(uint64_t(iovs + 8u * k + 4u));
+    bad = bad || uint64_t(p) + len > mem || uint64_t(total) + len > 0x7fffffffUL;
+    total += len;
+  }
+  ticks_ += n;
+  if (bad) return WASI_EFAULT;
+  if (bulk_ < total) {
+    uint pos;
+    if (ring_try_claim(1u, pos) == 0u) {
+      pc_ = call_pc;
+      status_ = VM_ST_YIELD;
+      return 0u;
+    }
+    const uint r = ring_slot(pos);
+    const uint len = min(OUT_TEXT_MAX, total - bulk_);
+    for (uint w = 0u; w < OUT_KEY_WORD; ++w) {
+      uint v = 0u;
+      for (uint b = 0u; b < 4u; ++b) {
+        const uint i = 4u * w + b;
+        if (i < len) v |= mem_byte(uint64_t(io_source(WASI_FD_WRITE, fp, bulk_ + i))) << (8u * b);
+      }
+      WRITE_SHARED(records[r].payload[w], v);
+    }
+    WRITE_SHARED(records[r].payload[OUT_KEY_WORD], procs[cur_slot].argv_off);
+    ring_commit(pos, cur_pid, lane, fd == 1u ? RECORD_STDOUT : RECORD_STDERR, len);
+    ticks_ += len * max(n, 1u) + RING_PAYLOAD_WORDS;  // io_source walks the iovecs per byte
+    bulk_ += len;
+  }
+  if (bulk_ < total) {
+    pc_ = call_pc;
+    return 0u;
+  }
+  bulk_ = 0u;
+  return wasi_store32(WARG(3), total) ? WASI_ESUCCESS : WASI_EFAULT;
+}
+
+// Runs WASI function `f`; the result (an errno) goes to the caller unless
+// has_result comes back false (proc_exit).
+uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
+  uint r = WASI_ESUCCESS;
+  switch (f) {
+    case WASI_ARGS_SIZES_GET: {
+      const uint off = procs[cur_slot].argv_off;
+      const uint argc = off == 0u ? 0u : prog_words[off + 1u], bytes = off == 0u ? 0u : prog_words[off];
+      if (!wasi_store32(WARG(0), argc) || !wasi_store32(WARG(1), bytes)) r = WASI_EFAULT;
+      break;
+    }
+    case WASI_ARGS_GET: r = wasi_args_get(fp, call_pc); break;
+    case WASI_ENVIRON_SIZES_GET:
+      if (!wasi_store32(WARG(0), 0u) || !wasi_store32(WARG(1), 0u)) r = WASI_EFAULT;
+      break;
+    case WASI_ENVIRON_GET: break;  // no variables: nothing to write
+    case WASI_PROC_EXIT:
+      status_ = VM_ST_EXITED;
+      aux_ = WARG(0);
+      has_result = false;
+      break;
+    case WASI_SCHED_YIELD: status_ = VM_ST_YIELD; break;
+    case WASI_UNSUPPORTED: r = WASI_ENOSYS; break;
+    case WASI_FD_WRITE:
+      if (WARG(0) == 1u || WARG(0) == 2u) r = wasi_write_stdio(fp, call_pc, lane);
+      else r = gi_request(f, fp, call_pc, lane);
+      break;
+    default: r = gi_request(f, fp, call_pc, lane); break;
+  }
+  return r;
+}
+#undef WARG
