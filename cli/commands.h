@@ -26,12 +26,22 @@ int cmd_info(const InfoArgs& a);
 
 struct RunArgs {
   std::string module;
-  std::string invoke;
-  std::vector<std::string> args;
+  std::string invoke;             // --invoke: run this export (cmd_run); else the program (cmd_exec)
+  std::vector<std::string> args;  // the export's arguments, or the program's argv[1..]
   bool json = false;
   uint32_t max_call_depth = 20000;  // nested calls before "call stack exhausted"
+  // As a program (cmd_exec.cpp):
+  std::vector<std::pair<std::string, bool>> dirs;  // HOST[:GUEST], read-only?
+  bool no_cwd = false;   // do not preopen the current directory
+  bool cwd_rw = false;   // preopen it read-write
+  std::string stdin_path;  // empty: this command's stdin
+  uint32_t instances = 1;
+  std::optional<uint32_t> device;
 };
 int cmd_run(const RunArgs& a);
+int cmd_exec(const RunArgs& a);
+// "HOST[:GUEST]" -> a preopened directory (HOST made absolute), or why not.
+std::optional<io::SpawnIo::Dir> parse_dir(const std::string& spec, bool read_only, std::string& why);
 
 int cmd_status(const std::string& session, bool json);
 int cmd_ping(const std::string& session, uint32_t count, bool json);

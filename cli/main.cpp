@@ -78,15 +78,39 @@ int main(int argc, char** argv) {
 
   bool json = false;
   RunArgs run;
-  auto* c_run = app.add_subcommand("run", "run a WebAssembly export on the GPU and print its results");
+  auto* c_run = app.add_subcommand(
+      "run", "run a program as GPU processes (its output here, its exit status), or with --invoke one export");
   c_run->add_option("module", run.module, "the .wasm file")->required();
-  c_run->add_option("--invoke", run.invoke, "the exported function to call")->required();
-  c_run->add_option("args", run.args, "its arguments, by parameter type (ints: decimal or 0x; floats: C numbers)");
-  c_run->add_flag("--json", run.json, "machine-readable output");
+  c_run->add_option("--invoke", run.invoke, "call this export and print its results, instead of running the program");
+  c_run->add_option("args", run.args,
+                    "the program's arguments; with --invoke the export's, by parameter type (ints: decimal or 0x; "
+                    "floats: C numbers)");
+  c_run->add_flag("--json", run.json, "--invoke: machine-readable output");
+  std::vector<std::string> run_dirs, run_dirs_ro;
+  c_run->add_option("--dir", run_dirs, "preopen HOST[:GUEST] read-write (repeatable)");
+  c_run->add_option("--dir-ro", run_dirs_ro, "preopen HOST[:GUEST] read-only (repeatable)");
+  c_run->add_flag("--no-cwd", run.no_cwd, "do not preopen the current directory (read-only as \".\" by default)");
+  c_run->add_flag("--cwd-rw", run.cwd_rw, "preopen the current directory read-write");
+  c_run->add_option("--stdin", run.stdin_path, "the program's stdin (default: this command's)");
+  c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
+  c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
-  c_run->callback([&] { rc = cmd_run(run); });
+  c_run->callback([&] {
+    for (const auto& d : run_dirs) run.dirs.emplace_back(d, false);
+    for (const auto& d : run_dirs_ro) run.dirs.emplace_back(d, true);
+    if (run.invoke.empty()) {
+      if (run.json) {
+        std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");
+        rc = EXIT_ERROR;
+        return;
+      }
+      rc = cmd_exec(run);
+    } else {
+      rc = cmd_run(run);
+    }
+  });
 
   auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");
   c_status->add_flag("--json", json, "machine-readable output");
