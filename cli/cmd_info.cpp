@@ -1,6 +1,7 @@
 // `gpuos info`: the Vulkan devices, which one a session would choose and why
 // the others were passed over, their features and memory types, and (by
-// booting a session briefly) whether the kernel runs live or in epochs.
+// booting a session briefly) whether the kernel runs live or in epochs, and
+// which host I/O backend (io_uring or the thread pool) a session would use.
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "io/io_backend.h"
 #include "kernel/control/json.h"
 #include "kernel/vk/device.h"
 
@@ -36,6 +38,13 @@ int cmd_info(const InfoArgs& a) {
   } else {
     out["error"] = sel.detail();
   }
+
+  // Host I/O: which IoBackend a session would use, and why.
+  std::string io_why;
+  auto backend = io::make_io_backend(io::backend_choice_from_env(), io_why);
+  const std::string io_name = backend ? backend.value()->name() : "none";
+  if (!backend) io_why = backend.detail();
+  out["io_backend"] = {{"name", io_name}, {"why", io_why}};
 
   // Live or epoch: only a booted kernel can tell (the mailbox check).
   if (sel && a.probe) {
@@ -88,6 +97,7 @@ int cmd_info(const InfoArgs& a) {
   }
   std::printf("chosen: device %u (%s)\n", sel->chosen, sel->why_chosen.c_str());
   for (const auto& [idx, why] : sel->passed_over) std::printf("passed over: device %u: %s\n", idx, why.c_str());
+  std::printf("host I/O: %s%s\n", io_name.c_str(), io_why.empty() ? "" : fmt::format(" ({})", io_why).c_str());
   if (out.contains("mode")) {
     std::printf("kernel mode: %s (%s)\n", out["mode"]["mode"].get<std::string>().c_str(),
                 out["mode"]["reason"].get<std::string>().c_str());

@@ -101,11 +101,31 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
                  std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
     return EXIT_ERROR;
   }
-  auto r = one_call(session, {{"verb", "spawn"},
-                              {"path", path.lexically_normal().string()},
-                              {"instances", a.instances},
-                              {"arg", a.first_arg},
-                              {"args", a.args}});
+  json req = {{"verb", "spawn"},
+              {"path", path.lexically_normal().string()},
+              {"instances", a.instances},
+              {"arg", a.first_arg},
+              {"args", a.args}};
+  // Files and directories: the daemon opens them, so they go as absolute paths.
+  for (const auto& [key, p] : {std::pair{"stdout", &a.stdout_path}, {"stderr", &a.stderr_path}, {"stdin", &a.stdin_path}}) {
+    if (!p->empty()) req[key] = std::filesystem::absolute(*p, ec).lexically_normal().string();
+  }
+  if (!a.stdin_path.empty() && !std::filesystem::is_regular_file(a.stdin_path, ec)) {
+    std::fprintf(stderr, "gpuos: spawn: --stdin %s: no such file\n", a.stdin_path.c_str());
+    return EXIT_ERROR;
+  }
+  json dirs = json::array();
+  for (const auto& [spec, ro] : a.dirs) {
+    std::string why;
+    auto d = parse_dir(spec, ro, why);
+    if (!d) {
+      std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str());
+      return EXIT_ERROR;
+    }
+    dirs.push_back({{"host", d->host}, {"guest", d->guest}, {"read_only", d->read_only}});
+  }
+  if (!dirs.empty()) req["dirs"] = dirs;
+  auto r = one_call(session, req);
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (a.json) {

@@ -28,6 +28,9 @@ void print_record_line(const json& r) {
   std::string body;
   if (kind == "text") {
     body = r.value("text", "");
+  } else if (kind == "stdout" || kind == "stderr") {  // a process's own output, as it wrote it
+    body = kind + ": " + r.value("text", "");
+    while (!body.empty() && body.back() == '\n') body.pop_back();
   } else {
     body = kind + " [";
     const auto& words = r["words"];
@@ -62,6 +65,8 @@ int cmd_status(const std::string& session, bool as_json) {
               ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>());
   std::printf("memory    control %s; ring %s; replies %s\n", st["memory"]["control"].get<std::string>().c_str(),
               st["memory"]["ring"].get<std::string>().c_str(), st["memory"]["host"].get<std::string>().c_str());
+  std::printf("host I/O  %s, %llu requests served\n", st["io"]["backend"].get<std::string>().c_str(),
+              st["io"]["requests"].get<unsigned long long>());
   std::printf("commands  %llu\n", st["commands"].get<unsigned long long>());
   std::printf("uptime    %.1f s\n", st["uptime_s"].get<double>());
   if (st["failed"].get<bool>()) std::printf("FAILED    %s\n", st["failure"].get<std::string>().c_str());

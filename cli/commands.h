@@ -56,6 +56,8 @@ struct SpawnArgs {
   uint32_t instances = 1;
   uint32_t first_arg = 0;         // instance i gets spawn argument first_arg + i
   std::vector<std::string> args;  // argv[1..]
+  std::string stdout_path, stderr_path, stdin_path;  // files (made absolute before sending)
+  std::vector<std::pair<std::string, bool>> dirs;    // HOST[:GUEST], read-only?
   bool json = false;
 };
 int cmd_spawn(const std::string& session, const SpawnArgs& a);

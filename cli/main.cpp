@@ -156,8 +156,18 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 4294967295u));
   c_spawn->add_option("--arg", spawn.first_arg, "spawn argument of the first instance; instance i gets FIRST + i")
       ->capture_default_str();
+  c_spawn->add_option("--stdout", spawn.stdout_path, "write the processes' stdout to FILE (default: gpuos tail only)");
+  c_spawn->add_option("--stderr", spawn.stderr_path, "write their stderr to FILE (may be the --stdout file)");
+  c_spawn->add_option("--stdin", spawn.stdin_path, "each process reads FILE as its stdin (default: empty)");
+  std::vector<std::string> spawn_dirs, spawn_dirs_ro;
+  c_spawn->add_option("--dir", spawn_dirs, "preopen HOST[:GUEST] read-write (repeatable; none by default)");
+  c_spawn->add_option("--dir-ro", spawn_dirs_ro, "preopen HOST[:GUEST] read-only (repeatable)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
-  c_spawn->callback([&] { rc = cmd_spawn(session, spawn); });
+  c_spawn->callback([&] {
+    for (const auto& d : spawn_dirs) spawn.dirs.emplace_back(d, false);
+    for (const auto& d : spawn_dirs_ro) spawn.dirs.emplace_back(d, true);
+    rc = cmd_spawn(session, spawn);
+  });
 
   uint32_t pid = 0;
   auto* c_kill = app.add_subcommand("kill", "kill a process (it stops at its next quantum boundary)");

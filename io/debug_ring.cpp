@@ -14,6 +14,9 @@ const char* record_kind_name(uint32_t kind) {
     case abi::RECORD_PATTERN: return "pattern";
     case abi::RECORD_U32: return "u32";
     case abi::RECORD_EXIT: return "exit";
+    case abi::RECORD_REQUEST: return "request";
+    case abi::RECORD_STDOUT: return "stdout";
+    case abi::RECORD_STDERR: return "stderr";
     default: return "unknown";
   }
 }

@@ -8,7 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -233,13 +235,21 @@ class ThreadPoolBackend final : public IoBackend {
 
 }  // namespace
 
+IoBackendChoice backend_choice_from_env() {
+  const char* v = std::getenv("GPUOS_IO_BACKEND");
+  if (!v) return IoBackendChoice::Auto;
+  if (std::string_view(v) == "io_uring") return IoBackendChoice::Uring;
+  if (std::string_view(v) == "thread-pool") return IoBackendChoice::ThreadPool;
+  return IoBackendChoice::Auto;
+}
+
 Result<std::unique_ptr<IoBackend>, IoError> make_io_backend(IoBackendChoice choice, std::string& why) {
   why.clear();
   if (choice != IoBackendChoice::ThreadPool) {
     if (auto u = UringBackend::create(why)) return std::unique_ptr<IoBackend>(std::move(u));
     if (choice == IoBackendChoice::Uring) return fail(IoError::Unavailable, why);
   } else {
-    why = "the thread pool was asked for";
+    why = "GPUOS_IO_BACKEND=thread-pool";
   }
   const unsigned n = std::clamp(std::thread::hardware_concurrency(), 2u, 8u);
   return std::unique_ptr<IoBackend>(std::make_unique<ThreadPoolBackend>(n));

@@ -49,6 +49,9 @@ class IoBackend {
 
 enum class IoBackendChoice { Auto, Uring, ThreadPool };
 enum class IoError { Unavailable };
+// GPUOS_IO_BACKEND=io_uring|thread-pool forces one (tests of the fallback);
+// unset or anything else: Auto.
+IoBackendChoice backend_choice_from_env();
 
 // Auto: io_uring if a ring can be set up, else the thread pool; `why` says
 // why io_uring was not taken (empty when it was).

@@ -615,6 +615,8 @@ SessionStatus Session::status() const {
   s.control_memory = vk::memory_flags_string(control_buf_.flags);
   s.ring_memory = vk::memory_flags_string(ring_buf_.flags);
   s.host_memory = vk::memory_flags_string(host_buf_.flags);
+  s.io_backend = io_backend_description();
+  s.io_requests = requests_ ? requests_->served() : 0;
   s.uptime_s = std::chrono::duration<double>(Clock::now() - booted_at_).count();
   s.failed = failed_.load();
   s.failure = failure();

@@ -128,6 +128,8 @@ struct SessionStatus {
   std::string control_memory;
   std::string ring_memory;
   std::string host_memory;
+  std::string io_backend;        // io_uring, or thread-pool (and why)
+  uint64_t io_requests = 0;      // requests served by the host
   double uptime_s = 0;
   bool failed = false;
   std::string failure;

@@ -41,7 +41,9 @@ Result<void, SessionError> Session::init_processes() {
 }
 
 Result<void, SessionError> Session::init_io() {
-  auto b = io::make_io_backend(opts_.io_backend, backend_why_);
+  const io::IoBackendChoice choice =
+      opts_.io_backend == io::IoBackendChoice::Auto ? io::backend_choice_from_env() : opts_.io_backend;
+  auto b = io::make_io_backend(choice, backend_why_);
   if (!b) return fail(SessionError::BadArgument, "host I/O: " + b.detail());
   backend_ = std::move(b.value());
   if (!backend_why_.empty()) spdlog::info("host I/O: thread pool ({})", backend_why_);

@@ -25,6 +25,7 @@ nlohmann::json to_json(const SessionStatus& s) {
                 {"drops", s.ring_drops},
                 {"position", s.ring_position}}},
       {"memory", {{"control", s.control_memory}, {"ring", s.ring_memory}, {"host", s.host_memory}}},
+      {"io", {{"backend", s.io_backend}, {"requests", s.io_requests}}},
       {"uptime_s", s.uptime_s},
       {"failed", s.failed},
       {"failure", s.failure},
@@ -33,7 +34,7 @@ nlohmann::json to_json(const SessionStatus& s) {
 
 nlohmann::json to_json(const io::DebugRecord& r) {
   nlohmann::json j = {{"seq", r.seq}, {"pid", r.pid}, {"lane", r.lane}, {"kind", io::record_kind_name(r.kind)}};
-  if (r.kind == abi::RECORD_TEXT) {
+  if (r.kind == abi::RECORD_TEXT || r.kind == abi::RECORD_STDOUT || r.kind == abi::RECORD_STDERR) {
     // Guest text may be any bytes; the JSON library would refuse invalid UTF-8.
     std::string text(r.text());
     for (char& c : text) {

@@ -5,6 +5,9 @@
 // thread (the server has one per connection), in 200 ms steps, so it notices
 // a client that went away, a server that stops and a session that fails or
 // shuts down, and other clients are never held up by it.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -59,6 +62,74 @@ std::string program_name(const std::string& path) {
   return base.empty() ? "program" : base;
 }
 
+// A file a spawn's output goes to, opened by the daemon, written with one
+// write(2) per record (so what a process wrote is on disk when it exits).
+struct OutputFile {
+  int fd = -1;
+  ~OutputFile() {
+    if (fd >= 0) ::close(fd);
+  }
+  void write(std::string_view text) const {
+    while (!text.empty()) {
+      const ssize_t n = ::write(fd, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // a full disk loses output; the process is not stopped for it
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+};
+
+std::shared_ptr<OutputFile> open_output(const std::string& path, std::string& why) {
+  auto f = std::make_shared<OutputFile>();
+  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (f->fd < 0) why = fmt::format("cannot open {} for writing: {}", path, std::strerror(errno));
+  return f->fd < 0 ? nullptr : f;
+}
+
+// The request's "stdout", "stderr", "stdin" (absolute paths) and "dirs"
+// ([{host, guest, read_only}]) as a SpawnIo; nullptr with `why` if bad.
+std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
+  auto io = std::make_shared<io::SpawnIo>();
+  auto path_field = [&](const char* key, std::string& out) {
+    if (!req.contains(key)) return true;
+    if (!req[key].is_string() || req[key].get<std::string>().empty() || req[key].get<std::string>()[0] != '/') {
+      why = fmt::format("{} must be an absolute path", key);
+      return false;
+    }
+    out = req[key].get<std::string>();
+    return true;
+  };
+  std::string out_path, err_path;
+  if (!path_field("stdout", out_path) || !path_field("stderr", err_path) || !path_field("stdin", io->stdin_path)) {
+    return nullptr;
+  }
+  if (req.contains("dirs")) {
+    if (!req["dirs"].is_array()) {
+      why = "dirs must be an array";
+      return nullptr;
+    }
+    for (const json& d : req["dirs"]) {
+      if (!d.is_object() || !d.value("host", json()).is_string() || !d.value("guest", json()).is_string()) {
+        why = "each of dirs must be {host, guest, read_only}";
+        return nullptr;
+      }
+      io->dirs.push_back({d["host"], d["guest"], d.value("read_only", false)});
+    }
+  }
+  std::shared_ptr<OutputFile> out, err;
+  if (!out_path.empty() && !(out = open_output(out_path, why))) return nullptr;
+  if (!err_path.empty()) {
+    err = err_path == out_path ? out : open_output(err_path, why);
+    if (!err) return nullptr;
+  }
+  if (out || err) {
+    io->output = [out, err](uint32_t, bool is_stderr, std::string_view text) {
+      if (const auto& f = is_stderr ? err : out) f->write(text);
+    };
+  }
+  return io;
+}
+
 }  // namespace
 
 std::optional<std::string> ControlServer::handle_proc_verb(const std::string& verb, const json& req, int fd) {
@@ -104,7 +175,10 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
       if (why.rfind(name + ": ", 0) == 0) why = path + why.substr(name.size());
       return session_error_reply("spawn", session_, why);
     }
-    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args);
+    std::string io_why;
+    auto io = spawn_io(req, io_why);
+    if (!io) return error_reply("spawn: " + io_why);
+    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io);
     if (!r) return session_error_reply("spawn", session_, r.detail());
     return json{{"ok", true},
                 {"schema", JSON_SCHEMA},
