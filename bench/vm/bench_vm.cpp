@@ -31,14 +31,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,9 +46,8 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_clock.h"
+#include "bench/vm/vm_common.h"
 #include "procs/vm/gpu_exec.h"
-#include "procs/vm/translator.h"
-#include "procs/wasm/decoder.h"
 
 #ifndef GPUOS_BENCH_VM_WASM
 #define GPUOS_BENCH_VM_WASM "compute.wasm"
@@ -64,19 +61,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 namespace vm = gpuos::vm;
-
-// WebAssembly instructions executed by one call run(base, iters), iters >= 1,
-// counted from compute.wat (its header and bracketed counts; the rule is in
-// bench/README.md) and checked against `wasm-interp --trace`.
-constexpr uint64_t kWasmFixed = 930;
-constexpr uint64_t kWasmPerIter = 133;
-constexpr uint32_t kRegionBytes = 256;
-constexpr uint32_t kMaxInstances = 65536;  // 256 pages / 256-byte regions
-
-uint64_t wasm_per_call(uint32_t iters) { return iters == 0 ? kWasmFixed - 1 : kWasmFixed + kWasmPerIter * iters; }
+using namespace gpuos::bench::vmb;
 
 struct Options {
   std::vector<uint32_t> instances{1, 1000, 65536};
@@ -93,93 +80,7 @@ struct Options {
   bool quiet = false;
 };
 
-bool g_quiet = false;
-
-template <typename... Args>
-void progress(fmt::format_string<Args...> f, Args&&... args) {
-  if (g_quiet) return;
-  std::fprintf(stderr, "%s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
-  std::fflush(stderr);
-}
-template <typename... Args>
-void note(fmt::format_string<Args...> f, Args&&... args) {
-  std::fprintf(stderr, "gpuos_bench_vm: %s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
-  std::fflush(stderr);
-}
-
 using gpuos::bench::utc_now;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// ---- module and reference ------------------------------------------------------
-
-struct Module {
-  std::shared_ptr<const vm::ProgramImage> image;
-  uint32_t run_func = 0;   // function index of the export "run"
-  uint32_t idle_func = 0;  // "idle": returns 0 at once
-};
-
-std::optional<Module> load(const std::string& path, std::string& why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return std::nullopt;
-  }
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  auto module = gpuos::wasm::load_module(bytes);
-  if (!module) {
-    why = fmt::format("{}: {}", path, module.detail());
-    return std::nullopt;
-  }
-  auto image = vm::translate(module.value());
-  if (!image) {
-    why = fmt::format("{}: cannot translate: {}", path, image.detail());
-    return std::nullopt;
-  }
-  Module m;
-  m.image = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
-  int found = 0;
-  for (const auto& e : m.image->exports) {
-    if (e.name == "run" && e.kind == vm::ExternKind::Func) m.run_func = e.index, found |= 1;
-    if (e.name == "idle" && e.kind == vm::ExternKind::Func) m.idle_func = e.index, found |= 2;
-  }
-  if (found != 3) {
-    why = fmt::format("{} does not export both 'run' and 'idle'", path);
-    return std::nullopt;
-  }
-  return m;
-}
-
-struct RefResult {
-  bool ok = false;
-  uint64_t checksum = 0;
-  double seconds = 0;
-  std::string error;
-};
-
-// run(base, iters) on the CPU reference executor, in a fresh store.
-RefResult reference(const Module& m, uint32_t base, uint32_t iters) {
-  RefResult r;
-  vm::ref::Store store;
-  auto id = store.instantiate(m.image, {});
-  if (!id) {
-    r.error = "instantiation failed: " + id.detail();
-    return r;
-  }
-  const auto exp = store.instance(*id).find_export("run");
-  const vm::ref::Slot args[2] = {base, iters};
-  store.invoke(exp->addr, args);  // the first call also sets up the store's slot array
-  const auto t0 = Clock::now();
-  auto res = store.invoke(exp->addr, args);
-  r.seconds = seconds_since(t0);
-  if (res.trap) {
-    r.error = "trap: " + res.trap.describe();
-    return r;
-  }
-  r.ok = true;
-  r.checksum = res.results.at(0);
-  return r;
-}
 
 // ---- GPU -------------------------------------------------------------------------
 
@@ -256,24 +157,6 @@ GpuResult run_gpu(vm::gpu::GpuVm& gpu, const Module& m, uint32_t n, uint32_t ite
 }
 
 // ---- peers -----------------------------------------------------------------------
-
-std::optional<std::string> which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (!path) return std::nullopt;
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    const std::string p = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return std::nullopt;
-}
-
-std::string sh_quote(const std::string& s) {
-  std::string o = "'";
-  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return o + "'";
-}
 
 struct ProcOut {
   int status = -1;
@@ -382,15 +265,6 @@ PeerResult run_peer(const PeerKind& k, uint32_t procs, uint32_t iters, uint64_t 
   p.wasm_instr = uint64_t(p.procs_ok) * p.calls_per_proc * wasm_per_call(iters);
   p.ok = p.procs_ok == procs;
   return p;
-}
-
-// ---- output ------------------------------------------------------------------------
-
-std::string si(double v) {
-  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
-  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
-  if (v >= 1e3) return fmt::format("{:.2f} k", v / 1e3);
-  return fmt::format("{:.2f} ", v);
 }
 
 }  // namespace
@@ -514,9 +388,8 @@ int main(int argc, char** argv) {
     // instructions a call, is not counted.
     PeerKind wi{"wasm-interp", {}, {}};
     wi.command = [&](uint64_t calls, std::string& err) -> std::optional<std::string> {
-      const size_t close = wat_text.rfind(')');
-      if (tmpdir.empty() || close == std::string::npos || calls > 0xffffffffu) {
-        err = "cannot build the wasm-interp wrapper (no temp dir, or no module text at " + opt.wat + ")";
+      if (tmpdir.empty() || calls > 0xffffffffu) {
+        err = "cannot build the wasm-interp wrapper (no temp dir)";
         return std::nullopt;
       }
       const std::string wrapper = fmt::format(R"(
@@ -554,17 +427,14 @@ int main(int argc, char** argv) {
     i64.xor)
 )",
                                               opt.iters, uint32_t(calls));
-      const std::string base = fmt::format("{}/peer_{}", tmpdir, calls);
-      {
-        std::ofstream o(base + ".wat");
-        o << wat_text.substr(0, close) << wrapper << wat_text.substr(close);
-      }
-      const std::string c = fmt::format("{} {} -o {} 2>&1", sh_quote(*wat2wasm), sh_quote(base + ".wat"), sh_quote(base + ".wasm"));
-      if (std::system(c.c_str()) != 0) {
-        err = "wat2wasm failed on the wrapper " + base + ".wat";
+      const auto text = add_to_module(wat_text, wrapper);
+      if (!text) {
+        err = "cannot build the wasm-interp wrapper: no module text at " + opt.wat;
         return std::nullopt;
       }
-      return fmt::format("{} {} --run-all-exports 2>&1", sh_quote(*interp), sh_quote(base + ".wasm"));
+      const auto wasm = build_wat(*wat2wasm, fmt::format("{}/peer_{}", tmpdir, calls), *text, err);
+      if (!wasm) return std::nullopt;
+      return fmt::format("{} {} --run-all-exports 2>&1", sh_quote(*interp), sh_quote(*wasm));
     };
     wi.checksum = [](const std::string& out) -> std::optional<uint64_t> {
       const auto at = out.find("peer_main() => i64:");
