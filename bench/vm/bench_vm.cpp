@@ -1,25 +1,37 @@
-// gpuos_bench_vm: throughput of the GPU VM interpreter (procs/vm/gpu_exec.h)
-// on a compute-bound WebAssembly module (bench/vm/compute.wat), beside CPU
-// peers measured in the same run.
+// gpuos_bench_vm: throughput of the GPU VM interpreter on a compute-bound
+// WebAssembly module (bench/vm/compute.wat), beside CPU peers measured in
+// the same run.
 //
-// For each N in --instances it runs N invocations of run(base = i * 256,
-// iters), one per GPU lane, in ONE GpuVm::run call on one instance, and
-// reports the wall time of that call, the VM instructions retired (the sum
-// of Outcome.ticks) and WebAssembly instructions executed (counted from the
-// module: kWasmFixed + kWasmPerIter * iters per call), both per second.
-// Every lane's checksum must equal the CPU reference executor's checksum
-// for the same iters (the checksum does not depend on base; a second
-// reference run at the highest base checks that).
+// For each N in --instances it measures, in this order:
+//  - lanes: N invocations of run(base = i * 256, iters), one per GPU lane,
+//    in ONE GpuVm::run call on ONE shared instance (procs/vm/gpu_exec.h),
+//    each lane in its own 256-byte region; the wall time is that call;
+//  - processes (process_runs.h): N separate gpuos processes of one booted
+//    gpuos::Session, each with its own instance (own memory, globals,
+//    stack), whose main() calls run(0, iters) and exits with the checksum
+//    folded to 32 bits; the wall time runs from the first spawn call to the
+//    N-th exit record, spawning in waves when the process table is smaller
+//    than N. The GpuVm is gone before the session boots.
+// Both report VM instructions retired (lanes: the sum of Outcome.ticks;
+// processes: the sum of ExitInfo.instructions, a process's whole life) and
+// WebAssembly instructions executed, counted from the module: kWasmFixed +
+// kWasmPerIter * iters per run() call, N calls, nothing else (a process's
+// start-up and main() are not counted). Every lane's checksum, and every
+// process's exit status (folded), must equal the CPU reference executor's
+// checksum for the same iters (the checksum does not depend on base; a
+// second reference run at the highest base checks that).
 //
-// Peers (same host, all cores busy): nproc concurrent processes each of
-// wabt's wasm-interp and of Node.js (run_node.mjs), each process doing a
-// fixed number of run(0, iters) calls, sized by a one-process calibration
-// run; every process's checksum is checked too. bench/README.md says what
-// is counted and how.
+// Peers (same host, all cores busy, after the GPU): nproc concurrent
+// processes each of wabt's wasm-interp and of Node.js (run_node.mjs), each
+// process doing a fixed number of run(0, iters) calls, sized by a
+// one-process calibration run; every process's checksum is checked too.
+// bench/README.md says what is counted and how.
 //
 // Exit codes: 0 all figures measured and every checksum right; 1 a wrong
-// checksum, a trapped or unsupported lane, or a peer that failed; 2 setup
-// failure (module, Vulkan device, bad option).
+// checksum, a trapped or unsupported lane, a trapped, wrong or missing
+// process (a process run that timed out, a session that failed), or a peer
+// that failed; 2 setup failure (module, Vulkan device, session boot, the
+// process module, bad option).
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,14 +43,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <iterator>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,11 +56,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "bench/bench_clock.h"
+#include "bench/vm/vm_common.h"
+#include "bench/vm/process_runs.h"
 #include "procs/vm/gpu_exec.h"
-#include "procs/vm/translator.h"
-#include "procs/wasm/decoder.h"
 
 #ifndef GPUOS_BENCH_VM_WASM
 #define GPUOS_BENCH_VM_WASM "compute.wasm"
@@ -64,19 +76,9 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 namespace vm = gpuos::vm;
-
-// WebAssembly instructions executed by one call run(base, iters), iters >= 1,
-// counted from compute.wat (its header and bracketed counts; the rule is in
-// bench/README.md) and checked against `wasm-interp --trace`.
-constexpr uint64_t kWasmFixed = 930;
-constexpr uint64_t kWasmPerIter = 133;
-constexpr uint32_t kRegionBytes = 256;
-constexpr uint32_t kMaxInstances = 65536;  // 256 pages / 256-byte regions
-
-uint64_t wasm_per_call(uint32_t iters) { return iters == 0 ? kWasmFixed - 1 : kWasmFixed + kWasmPerIter * iters; }
+using namespace gpuos::bench::vmb;
 
 struct Options {
   std::vector<uint32_t> instances{1, 1000, 65536};
@@ -84,6 +86,9 @@ struct Options {
   bool quick = false;
   bool peers_only = false;
   bool no_peers = false;
+  bool no_lanes = false;
+  bool no_processes = false;
+  double timeout_s = 600;  // per process run of one N
   uint32_t procs = 0;  // 0: nproc
   double peer_seconds = 0;  // 0: the default for the mode
   std::string wasm = GPUOS_BENCH_VM_WASM;
@@ -93,93 +98,7 @@ struct Options {
   bool quiet = false;
 };
 
-bool g_quiet = false;
-
-template <typename... Args>
-void progress(fmt::format_string<Args...> f, Args&&... args) {
-  if (g_quiet) return;
-  std::fprintf(stderr, "%s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
-  std::fflush(stderr);
-}
-template <typename... Args>
-void note(fmt::format_string<Args...> f, Args&&... args) {
-  std::fprintf(stderr, "gpuos_bench_vm: %s\n", fmt::format(f, std::forward<Args>(args)...).c_str());
-  std::fflush(stderr);
-}
-
 using gpuos::bench::utc_now;
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// ---- module and reference ------------------------------------------------------
-
-struct Module {
-  std::shared_ptr<const vm::ProgramImage> image;
-  uint32_t run_func = 0;   // function index of the export "run"
-  uint32_t idle_func = 0;  // "idle": returns 0 at once
-};
-
-std::optional<Module> load(const std::string& path, std::string& why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    why = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return std::nullopt;
-  }
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  auto module = gpuos::wasm::load_module(bytes);
-  if (!module) {
-    why = fmt::format("{}: {}", path, module.detail());
-    return std::nullopt;
-  }
-  auto image = vm::translate(module.value());
-  if (!image) {
-    why = fmt::format("{}: cannot translate: {}", path, image.detail());
-    return std::nullopt;
-  }
-  Module m;
-  m.image = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
-  int found = 0;
-  for (const auto& e : m.image->exports) {
-    if (e.name == "run" && e.kind == vm::ExternKind::Func) m.run_func = e.index, found |= 1;
-    if (e.name == "idle" && e.kind == vm::ExternKind::Func) m.idle_func = e.index, found |= 2;
-  }
-  if (found != 3) {
-    why = fmt::format("{} does not export both 'run' and 'idle'", path);
-    return std::nullopt;
-  }
-  return m;
-}
-
-struct RefResult {
-  bool ok = false;
-  uint64_t checksum = 0;
-  double seconds = 0;
-  std::string error;
-};
-
-// run(base, iters) on the CPU reference executor, in a fresh store.
-RefResult reference(const Module& m, uint32_t base, uint32_t iters) {
-  RefResult r;
-  vm::ref::Store store;
-  auto id = store.instantiate(m.image, {});
-  if (!id) {
-    r.error = "instantiation failed: " + id.detail();
-    return r;
-  }
-  const auto exp = store.instance(*id).find_export("run");
-  const vm::ref::Slot args[2] = {base, iters};
-  store.invoke(exp->addr, args);  // the first call also sets up the store's slot array
-  const auto t0 = Clock::now();
-  auto res = store.invoke(exp->addr, args);
-  r.seconds = seconds_since(t0);
-  if (res.trap) {
-    r.error = "trap: " + res.trap.describe();
-    return r;
-  }
-  r.ok = true;
-  r.checksum = res.results.at(0);
-  return r;
-}
 
 // ---- GPU -------------------------------------------------------------------------
 
@@ -256,24 +175,6 @@ GpuResult run_gpu(vm::gpu::GpuVm& gpu, const Module& m, uint32_t n, uint32_t ite
 }
 
 // ---- peers -----------------------------------------------------------------------
-
-std::optional<std::string> which(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  if (!path) return std::nullopt;
-  std::stringstream ss(path);
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    const std::string p = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(p.c_str(), X_OK) == 0) return p;
-  }
-  return std::nullopt;
-}
-
-std::string sh_quote(const std::string& s) {
-  std::string o = "'";
-  for (char c : s) o += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return o + "'";
-}
 
 struct ProcOut {
   int status = -1;
@@ -384,21 +285,12 @@ PeerResult run_peer(const PeerKind& k, uint32_t procs, uint32_t iters, uint64_t 
   return p;
 }
 
-// ---- output ------------------------------------------------------------------------
-
-std::string si(double v) {
-  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
-  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
-  if (v >= 1e3) return fmt::format("{:.2f} k", v / 1e3);
-  return fmt::format("{:.2f} ", v);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Options opt;
   CLI::App app{"gpuos VM benchmark: GPU interpreter throughput on a compute-bound wasm module, with CPU peers"};
-  app.add_option("--instances", opt.instances, "invocations (GPU lanes) per GpuVm::run, a list")
+  app.add_option("--instances", opt.instances, "the Ns: lanes per GpuVm::run, and processes per process run; a list")
       ->check(CLI::Range(1u, kMaxInstances))
       ->delimiter(',')
       ->capture_default_str();
@@ -407,17 +299,25 @@ int main(int argc, char** argv) {
   app.add_flag("--quick", opt.quick, "small defaults for lavapipe: --iters 10, --peer-seconds 1");
   auto* po = app.add_flag("--peers-only", opt.peers_only, "run the CPU peers only, not the GPU");
   auto* np = app.add_flag("--no-peers", opt.no_peers, "run the GPU only, not the CPU peers");
-  po->excludes(np);
+  auto* nl = app.add_flag("--no-lanes", opt.no_lanes, "skip the GPU lanes (GpuVm, one instance)");
+  auto* npr = app.add_flag("--no-processes", opt.no_processes, "skip the GPU processes (gpuos::Session)");
+  po->excludes(np)->excludes(nl)->excludes(npr);
+  app.add_option("--timeout", opt.timeout_s, "seconds one process run of N may take before it fails")
+      ->check(CLI::Range(1.0, 86400.0))
+      ->capture_default_str();
   app.add_option("--procs", opt.procs, "concurrent processes per peer (default: nproc)");
   app.add_option("--peer-seconds", opt.peer_seconds, "work per peer process, in seconds of one process alone (default 3, --quick 1)")
       ->check(CLI::Range(0.05, 3600.0));
   app.add_option("--wasm", opt.wasm, "the benchmark module")->capture_default_str();
-  app.add_option("--wat", opt.wat, "its text (wasm-interp's wrapper is built from it)")->capture_default_str();
+  app.add_option("--wat", opt.wat, "its text (the process module and wasm-interp's wrapper are built from it)")->capture_default_str();
   app.add_option("--node-script", opt.node_script, "run_node.mjs")->capture_default_str();
-  app.add_flag("--json", opt.json, "print one JSON object (schema 1) on stdout instead of the table");
+  app.add_flag("--json", opt.json, "print one JSON object (schema 2) on stdout instead of the table");
   app.add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
   CLI11_PARSE(app, argc, argv);
   g_quiet = opt.quiet;
+  if (opt.peers_only) opt.no_lanes = opt.no_processes = true;
+  spdlog::set_default_logger(spdlog::stderr_color_mt("gpuos"));  // stdout: only the table or the JSON
+  spdlog::set_level(spdlog::level::warn);
 
   std::string why;
   const auto mod = load(opt.wasm, why);
@@ -426,13 +326,46 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // The GPU first: on lavapipe the full defaults would take hours, so it
-  // gets the --quick ones unless --iters was given.
+  // A temp dir for the modules built from compute.wat (processes, wasm-interp).
+  std::string tmpdir;
+  {
+    char tmpl[] = "/tmp/gpuos_bench_vm.XXXXXX";
+    if (::mkdtemp(tmpl)) tmpdir = tmpl;
+  }
+  struct RemoveDir {
+    const std::string& dir;
+    ~RemoveDir() {
+      if (!dir.empty()) std::filesystem::remove_all(dir);
+    }
+  } remove_tmpdir{tmpdir};
+  std::string wat_text;
+  {
+    std::ifstream in(opt.wat);
+    wat_text.assign((std::istreambuf_iterator<char>(in)), {});
+  }
+  const auto wat2wasm = which("wat2wasm");
+  if (!opt.no_processes && (!wat2wasm || tmpdir.empty())) {
+    note("{}", !wat2wasm ? "wat2wasm is not on PATH: it builds the process module (or pass --no-processes)"
+                         : "no temp dir for the process module");
+    return 2;
+  }
+
+  // The GPU first, lanes then processes: on lavapipe the full defaults would
+  // take hours, so it gets the --quick ones unless --iters was given. The
+  // lanes' GpuVm and the processes' session do not run at the same time:
+  // without lanes the session boots here, else after the lanes.
   std::unique_ptr<vm::gpu::GpuVm> gpu_vm;
+  std::unique_ptr<ProcessBench> proc_bench;
   uint32_t max_depth = 0, slots_per_lane = 0;
   std::string device;
   bool lavapipe = false;
-  if (!opt.peers_only) {
+  auto boot_processes = [&]() -> bool {
+    progress("[proc] booting a gpuos session");
+    proc_bench = ProcessBench::boot(why);
+    if (!proc_bench) note("no GPU processes: {}", why);
+    return proc_bench != nullptr;
+  };
+  if (!opt.no_lanes) {
     vm::gpu::GpuLimits lim;
     // compute.wat nests at most 6 frames (run, rec x 4 or mix); the defaults
     // (2^21 slots, 20,000 calls per lane) would need 1 TiB of slots at 65,536 lanes.
@@ -449,6 +382,12 @@ int main(int argc, char** argv) {
     gpu_vm = std::move(gpu.value());
     device = gpu_vm->device_name();
     lavapipe = gpu_vm->is_lavapipe();
+  } else if (!opt.no_processes) {
+    if (!boot_processes()) return 2;
+    device = proc_bench->info().device;
+    lavapipe = proc_bench->info().lavapipe;
+  }
+  if (!opt.no_lanes || !opt.no_processes) {
     if (lavapipe && opt.iters == 0 && !opt.quick) {
       opt.quick = true;
       note("lavapipe: using the --quick defaults (--iters 10); pass --iters to override");
@@ -490,23 +429,43 @@ int main(int argc, char** argv) {
       if (g.ticks_min != g.ticks_max) note("[gpu] N={}: lanes retired different tick counts ({}..{})", n, g.ticks_min, g.ticks_max);
       gpu_results.push_back(std::move(g));
     }
+    gpu_vm.reset();
+  }
+
+  // GPU processes.
+  std::vector<ProcessResult> proc_results;
+  if (!opt.no_processes) {
+    if (!proc_bench && !boot_processes()) return 2;
+    const ProcessSessionInfo& pi = proc_bench->info();
+    progress("[proc] device: {}{}, {} mode, {} slots, {} pages, booted in {:.2f} s", pi.device,
+             pi.lavapipe ? " (lavapipe)" : "", pi.mode, pi.slots, pi.arena_pages, pi.boot_s);
+    if (!proc_bench->prepare(wat_text, *wat2wasm, tmpdir, opt.iters, ref.checksum, why)) {
+      note("no GPU processes: {}", why);
+      return 2;
+    }
+    for (uint32_t n : opt.instances) {
+      if (!proc_bench->usable()) {
+        failures.push_back(fmt::format("gpu processes N={}: not run: {}", n, proc_bench->unusable_reason()));
+        continue;
+      }
+      ProcessResult p = proc_bench->run(n, opt.timeout_s);
+      progress("[proc] N={}: {:.3f} s, {}/{} processes right, {}ticks/s, {}wasm instr/s", n, p.wall_s, p.procs_ok, n,
+               si(p.ticks_per_s()), si(p.wasm_per_s()));
+      for (const auto& e : p.errors) note("[proc] N={}: {}", n, e);
+      if (!p.ok) failures.push_back(fmt::format("gpu processes N={}: {} wrong, {} trapped, {} missing of {} processes{}", n,
+                                                p.wrong, p.trapped, p.missing, n, p.timed_out ? " (timed out)" : ""));
+      if (p.ticks_min != p.ticks_max) note("[proc] N={}: processes retired different tick counts ({}..{})", n, p.ticks_min, p.ticks_max);
+      proc_results.push_back(std::move(p));
+    }
+    proc_bench->shutdown();  // before the peers: they want every core
   }
 
   // Peers.
   std::vector<PeerResult> peers;
   std::vector<std::string> not_installed;
-  std::string tmpdir;
   if (!opt.no_peers) {
-    char tmpl[] = "/tmp/gpuos_bench_vm.XXXXXX";
-    if (::mkdtemp(tmpl)) tmpdir = tmpl;
     const auto interp = which("wasm-interp");
-    const auto wat2wasm = which("wat2wasm");
     const auto node = which("node");
-    std::string wat_text;
-    {
-      std::ifstream in(opt.wat);
-      wat_text.assign((std::istreambuf_iterator<char>(in)), {});
-    }
     // wasm-interp 1.0.32 can only run exports without parameters
     // (--run-all-exports), so it runs a wrapper: compute.wat plus
     // peer_main(), which calls run(0, ITERS) CALLS times and returns the
@@ -514,9 +473,8 @@ int main(int argc, char** argv) {
     // instructions a call, is not counted.
     PeerKind wi{"wasm-interp", {}, {}};
     wi.command = [&](uint64_t calls, std::string& err) -> std::optional<std::string> {
-      const size_t close = wat_text.rfind(')');
-      if (tmpdir.empty() || close == std::string::npos || calls > 0xffffffffu) {
-        err = "cannot build the wasm-interp wrapper (no temp dir, or no module text at " + opt.wat + ")";
+      if (tmpdir.empty() || calls > 0xffffffffu) {
+        err = "cannot build the wasm-interp wrapper (no temp dir)";
         return std::nullopt;
       }
       const std::string wrapper = fmt::format(R"(
@@ -554,17 +512,14 @@ int main(int argc, char** argv) {
     i64.xor)
 )",
                                               opt.iters, uint32_t(calls));
-      const std::string base = fmt::format("{}/peer_{}", tmpdir, calls);
-      {
-        std::ofstream o(base + ".wat");
-        o << wat_text.substr(0, close) << wrapper << wat_text.substr(close);
-      }
-      const std::string c = fmt::format("{} {} -o {} 2>&1", sh_quote(*wat2wasm), sh_quote(base + ".wat"), sh_quote(base + ".wasm"));
-      if (std::system(c.c_str()) != 0) {
-        err = "wat2wasm failed on the wrapper " + base + ".wat";
+      const auto text = add_to_module(wat_text, wrapper);
+      if (!text) {
+        err = "cannot build the wasm-interp wrapper: no module text at " + opt.wat;
         return std::nullopt;
       }
-      return fmt::format("{} {} --run-all-exports 2>&1", sh_quote(*interp), sh_quote(base + ".wasm"));
+      const auto wasm = build_wat(*wat2wasm, fmt::format("{}/peer_{}", tmpdir, calls), *text, err);
+      if (!wasm) return std::nullopt;
+      return fmt::format("{} {} --run-all-exports 2>&1", sh_quote(*interp), sh_quote(*wasm));
     };
     wi.checksum = [](const std::string& out) -> std::optional<uint64_t> {
       const auto at = out.find("peer_main() => i64:");
@@ -608,18 +563,17 @@ int main(int argc, char** argv) {
       progress("[{}] {:.3f} s, {}/{} processes right, {}wasm instr/s", p.name, p.wall_s, p.procs_ok, p.procs, si(p.wasm_per_s()));
       peers.push_back(std::move(p));
     }
-    if (!tmpdir.empty()) std::filesystem::remove_all(tmpdir);
   }
 
   const bool ok = failures.empty();
   const uint64_t per_call = wasm_per_call(opt.iters);
   if (opt.json) {
-    json j{{"schema", 1},
+    json j{{"schema", 2},
            {"benchmark", "vm"},
            {"date", date},
            {"ok", ok},
            {"failures", failures},
-           {"device", opt.peers_only ? json(nullptr) : json{{"name", device}, {"lavapipe", lavapipe}}},
+           {"device", opt.no_lanes && opt.no_processes ? json(nullptr) : json{{"name", device}, {"lavapipe", lavapipe}}},
            {"host", {{"cpus", std::thread::hardware_concurrency()}}},
            {"options",
             {{"instances", opt.instances},
@@ -628,11 +582,15 @@ int main(int argc, char** argv) {
              {"procs", opt.procs},
              {"peer_seconds", opt.peer_seconds},
              {"gpu_max_depth", max_depth},
-             {"gpu_slots_per_lane", slots_per_lane}}},
+             {"gpu_slots_per_lane", slots_per_lane},
+             {"lanes", !opt.no_lanes},
+             {"processes", !opt.no_processes},
+             {"timeout_s", opt.timeout_s}}},
            {"wasm_instr_per_call", per_call},
            {"wasm_instr_formula", fmt::format("{} + {} * iters", kWasmFixed, kWasmPerIter)},
            {"reference",
             {{"checksum", fmt::format("{}", ref.checksum)},
+             {"exit_status", fold_checksum(ref.checksum)},
              {"seconds", ref.seconds},
              {"wasm_instr_per_s", ref.seconds > 0 ? double(per_call) / ref.seconds : 0},
              {"base_independent", true}}}};
@@ -654,7 +612,37 @@ int main(int argc, char** argv) {
                    {"unsupported", r.unsupported},
                    {"errors", r.errors}});
     }
-    j["gpu"] = opt.peers_only ? json(nullptr) : g;
+    j["gpu"] = opt.no_lanes ? json(nullptr) : g;
+    json pr = json::array();
+    for (const auto& r : proc_results) {
+      pr.push_back({{"instances", r.instances},
+                    {"ok", r.ok},
+                    {"wall_s", r.wall_s},
+                    {"vm_ticks", r.ticks},
+                    {"vm_ticks_per_proc_min", r.ticks_min},
+                    {"vm_ticks_per_proc_max", r.ticks_max},
+                    {"vm_ticks_per_s", r.ticks_per_s()},
+                    {"wasm_instr", r.wasm_instr},
+                    {"wasm_instr_per_s", r.wasm_per_s()},
+                    {"procs_ok", r.procs_ok},
+                    {"wrong", r.wrong},
+                    {"trapped", r.trapped},
+                    {"missing", r.missing},
+                    {"timed_out", r.timed_out},
+                    {"spawn_calls", r.spawn_calls},
+                    {"refused_slots", r.refused_slots},
+                    {"refused_pages", r.refused_pages},
+                    {"max_in_flight", r.max_in_flight},
+                    {"errors", r.errors}});
+    }
+    j["processes"] = opt.no_processes ? json(nullptr) : pr;
+    if (proc_bench) {
+      const ProcessSessionInfo& pi = proc_bench->info();
+      j["process_session"] = {{"device", pi.device}, {"lavapipe", pi.lavapipe}, {"mode", pi.mode},
+                              {"slots", pi.slots}, {"arena_pages", pi.arena_pages}, {"boot_s", pi.boot_s}};
+    } else {
+      j["process_session"] = nullptr;
+    }
     json p = json::array();
     for (const auto& r : peers) {
       p.push_back({{"name", r.name},
@@ -680,14 +668,27 @@ int main(int argc, char** argv) {
                 opt.wasm.c_str(), opt.iters, per_call, kWasmFixed, kWasmPerIter);
     std::printf("reference checksum %" PRIu64 " (CPU reference executor, 1 thread: %.3f s/call, %swasm instr/s)\n",
                 ref.checksum, ref.seconds, si(ref.seconds > 0 ? double(per_call) / ref.seconds : 0).c_str());
-    if (!opt.peers_only) std::printf("device: %s%s\n", device.c_str(), lavapipe ? " (lavapipe: for regressions only)" : "");
+    if (!opt.no_lanes || !opt.no_processes) {
+      std::printf("device: %s%s\n", device.c_str(), lavapipe ? " (lavapipe: for regressions only)" : "");
+    }
+    if (proc_bench) {
+      const ProcessSessionInfo& pi = proc_bench->info();
+      std::printf("processes: a gpuos session on %s, %s mode, %u table slots; main() = run(0, %u), exit status %u "
+                  "(the checksum folded)\n",
+                  pi.device.c_str(), pi.mode.c_str(), pi.slots, opt.iters, fold_checksum(ref.checksum));
+    }
     std::printf("\n%-26s %10s %10s %10s %14s %14s %14s %s\n", "engine", "instances", "wall s", "fixed s", "VM ticks/call",
                 "VM ticks/s", "wasm instr/s", "checksums");
+    auto range = [](uint64_t lo, uint64_t hi) { return lo == hi ? fmt::format("{}", lo) : fmt::format("{}..{}", lo, hi); };
     for (const auto& r : gpu_results) {
-      const std::string tpc = r.ticks_min == r.ticks_max ? fmt::format("{}", r.ticks_min) : fmt::format("{}..{}", r.ticks_min, r.ticks_max);
-      std::printf("%-26s %10u %10.3f %10.3f %14s %14s %14s %u/%u\n", "gpu (GpuVm::run)", r.instances, r.wall_s,
-                  r.overhead_s, tpc.c_str(), si(r.ticks_per_s()).c_str(), si(r.wasm_per_s()).c_str(), r.lanes_ok,
-                  r.instances);
+      std::printf("%-26s %10u %10.3f %10.3f %14s %14s %14s %u/%u\n", "gpu lanes (one instance)", r.instances, r.wall_s,
+                  r.overhead_s, range(r.ticks_min, r.ticks_max).c_str(), si(r.ticks_per_s()).c_str(),
+                  si(r.wasm_per_s()).c_str(), r.lanes_ok, r.instances);
+    }
+    for (const auto& r : proc_results) {
+      std::printf("%-26s %10u %10.3f %10s %14s %14s %14s %u/%u%s\n", "gpu processes", r.instances, r.wall_s, "-",
+                  range(r.ticks_min, r.ticks_max).c_str(), si(r.ticks_per_s()).c_str(), si(r.wasm_per_s()).c_str(),
+                  r.procs_ok, r.instances, r.timed_out ? " (timed out)" : "");
     }
     for (const auto& r : peers) {
       const std::string name = fmt::format("{} ({} procs)", r.name, r.procs);
@@ -696,9 +697,17 @@ int main(int argc, char** argv) {
                   "-", si(r.wasm_per_s()).c_str(), r.procs_ok, r.procs);
     }
     for (const auto& n : not_installed) std::printf("peer %s: not installed\n", n.c_str());
-    std::printf("\nwall s: the GpuVm::run call (GPU) / all peer processes, first start to last exit;\n"
+    std::printf("\nwall s: the GpuVm::run call (lanes) / first spawn to last exit record (processes) / all peer\n"
+                "  processes, first start to last exit;\n"
                 "fixed s: a GpuVm::run of as many lanes of idle(), which returns at once (upload, launch, write-back);\n"
-                "peers: instances = processes x calls of run(0, iters) per process.\n");
+                "VM ticks/call: per lane, or per process (its whole life: start-up, main(), exit);\n"
+                "wasm instr: run(0, iters)'s %" PRIu64 " per lane, process or peer call, nothing else;\n"
+                "peers: instances = processes x calls of run(0, iters) per process.\n",
+                per_call);
+    for (const auto& r : proc_results) {
+      std::printf("gpu processes N=%u: %u spawn calls, at most %u processes at once, %u+%u refused and spawned again\n",
+                  r.instances, r.spawn_calls, r.max_in_flight, r.refused_slots, r.refused_pages);
+    }
   }
   std::fflush(stdout);
   if (!ok) {
