@@ -1,7 +1,7 @@
 /* wasi_malloc: a wasi-libc program (snprintf, puts, malloc, realloc) linked
- * with stdshim, whose malloc family replaces wasi-libc's dlmalloc. Only built
- * for now: it needs the WASI imports (a later issue). The guests.imports test
- * checks that it imports gpuos.malloc and holds no dlmalloc.
+ * with stdshim, whose malloc family replaces wasi-libc's dlmalloc. It prints
+ * through WASI's fd_write (the process tests check the text arrives). The
+ * guests.imports test checks that it imports gpuos.malloc and holds no dlmalloc.
  * Expected exit status: 0; 1 if an allocation failed, 2 if the text is wrong.
  */
 #include <stdio.h>

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -230,6 +231,75 @@ TEST(Process, ThousandConcurrentProcesses) {
                        << " had run";
   for (uint32_t pid : pids) ASSERT_TRUE(b.s->kill(pid).ok());
   for (uint32_t pid : pids) EXPECT_EQ(b.wait(pid).status, abi::EXIT_KILLED);
+}
+
+// What a spawn's processes wrote to fd 1 and 2, as the host received it.
+struct Captured {
+  std::mutex mu;
+  std::string out, err;
+  std::shared_ptr<io::SpawnIo> io() {
+    auto io = std::make_shared<io::SpawnIo>();
+    io->output = [this](uint32_t, bool is_stderr, std::string_view text) {
+      std::lock_guard lock(mu);
+      (is_stderr ? err : out).append(text);
+    };
+    return io;
+  }
+};
+
+TEST(Process, WasiProgramPrintsToItsSpawner) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  Captured c;
+  auto r = b.s->spawn(b.load("wasi_malloc"), 1, 0, {}, c.io());
+  ASSERT_TRUE(r.ok() && r->pids.size() == 1) << (r.ok() ? "not spawned" : r.detail());
+  const auto e = b.wait(r->pids[0]);
+  EXPECT_EQ(e.status, 0u);
+  EXPECT_EQ(e.trap, 0u);
+  std::lock_guard lock(c.mu);  // output records come before the exit record
+  EXPECT_EQ(c.out, "wasi_malloc: 2 + 3 = 5\n");
+  EXPECT_EQ(c.err, "");
+}
+
+// A process waiting for the host is BLOCKED and off the lanes: its
+// instruction count stands still while the host's timer runs, and other
+// processes run to completion meanwhile.
+TEST(Process, ABlockedRequestGivesTheLaneUp) {
+  auto b = boot();
+  ASSERT_TRUE(b.s);
+  Captured c;
+  auto r = b.s->spawn(b.load("sleeper"), 1, 0, {}, c.io());
+  ASSERT_TRUE(r.ok() && r->pids.size() == 1) << (r.ok() ? "not spawned" : r.detail());
+  const uint32_t sleeper = r->pids[0];
+  auto entry = [&]() -> std::optional<abi::ProcEntry> {
+    auto snap = b.s->snapshot();
+    if (!snap.ok()) return std::nullopt;
+    for (const auto& p : snap->procs) {
+      if (p.pid == sleeper) return p;
+    }
+    return std::nullopt;
+  };
+  std::optional<abi::ProcEntry> first;
+  for (int i = 0; i < 100 && !(first && first->state == abi::PROC_BLOCKED); ++i) {
+    first = entry();
+    if (!(first && first->state == abi::PROC_BLOCKED)) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(first && first->state == abi::PROC_BLOCKED) << "the sleeper never blocked: " << b.describe(sleeper);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto hello = b.spawn(b.load("hello"), 4);
+  for (uint32_t pid : hello) EXPECT_EQ(b.wait(pid).status, 0u);
+  std::this_thread::sleep_for(300ms);
+  const auto later = entry();
+  // The sleep is 3 s; all of this happened well inside it.
+  ASSERT_LT(std::chrono::steady_clock::now() - t0, 2500ms) << "too slow to observe the sleep";
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->state, abi::PROC_BLOCKED);
+  EXPECT_EQ(later->instructions, first->instructions) << "a blocked process ran";
+  EXPECT_EQ(later->quanta, first->quanta);
+  const auto e = b.wait(sleeper);
+  EXPECT_EQ(e.status, 0u);
+  std::lock_guard lock(c.mu);
+  EXPECT_EQ(c.out, "slept\n");
 }
 
 TEST(Process, UnrunnableModulesAreRefusedWithAReason) {
