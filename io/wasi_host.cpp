@@ -449,8 +449,9 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
     Reply reply;
     size_t at = 0;
     for (auto& [addr, n] : iov) {  // a read: scatter what came into the iovecs
+      if (at >= static_cast<size_t>(res)) break;
       const size_t k = std::min<size_t>(n, static_cast<size_t>(res) - at);
-      if (k == 0) break;
+      if (k == 0) continue;  // an empty iovec: the data goes on in the next one
       reply.write(addr, buf->data() + at, k);
       at += k;
     }
