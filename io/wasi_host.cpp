@@ -432,10 +432,23 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
   if (write) {
     *buf = std::move(r.out);
   } else {
+    // As many iovecs as the reply can fill: each takes a directive of its
+    // own (a header, its bytes padded to 4), and the reply must fit a
+    // slot's data area beside the count's directive.
     iov = iovecs(r);
     uint64_t want = 0;
-    for (auto& [a, n] : iov) want += n;
-    buf->resize(static_cast<size_t>(std::min<uint64_t>(want, kReplyDataMax)));
+    size_t reply_bytes = 4 * (abi::IOW_HEADER_WORDS + 1), keep = 0;
+    for (; keep < iov.size() && want < kReplyDataMax; ++keep) {
+      uint32_t& n = iov[keep].second;
+      n = static_cast<uint32_t>(std::min<uint64_t>(n, kReplyDataMax - want));
+      const size_t directives = (n + abi::IOW_MAX_BYTES - 1) / abi::IOW_MAX_BYTES;
+      const size_t cost = 4 * abi::IOW_HEADER_WORDS * directives + (n + 3) / 4 * 4;
+      if (reply_bytes + cost > abi::IO_DATA_BYTES) break;
+      reply_bytes += cost;
+      want += n;
+    }
+    iov.resize(keep);
+    buf->resize(static_cast<size_t>(want));
   }
   io.buf = buf->data();
   io.len = static_cast<uint32_t>(buf->size());
