@@ -267,6 +267,30 @@ Reply readdir(const FdEntry& e, const Request& r) {
   return reply;
 }
 
+// The calls on a descriptor (their first argument) that serve() answers.
+bool fd_call(uint32_t op) {
+  switch (op) {
+    case abi::WASI_FD_CLOSE:
+    case abi::WASI_FD_FDSTAT_GET:
+    case abi::WASI_FD_FDSTAT_SET_FLAGS:
+    case abi::WASI_FD_FILESTAT_GET:
+    case abi::WASI_FD_PREAD:
+    case abi::WASI_FD_PRESTAT_GET:
+    case abi::WASI_FD_PRESTAT_DIR_NAME:
+    case abi::WASI_FD_PWRITE:
+    case abi::WASI_FD_READ:
+    case abi::WASI_FD_READDIR:
+    case abi::WASI_FD_SEEK:
+    case abi::WASI_FD_TELL:
+    case abi::WASI_FD_WRITE:
+    case abi::WASI_FD_SYNC:
+    case abi::WASI_FD_DATASYNC:
+    case abi::WASI_FD_FILESTAT_SET_SIZE:
+    case abi::WASI_FD_ADVISE: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void WasiHost::serve(Request r, std::function<void(Reply)> done) {
@@ -311,6 +335,7 @@ void WasiHost::serve(Request r, std::function<void(Reply)> done) {
     case abi::WASI_PATH_OPEN: return path_open(std::move(p), std::move(r), std::move(done));
     default: break;
   }
+  if (!fd_call(op)) return done(Reply::error(ERR_NOSYS));  // whatever its arguments
   FdEntry* e = p->fd(r.arg32(0));
   if (!e) return done(Reply::error(ERR_BADF));
   switch (op) {
