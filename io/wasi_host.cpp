@@ -267,6 +267,30 @@ Reply readdir(const FdEntry& e, const Request& r) {
   return reply;
 }
 
+// The calls on a descriptor (their first argument) that serve() answers.
+bool fd_call(uint32_t op) {
+  switch (op) {
+    case abi::WASI_FD_CLOSE:
+    case abi::WASI_FD_FDSTAT_GET:
+    case abi::WASI_FD_FDSTAT_SET_FLAGS:
+    case abi::WASI_FD_FILESTAT_GET:
+    case abi::WASI_FD_PREAD:
+    case abi::WASI_FD_PRESTAT_GET:
+    case abi::WASI_FD_PRESTAT_DIR_NAME:
+    case abi::WASI_FD_PWRITE:
+    case abi::WASI_FD_READ:
+    case abi::WASI_FD_READDIR:
+    case abi::WASI_FD_SEEK:
+    case abi::WASI_FD_TELL:
+    case abi::WASI_FD_WRITE:
+    case abi::WASI_FD_SYNC:
+    case abi::WASI_FD_DATASYNC:
+    case abi::WASI_FD_FILESTAT_SET_SIZE:
+    case abi::WASI_FD_ADVISE: return true;
+    default: return false;
+  }
+}
+
 }  // namespace
 
 void WasiHost::serve(Request r, std::function<void(Reply)> done) {
@@ -311,6 +335,7 @@ void WasiHost::serve(Request r, std::function<void(Reply)> done) {
     case abi::WASI_PATH_OPEN: return path_open(std::move(p), std::move(r), std::move(done));
     default: break;
   }
+  if (!fd_call(op)) return done(Reply::error(ERR_NOSYS));  // whatever its arguments
   FdEntry* e = p->fd(r.arg32(0));
   if (!e) return done(Reply::error(ERR_BADF));
   switch (op) {
@@ -432,10 +457,23 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
   if (write) {
     *buf = std::move(r.out);
   } else {
+    // As many iovecs as the reply can fill: each takes a directive of its
+    // own (a header, its bytes padded to 4), and the reply must fit a
+    // slot's data area beside the count's directive.
     iov = iovecs(r);
     uint64_t want = 0;
-    for (auto& [a, n] : iov) want += n;
-    buf->resize(static_cast<size_t>(std::min<uint64_t>(want, kReplyDataMax)));
+    size_t reply_bytes = 4 * (abi::IOW_HEADER_WORDS + 1), keep = 0;
+    for (; keep < iov.size() && want < kReplyDataMax; ++keep) {
+      uint32_t& n = iov[keep].second;
+      n = static_cast<uint32_t>(std::min<uint64_t>(n, kReplyDataMax - want));
+      const size_t directives = (n + abi::IOW_MAX_BYTES - 1) / abi::IOW_MAX_BYTES;
+      const size_t cost = 4 * abi::IOW_HEADER_WORDS * directives + (n + 3) / 4 * 4;
+      if (reply_bytes + cost > abi::IO_DATA_BYTES) break;
+      reply_bytes += cost;
+      want += n;
+    }
+    iov.resize(keep);
+    buf->resize(static_cast<size_t>(want));
   }
   io.buf = buf->data();
   io.len = static_cast<uint32_t>(buf->size());
@@ -449,8 +487,9 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
     Reply reply;
     size_t at = 0;
     for (auto& [addr, n] : iov) {  // a read: scatter what came into the iovecs
+      if (at >= static_cast<size_t>(res)) break;
       const size_t k = std::min<size_t>(n, static_cast<size_t>(res) - at);
-      if (k == 0) break;
+      if (k == 0) continue;  // an empty iovec: the data goes on in the next one
       reply.write(addr, buf->data() + at, k);
       at += k;
     }
