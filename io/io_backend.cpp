@@ -58,8 +58,9 @@ class UringBackend final : public IoBackend {
 
   void submit(IoOp op, IoDone done) override {
     auto* p = new Pending{std::move(op), std::move(done), {}};
-    std::lock_guard lock(sq_mu_);
+    std::unique_lock lock(sq_mu_);
     if (stopping_) {
+      lock.unlock();  // `done` may submit again
       finish(p, -ECANCELED);
       return;
     }
