@@ -25,6 +25,7 @@ struct ProcConfig {
   uint32_t max_pages = 0;      // pages per process (page-table entries)
   uint32_t quantum = 0;        // ticks per quantum
   uint32_t store_words = 0;    // program store, after the descriptors
+  bool profile = false;        // the kernel counts lane time (SysHeader.prof)
   uint32_t io_slots = 0;       // request slots (a multiple of 32; shaders/abi_io.h)
   bool group_by_program = true;
 };

@@ -107,8 +107,12 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
   std::vector<const vk::Buffer*> bindings = {&control_buf_, &ring_buf_, &host_buf_};
   for (const vk::Buffer* b : procs_->bindings()) bindings.push_back(b);
-  auto pipeline = KernelPipeline::create(*ctx_, bindings, workgroups,
-                                         dev.is_lavapipe() ? shaders::kernel_relaxed : shaders::kernel);
+  if (opts.profile && (dev.is_lavapipe() || !dev.features.shader_device_clock)) {
+    return fail(SessionError::BadArgument,
+                "--profile needs a GPU with shaderDeviceClock (VK_KHR_shader_clock); this device has not");
+  }
+  const auto& spirv = dev.is_lavapipe() ? shaders::kernel_relaxed : opts.profile ? shaders::kernel_profile : shaders::kernel;
+  auto pipeline = KernelPipeline::create(*ctx_, bindings, workgroups, spirv);
   if (!pipeline) return device_error(pipeline.error());
   pipeline_ = std::move(pipeline.value());
 

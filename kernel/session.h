@@ -58,6 +58,9 @@ struct BootOptions {
   uint32_t quantum = 0;        // ticks per quantum (lavapipe 256, at most 1024; GPUs 10000)
   uint32_t store_mib = 16;     // program store
   bool group_by_program = true;
+  // The kernel that counts where lane time goes (SysHeader.prof; GPUs with
+  // shaderDeviceClock only; a little slower).
+  bool profile = false;
   // Host I/O (shaders/abi_io.h). 0: the device's default.
   uint32_t io_slots = 0;       // request slots (lavapipe 128, GPUs 4096)
   io::IoBackendChoice io_backend = io::IoBackendChoice::Auto;

@@ -32,6 +32,7 @@ Result<void, SessionError> Session::init_processes() {
   }
   cfg.store_words = opts_.store_mib * 262144u;
   cfg.group_by_program = opts_.group_by_program;
+  cfg.profile = opts_.profile;
   cfg.io_slots = opts_.io_slots ? opts_.io_slots : (lvp ? 128u : 4096u);
   auto m = ProcMemory::create(*ctx_, cfg);
   if (!m) return fail(SessionError::BadArgument, "processes: " + m.detail());

@@ -215,7 +215,8 @@ struct SysHeader {
   uint ready_bits_off;   // sys word of the ready bitmap
   uint snap_units;       // 32-word units OP_SNAPSHOT copies at most
   uint group_by_program; // 1: lanes of a subgroup start on the same ready word
-  uint _pad0[16];
+  uint profile;          // 1: the kernel is the GPUOS_PROFILE variant (prof[] counts)
+  uint _pad0[15];
   // line 1 [kernel] counters
   uint pages_used;
   uint live;             // processes not FREE and not ZOMBIE
@@ -249,8 +250,28 @@ struct SysHeader {
   uint job_fail_slots;
   uint job_fail_pages;
   uint _pad2[20];
-  // line 3: reserved
-  uint _pad3[32];
+  // line 3 [kernel] lane-time profile (the GPUOS_PROFILE kernel only; zero
+  // otherwise): PROF_* pairs of (lo, hi) words, each a 64-bit sum over lanes
+  // of device-clock nanoseconds (or a count), added with carry (lib/profile.glsl).
+  uint prof[32];
 };
+
+// Profile slots (SysHeader.prof[2k], [2k+1]). Times nest as written: SPAWN
+// and HEAP are parts of RUN, and everything is part of LOOP.
+const uint PROF_LOOP = 0u;       // lane time inside the main loop
+const uint PROF_HOUSE = 1u;      // mailbox, emit and process jobs, completions
+const uint PROF_SCAN_HIT = 2u;   // a ready-bitmap scan that found a process
+const uint PROF_SCAN_MISS = 3u;  // a scan that found none, and the zombie sweep
+const uint PROF_BOOT = 4u;       // PH_BOOT: copying meta, globals, tables
+const uint PROF_RUN = 5u;        // PH_RUN: the interpreter (with its intrinsics)
+const uint PROF_SPAWN = 6u;      //   gpuos.spawn (proc_create)
+const uint PROF_HEAP = 7u;       //   malloc family
+const uint PROF_EXIT = 8u;       // PH_EXIT: zeroing and freeing pages
+const uint PROF_NOTIFY = 9u;     // PH_NOTIFY: exit record, wake, reap
+const uint PROF_SCHED = 10u;     // the rest of a quantum: bind, state, requeue
+const uint PROF_ITERATIONS = 11u;  // count: main-loop iterations
+const uint PROF_QUANTA = 12u;      // count: quanta run
+const uint PROF_MISSES = 13u;      // count: scans that found nothing
+const uint PROF_SLOTS = 14u;
 
 GPUOS_ABI_END

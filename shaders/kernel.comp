@@ -64,6 +64,7 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 // Processes: the buffers, the page allocator, the interpreter over a
 // process's state, the slab heap, the process table and the scheduler.
 #include "proc/sys.glsl"
+#include "lib/profile.glsl"
 #include "proc/bitmap.glsl"
 #include "heap/pages.glsl"
 #include "proc/vm_glue.glsl"
@@ -93,7 +94,9 @@ void main() {
   // an iteration could overrun the budget, and runs no quantum that would
   // take it past LAVAPIPE_TICKS_PER_LAUNCH.
   uint loops_used = 0u, ticks_run = 0u;
+  PROF_INIT();
   for (uint iter = 0u;; ++iter) {
+    PROF_START(iter_t0);
     uint hung_flag;
     SUBGROUP_LOAD(hung_flag, LOAD_RELAXED(ctrl.hung));
     const bool hung = hung_flag != 0u;
@@ -116,6 +119,7 @@ void main() {
     // One poller per workgroup: any of them may take a command, and lane 0
     // is the one that runs first wherever subgroups are serialised.
     bool busy = false;
+    PROF_START(house_t0);
     if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
     if (gl_LocalInvocationIndex == 0u) busy = io_take_completion() || busy;
 #ifdef GPUOS_RELAXED_ATOMICS
@@ -125,14 +129,23 @@ void main() {
 #endif
     const bool job = proc_job_help();
     busy = job || busy;
+    PROF_STOP(house_t0, PROF_HOUSE);
     const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
     const bool ran = may_run && sched_step(lane, iter);
     if (ran) busy = true;
-    else sched_sweep(lane, iter);
+    else {
+      PROF_START(sweep_t0);
+      sched_sweep(lane, iter);
+      PROF_STOP(sweep_t0, PROF_SCAN_MISS);
+    }
     loops_used += KERNEL_LOOP_COST + (job ? PROC_LOOP_COST : SCHED_SCAN_WORDS) + (ran ? ticks_ + SCHED_SCAN_WORDS : 0u);
     ticks_run += ran ? ticks_ : 0u;
+    PROF_STOP(iter_t0, PROF_LOOP);
+    PROF_COUNT(PROF_ITERATIONS);
+    if ((iter % 64u) == 63u) PROF_FLUSH();
     // Epoch slices end as soon as this lane finds nothing to do.
     if (mode == MODE_EPOCH && !busy && !emit_open()) break;
   }
+  PROF_FLUSH();
   atomicAdd(ctrl.lanes_running, 0xFFFFFFFFu);
 }

@@ -16,6 +16,12 @@
 // is small). Every GPU figure is checked: each process's exit status, the
 // heap's allocs == frees, live == N.
 //
+// --profile boots the GPUOS_PROFILE kernel and prints, per measurement, the
+// share of all lane time each part of the main loop took (house-keeping,
+// ready-bitmap scans that hit or missed, boot, run, spawn and heap calls
+// within run, exit zeroing, exit notification, scheduling): what limits a
+// figure. It slows the kernel a little, so its figures are not the record.
+//
 // Exit codes: 0 every figure measured and checked; 1 a check failed; 2 boot
 // failed or a bad argument.
 
@@ -27,6 +33,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <iterator>
 #include <string>
 #include <thread>
@@ -93,6 +100,44 @@ double cpu_forks_per_s(unsigned threads, unsigned per_thread) {
   }
   for (auto& t : ts) t.join();
   return failed ? 0.0 : double(threads) * per_thread / seconds_since(t0);
+}
+
+// ---- lane-time profile (--profile: the GPUOS_PROFILE kernel) ---------------------
+
+uint64_t prof(const gpuos::ProcSnapshot& s, uint32_t k) {
+  return uint64_t{s.header.prof[2 * k]} | (uint64_t{s.header.prof[2 * k + 1]} << 32);
+}
+
+// Where lane time went between two snapshots: each category's share of all
+// lane time in the main loop (SysHeader.prof; shaders/lib/profile.glsl).
+json profile_between(const gpuos::ProcSnapshot& a, const gpuos::ProcSnapshot& b) {
+  using namespace gpuos::abi;
+  static const std::pair<uint32_t, const char*> kTimes[] = {
+      {PROF_HOUSE, "house"}, {PROF_SCAN_HIT, "scan_hit"}, {PROF_SCAN_MISS, "scan_miss"}, {PROF_BOOT, "boot"},
+      {PROF_RUN, "run"},     {PROF_SPAWN, "run.spawn"},   {PROF_HEAP, "run.heap"},       {PROF_EXIT, "exit"},
+      {PROF_NOTIFY, "notify"}, {PROF_SCHED, "sched"}};
+  const double loop = double(prof(b, PROF_LOOP) - prof(a, PROF_LOOP));
+  json shares = json::object();
+  double accounted = 0;
+  for (const auto& [k, name] : kTimes) {
+    const double v = double(prof(b, k) - prof(a, k));
+    shares[name] = loop > 0 ? v / loop : 0.0;
+    if (k != PROF_SPAWN && k != PROF_HEAP) accounted += v;
+  }
+  shares["other"] = loop > 0 ? (loop - accounted) / loop : 0.0;  // loop overhead: checks, beats, accounting
+  return {{"lane_seconds", loop / 1e9},
+          {"shares", shares},
+          {"iterations", prof(b, PROF_ITERATIONS) - prof(a, PROF_ITERATIONS)},
+          {"quanta", prof(b, PROF_QUANTA) - prof(a, PROF_QUANTA)},
+          {"empty_scans", prof(b, PROF_MISSES) - prof(a, PROF_MISSES)}};
+}
+
+void print_profile(const char* what, const json& p) {
+  std::string line;
+  for (const auto& [name, v] : p["shares"].items()) line += fmt::format(" {} {:.1f}%", name, 100.0 * v.get<double>());
+  std::printf("profile %-10s %.2f lane-s, %llu iterations, %llu quanta, %llu empty scans:%s\n", what,
+              p["lane_seconds"].get<double>(), p["iterations"].get<unsigned long long>(),
+              p["quanta"].get<unsigned long long>(), p["empty_scans"].get<unsigned long long>(), line.c_str());
 }
 
 // ---- GPU measurements ----------------------------------------------------------
@@ -250,6 +295,7 @@ int main(int argc, char** argv) {
   app.add_option("--quantum", o.quantum, "ticks per quantum (0: the device's default)");
   bool no_grouping = false;
   app.add_flag("--no-grouping", no_grouping, "do not group a program's processes into subgroups (for comparison)");
+  app.add_flag("--profile", o.profile, "use the kernel that counts where lane time goes, and print the shares");
   app.add_option("--fork-per-thread", fork_per_thread, "peer: forks per CPU thread");
   app.add_option("--guests", guests, "directory of the guest .wasm files");
   app.add_option("--timeout", timeout_s, "seconds each measurement may take");
@@ -273,12 +319,26 @@ int main(int argc, char** argv) {
   out["device"] = st.device_name;
   out["group_by_program"] = o.group_by_program;
   Bench b{s, guests, timeout_s};
-  if (all || mode == "spawn") out["spawn"] = b.spawn(parents, children);
+  // With --profile, each measurement's lane-time shares, from snapshots around it.
+  auto profiled = [&](const char* name, auto&& measure) {
+    std::optional<gpuos::ProcSnapshot> before;
+    if (o.profile) {
+      auto snap = s.snapshot();
+      if (snap.ok()) before = std::move(snap.value());
+    }
+    json r = measure();
+    if (o.profile && before) {
+      auto after = s.snapshot();
+      if (after.ok()) r["profile"] = profile_between(*before, *after);
+    }
+    out[name] = r;
+  };
+  if (all || mode == "spawn") profiled("spawn", [&] { return b.spawn(parents, children); });
   if (all || mode == "malloc") {
-    out["malloc"] = b.malloc_pairs(malloc_instances);
+    profiled("malloc", [&] { return b.malloc_pairs(malloc_instances); });
     out["peer_glibc_malloc_pairs_per_s"] = cpu_malloc_pairs_per_s(threads, 20'000'000);
   }
-  if (all || mode == "concurrent") out["concurrent"] = b.concurrent(concurrent);
+  if (all || mode == "concurrent") profiled("concurrent", [&] { return b.concurrent(concurrent); });
   out["checks_passed"] = b.ok;
   s.shutdown();
 
@@ -301,6 +361,9 @@ int main(int argc, char** argv) {
       std::printf("concurrent: %u processes live and running after %.2f s (spawn command %.3f s, kill all %.2f s)\n",
                   out["concurrent"]["processes"].get<unsigned>(), out["concurrent"]["all_running_seconds"].get<double>(),
                   out["concurrent"]["spawn_seconds"].get<double>(), out["concurrent"]["kill_all_seconds"].get<double>());
+    }
+    for (const char* m : {"spawn", "malloc", "concurrent"}) {
+      if (out.contains(m) && out[m].contains("profile")) print_profile(m, out[m]["profile"]);
     }
     std::printf("checks: %s\n", b.ok ? "all passed" : "FAILED");
   }

@@ -95,7 +95,9 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
     case GI_ARG: r = procs[cur_slot].arg; break;
     case GI_SPAWN: {
       const uint prog = ARG(0) == 0xffffffffu ? cur_prog : ARG(0);
+      PROF_START(spawn_t0);
       r = proc_create(prog, ARG(1), cur_pid, procs[cur_slot].argv_off);
+      PROF_STOP(spawn_t0, PROF_SPAWN);
       if (r < 0x80000000u) procs[cur_slot].children += 1u;
       ticks_ += 64u;  // a spawn's bitmap scans
       break;
@@ -114,7 +116,9 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
     case GI_CALLOC:
     case GI_REALLOC:
     case GI_ALIGNED_ALLOC:
+      PROF_START(heap_t0);
       r = gi_heap(id, ARG(0), id == GI_MALLOC || id == GI_FREE ? 0u : ARG(1), call_pc);
+      PROF_STOP(heap_t0, PROF_HEAP);
       has_result = id != GI_FREE;
       break;
     case GI_ARGS_SIZE: r = procs[cur_slot].argv_off == 0u ? 0u : prog_words[procs[cur_slot].argv_off]; break;

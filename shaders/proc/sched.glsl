@@ -99,6 +99,9 @@ void proc_block(uint slot) {
 
 // Runs the process in `slot` (just taken off the ready bitmap) for one quantum.
 void proc_run(uint slot, uint lane) {
+  PROF_START(quantum_t0);
+  PROF_COUNT(PROF_QUANTA);
+  uint64_t accounted = 0UL;  // profile: time given to the phases below
   proc_bind(slot);
   STORE_RELAXED(procs[slot].state, PROC_RUNNING);
   ticks_ = 0u;
@@ -112,7 +115,18 @@ void proc_run(uint slot, uint lane) {
     atomicAdd(sys.killed, 1u);
     phase = PH_EXIT;
   }
+#ifdef GPUOS_PROFILE
+  const uint64_t boot_t0 = clockRealtimeEXT();
+  const bool booted = phase == PH_BOOT && proc_boot_step(budget);
+  if (phase == PH_BOOT) {
+    const uint64_t d = clockRealtimeEXT() - boot_t0;
+    prof_add(PROF_BOOT, d);
+    accounted += d;
+  }
+  if (booted) {
+#else
   if (phase == PH_BOOT && proc_boot_step(budget)) {
+#endif
     phase = PH_RUN;
     blk_ref.w[BLK_PHASE] = PH_RUN;
     status_ = VM_ST_RUNNING;
@@ -126,7 +140,13 @@ void proc_run(uint slot, uint lane) {
   if (phase == PH_RUN && ticks_ < budget) {
     regs_load();
     trap_ = 0u;
+    PROF_START(run_t0);
     vm_run_slice(budget);
+#ifdef GPUOS_PROFILE
+    const uint64_t run_d = clockRealtimeEXT() - run_t0;
+    prof_add(PROF_RUN, run_d);
+    accounted += run_d;
+#endif
     blocked = status_ == VM_ST_BLOCKED && trap_ == 0u;
     if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) status_ = VM_ST_RUNNING;  // resumes at the call
     const uint st = trap_ != 0u ? VM_ST_TRAPPED : status_;
@@ -145,17 +165,39 @@ void proc_run(uint slot, uint lane) {
   }
   procs[slot].pages = blk_ref.w[BLK_MAPPED];
   procs[slot].pages_peak = max(procs[slot].pages_peak, blk_ref.w[BLK_MAPPED]);
+  PROF_START(exit_t0);
   if (phase == PH_EXIT && proc_exit_step(budget)) {
     phase = PH_NOTIFY;
     blk_ref.w[BLK_PHASE] = PH_NOTIFY;
   }
+#ifdef GPUOS_PROFILE
+  if (blk_ref.w[BLK_PHASE] >= PH_EXIT) {
+    const uint64_t d = clockRealtimeEXT() - exit_t0;
+    prof_add(PROF_EXIT, d);
+    accounted += d;
+  }
+#endif
   procs[slot].phase = phase;
   procs[slot].vm_status = status_;
   procs[slot].pc = pc_;
   procs[slot].instructions += uint64_t(ticks_);
   procs[slot].quanta += 1u;
   heap_flush_stats();
+#ifdef GPUOS_PROFILE
+  const uint64_t notify_t0 = clockRealtimeEXT();
+  const bool gone = phase == PH_NOTIFY && proc_notify_step(lane);
+  if (phase == PH_NOTIFY) {
+    const uint64_t d = clockRealtimeEXT() - notify_t0;
+    prof_add(PROF_NOTIFY, d);
+    accounted += d;
+  }
+  if (gone) {
+    prof_add(PROF_SCHED, clockRealtimeEXT() - quantum_t0 - accounted);
+    return;
+  }
+#else
   if (phase == PH_NOTIFY && proc_notify_step(lane)) return;  // gone: zombie or free
+#endif
 
   if (blocked) {
     proc_block(slot);
@@ -163,6 +205,9 @@ void proc_run(uint slot, uint lane) {
     atomicExchange(procs[slot].state, PROC_READY);
     proc_make_ready(slot);
   }
+#ifdef GPUOS_PROFILE
+  prof_add(PROF_SCHED, clockRealtimeEXT() - quantum_t0 - accounted);
+#endif
 }
 
 // Takes one READY process and runs it; false when none was found.
@@ -181,7 +226,12 @@ bool sched_step(uint lane, uint iter) {
     start = (lane * 2654435761u + turn) % words;
     prefer = (lane * 7u + turn) & 31u;
   }
+  PROF_START(scan_t0);
   const uint slot = bitmap_take(sys.ready_bits_off, words, start, prefer, min(words, SCHED_SCAN_WORDS));
+#ifdef GPUOS_PROFILE
+  prof_add(slot == NONE ? PROF_SCAN_MISS : PROF_SCAN_HIT, clockRealtimeEXT() - scan_t0);
+  if (slot == NONE) PROF_COUNT(PROF_MISSES);
+#endif
   if (slot == NONE) return false;
   ACQUIRE_FENCE();  // what the previous runner (or the spawner) wrote before the bit
   proc_run(slot, lane);
