@@ -6,6 +6,8 @@
 
 #define ARG(k) uint(SLOT(fp + (k)))
 
+// print(ptr, len): the process's stdout, as wasi.glsl's fd_write(1) writes
+// it (RECORD_STDOUT records carrying the io key, so the spawner gets it).
 void gi_print(uint fp, uint call_pc, uint lane) {
   const uint ptr = ARG(0), len = ARG(1);
   if (uint64_t(ptr) + len > mem_bytes()) {
@@ -20,12 +22,13 @@ void gi_print(uint fp, uint call_pc, uint lane) {
     return;
   }
   const uint done = bulk_;
-  const uint n = min(len - done, RING_TEXT_MAX);
+  const uint n = min(len - done, OUT_TEXT_MAX);
   const uint s = ring_slot(pos);
-  for (uint w = 0u; w < RING_PAYLOAD_WORDS; ++w) {
+  for (uint w = 0u; w < OUT_KEY_WORD; ++w) {
     WRITE_SHARED(records[s].payload[w], 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u);
   }
-  ring_commit(pos, cur_pid, lane, RECORD_TEXT, n);
+  WRITE_SHARED(records[s].payload[OUT_KEY_WORD], procs[cur_slot].argv_off);
+  ring_commit(pos, cur_pid, lane, RECORD_STDOUT, n);
   ticks_ += RING_PAYLOAD_WORDS;
   bulk_ = done + n < len ? done + n : 0u;
   if (bulk_ != 0u) pc_ = call_pc;  // more records to write

@@ -99,6 +99,7 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
 // has_result comes back false (proc_exit).
 uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
   uint r = WASI_ESUCCESS;
+  bool to_host = false;
   switch (f) {
     case WASI_ARGS_SIZES_GET: {
       const uint off = procs[cur_slot].argv_off;
@@ -120,10 +121,13 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
     case WASI_UNSUPPORTED: r = WASI_ENOSYS; break;
     case WASI_FD_WRITE:
       if (WARG(0) == 1u || WARG(0) == 2u) r = wasi_write_stdio(fp, call_pc, lane);
-      else r = gi_request(f, fp, call_pc, lane);
+      else to_host = true;
       break;
-    default: r = gi_request(f, fp, call_pc, lane); break;
+    default: to_host = true; break;
   }
+  // One call site: llvmpipe's compile time grows with every inlined copy
+  // of a big helper (docs/platform.md 2e).
+  if (to_host) r = gi_request(f, fp, call_pc, lane);
   return r;
 }
 #undef WARG

@@ -46,8 +46,9 @@ GPUOS_IMPORT(wait) int32_t gpuos_wait(int32_t pid);
 GPUOS_IMPORT(yield) void gpuos_yield(void);
 
 /* ---- output ----------------------------------------------------------------- */
-/* Writes `len` bytes at `ptr` to the debug ring as one record tagged with the
- * caller's pid. */
+/* Writes `len` bytes at `ptr` to the process's stdout: debug-ring records of
+ * up to 108 bytes, tagged with the pid, that the host routes to whoever
+ * spawned the process (gpuos run prints them; docs/io.md). */
 GPUOS_IMPORT(print) void gpuos_print(const void *ptr, size_t len);
 
 /* ---- heap: a slab allocator on the GPU, inside this process's own linear
@@ -161,8 +162,8 @@ static inline int gpuos_snprintf(char *buf, size_t cap, const char *fmt, ...) {
   return n;
 }
 
-/* Formats into a 256-byte stack buffer and prints it as one debug-ring record
- * (longer output is cut). Returns the length printed. */
+/* Formats into a 256-byte stack buffer and prints it to stdout (longer output
+ * is cut). Returns the length printed. */
 static inline int gpuos_printf(const char *fmt, ...) {
   char buf[256];
   va_list ap;
