@@ -60,9 +60,12 @@ int cmd_status(const std::string& session, bool as_json) {
   std::printf("kernel    %s, %u workgroups, %u lanes (%u in the loop), %llu launches, heartbeat %u\n",
               k["state"].get<std::string>().c_str(), k["workgroups"].get<unsigned>(), k["lanes"].get<unsigned>(),
               k["lanes_running"].get<unsigned>(), k["launches"].get<unsigned long long>(), k["heartbeat"].get<unsigned>());
-  std::printf("ring      %llu records received (%s), %llu dropped, capacity %u\n",
+  std::printf("ring      %llu records received (%s), %llu dropped, capacity %u%s\n",
               ring["received"].get<unsigned long long>(), fmt_bytes(ring["bytes"].get<uint64_t>()).c_str(),
-              ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>());
+              ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>(),
+              ring.value("lost_claims", 0ull) ? fmt::format(", {} lost claims skipped (docs/platform.md 2g)",
+                                                           ring["lost_claims"].get<unsigned long long>()).c_str()
+                                              : "");
   std::printf("memory    control %s; ring %s; replies %s\n", st["memory"]["control"].get<std::string>().c_str(),
               st["memory"]["ring"].get<std::string>().c_str(), st["memory"]["host"].get<std::string>().c_str());
   std::printf("host I/O  %s, %llu requests served\n", st["io"]["backend"].get<std::string>().c_str(),

@@ -1,5 +1,7 @@
 #include "io/debug_ring.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstring>
 
@@ -26,6 +28,32 @@ RingConsumer::RingConsumer(abi::RingRecord* records, uint32_t capacity, uint32_t
   batch_.reserve(256);
 }
 
+// The slot at position_ is not ready. True when it is to be skipped as a
+// lost claim (set_lost_claim_timeout): the slot after it is ready, and this
+// one has stayed unwritten for the whole timeout.
+bool RingConsumer::skip_lost_claim() {
+  if (lost_claim_timeout_.count() == 0) return false;
+  const abi::RingRecord& next = records_[(position_ + 1) & (capacity_ - 1)];
+  if (host_load_acquire(next.stamp) != static_cast<uint32_t>(position_ + 2)) {
+    stuck_at_ = UINT64_MAX;
+    return false;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (stuck_at_ != position_) {
+    stuck_at_ = position_;
+    stuck_since_ = now;
+    return false;
+  }
+  if (now - stuck_since_ < lost_claim_timeout_) return false;
+  spdlog::error("debug ring: position {} was claimed but never written for {} ms while later records arrived; "
+                "skipped as a lost claim (llvmpipe, docs/platform.md 2g)",
+                position_, lost_claim_timeout_.count());
+  ++lost_;
+  ++position_;
+  stuck_at_ = UINT64_MAX;
+  return true;
+}
+
 size_t RingConsumer::drain(const Sink& sink, size_t max) {
   size_t taken = 0;
   batch_.clear();
@@ -33,7 +61,11 @@ size_t RingConsumer::drain(const Sink& sink, size_t max) {
     abi::RingRecord& slot = records_[position_ & (capacity_ - 1)];
     // Acquire: the payload the producer wrote before its release-store of
     // the stamp is visible once the stamp is.
-    if (host_load_acquire(slot.stamp) != static_cast<uint32_t>(position_ + 1)) break;
+    if (host_load_acquire(slot.stamp) != static_cast<uint32_t>(position_ + 1)) {
+      if (!skip_lost_claim()) break;
+      ++taken;
+      continue;
+    }
     const uint32_t kind = slot.kind_len & 0xFFFFu;
     if (kind == abi::RECORD_PAD) {
       ++pads_;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -52,13 +53,28 @@ class RingConsumer {
   uint64_t position() const { return position_; }  // next position to take
   uint64_t pads() const { return pads_; }
 
+  // lavapipe only: llvmpipe can lose a successful ring claim under
+  // contention (the producer sees its CAS fail, claims again elsewhere and
+  // never writes the first slot; docs/platform.md 2g), which would stop the
+  // in-order drain for good. With a timeout set, a slot that stays unwritten
+  // that long while the slot after it is ready is skipped and counted in
+  // lost(). 0 (the default): never skip.
+  void set_lost_claim_timeout(std::chrono::milliseconds t) { lost_claim_timeout_ = t; }
+  uint64_t lost() const { return lost_.load(); }
+
  private:
+  bool skip_lost_claim();
+
   abi::RingRecord* records_;
   uint32_t capacity_;
   uint32_t* consumed_;
   uint64_t position_ = 0;
   uint64_t pads_ = 0;
   std::vector<DebugRecord> batch_;
+  std::chrono::milliseconds lost_claim_timeout_{0};
+  std::chrono::steady_clock::time_point stuck_since_{};
+  uint64_t stuck_at_ = UINT64_MAX;  // the position stuck_since_ refers to
+  std::atomic<uint64_t> lost_{0};
 };
 
 // The newest `keep` records, plus totals; `tail -f` waits on it.

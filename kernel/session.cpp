@@ -119,6 +119,7 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   mailbox_ = std::make_unique<MailboxClient>(ctrl_, static_cast<abi::HostBlock*>(host_buf_.mapped));
   consumer_ = std::make_unique<io::RingConsumer>(static_cast<abi::RingRecord*>(ring_buf_.mapped),
                                                  opts.ring_capacity, &ctrl_->ring_consumed);
+  if (dev.is_lavapipe()) consumer_->set_lost_claim_timeout(1000ms);  // llvmpipe loses claims (platform.md 2g)
   log_ = std::make_unique<io::DebugLog>(opts.log_keep);
   drain_thread_ = std::thread([this] { drain_loop(); });
 
@@ -611,6 +612,7 @@ SessionStatus Session::status() const {
   s.ring_received = log_->received();
   s.ring_bytes = log_->received_bytes();
   s.ring_drops = load(ctrl_->ring_drops);
+  s.ring_lost = consumer_->lost();
   s.ring_position = drained_position_.load();
   s.ring_head = load(ctrl_->ring_head);
   s.emit_end = load(ctrl_->emit.end);

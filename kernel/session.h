@@ -123,6 +123,7 @@ struct SessionStatus {
   uint64_t ring_received = 0;
   uint64_t ring_bytes = 0;
   uint64_t ring_drops = 0;
+  uint64_t ring_lost = 0;       // lavapipe: claimed slots never written, skipped (platform.md 2g)
   uint64_t ring_position = 0;   // next ring position the host will drain
   uint32_t ring_head = 0;       // next ring position a producer will claim (mod 2^32)
   uint32_t emit_end = 0;        // emit job: one past its last position

@@ -23,6 +23,7 @@ nlohmann::json to_json(const SessionStatus& s) {
                 {"received", s.ring_received},
                 {"bytes", s.ring_bytes},
                 {"drops", s.ring_drops},
+                {"lost_claims", s.ring_lost},
                 {"position", s.ring_position}}},
       {"memory", {{"control", s.control_memory}, {"ring", s.ring_memory}, {"host", s.host_memory}}},
       {"io", {{"backend", s.io_backend}, {"requests", s.io_requests}}},
