@@ -186,6 +186,7 @@ json stats_json(const Stats& s) {
 // the bench is alive.
 struct Observer {
   std::atomic<uint64_t> null_requests{0}, read_requests{0}, open_requests{0}, other_requests{0};
+  std::atomic<uint64_t> by_opcode[64] = {};  // every request, by opcode (WASI_*; 63 the null call)
   std::atomic<uint64_t> exits{0};
   std::atomic<int64_t> last_exit_ns{0};
   // Latency capture: the time of every null request, and its pid.
@@ -200,6 +201,7 @@ struct Observer {
     const bool cap = capture.load(std::memory_order_acquire);
     for (const auto& r : batch) {
       if (r.kind == gpuos::abi::RECORD_REQUEST) {
+        by_opcode[r.payload[gpuos::abi::RQ_OPCODE] & 63].fetch_add(1, std::memory_order_relaxed);
         switch (r.payload[gpuos::abi::RQ_OPCODE]) {
           case gpuos::abi::WASI_GPUOS_NULL:
             null_requests.fetch_add(1, std::memory_order_relaxed);
@@ -228,6 +230,7 @@ struct Observer {
   void reset() {
     capture.store(false);
     null_requests = read_requests = open_requests = other_requests = 0;
+    for (auto& c : by_opcode) c = 0;
     exits = 0;
     last_exit_ns = 0;
     nstamps = 0;
@@ -282,6 +285,7 @@ struct Bench {
         check(false, fmt::format("{}: timed out after {:.0f} s with {} of {} exit records", what, t,
                                  obs.exits.load(), n));
         timed_out = true;
+        if (diagnosis.is_null()) diagnosis = diagnose();
         return false;
       }
       if (Clock::now() - last_note > 5s) {
@@ -293,6 +297,61 @@ struct Bench {
     }
     return true;
   }
+
+  // After a timeout: what the session and the process table look like, on
+  // stderr and in the JSON's "diagnosis", so a stall can be told from a
+  // slow run.
+  json diagnose() {
+    const gpuos::SessionStatus st = s.status();
+    json d = {{"kernel_state", st.kernel_state}, {"launches", st.launches},   {"heartbeat", st.heartbeat},
+              {"lanes_running", st.lanes_running}, {"ring_received", st.ring_received},
+              {"ring_drops", st.ring_drops},       {"failed", st.failed},        {"failure", st.failure},
+              {"ring_position", st.ring_position}, {"ring_head", st.ring_head}};
+    // The host drains in position order: a position claimed and never
+    // committed stops it there, and every record behind it waits.
+    std::string text = fmt::format("kernel {}, {} launches, heartbeat {}, ring received {} dropped {}; ring: host at "
+                                   "position {}, producers claimed up to {}",
+                                   st.kernel_state, st.launches, st.heartbeat, st.ring_received, st.ring_drops,
+                                   st.ring_position, st.ring_head);
+    json ops = json::object();
+    text += "; requests seen in this phase by opcode:";
+    for (uint32_t op = 0; op < 64; ++op) {
+      if (const uint64_t n = obs.by_opcode[op].load(); n) {
+        ops[std::to_string(op)] = n;
+        text += fmt::format(" {}x{}", op, n);
+      }
+    }
+    d["requests_by_opcode"] = ops;
+    if (auto snap = s.snapshot(); snap) {
+      uint32_t by_state[6] = {}, holding_slot = 0;
+      std::map<uint32_t, uint32_t> by_phase, by_vm_status;
+      for (const auto& p : snap->procs) {
+        ++by_state[std::min(p.state, 5u)];
+        holding_slot += p.io_slot ? 1 : 0;
+        ++by_phase[p.phase];
+        ++by_vm_status[p.vm_status];
+      }
+      json phases = json::object(), vm = json::object();
+      for (auto [k, v] : by_phase) phases[std::to_string(k)] = v;
+      for (auto [k, v] : by_vm_status) vm[std::to_string(k)] = v;
+      d["processes"] = {{"live", snap->header.live},       {"ready", by_state[gpuos::abi::PROC_READY]},
+                        {"running", by_state[gpuos::abi::PROC_RUNNING]},
+                        {"blocked", by_state[gpuos::abi::PROC_BLOCKED]},
+                        {"zombie", by_state[gpuos::abi::PROC_ZOMBIE]}, {"holding_request_slot", holding_slot},
+                        {"by_phase", phases}, {"by_vm_status", vm}, {"pages_used", snap->header.pages_used},
+                        {"arena_pages", snap->header.arena_pages}};
+      text += fmt::format("; {} live: {} ready, {} running, {} blocked, {} zombie; {} hold a request slot; "
+                          "pages {} of {}",
+                          snap->header.live, by_state[gpuos::abi::PROC_READY], by_state[gpuos::abi::PROC_RUNNING],
+                          by_state[gpuos::abi::PROC_BLOCKED], by_state[gpuos::abi::PROC_ZOMBIE], holding_slot,
+                          snap->header.pages_used, snap->header.arena_pages);
+    } else {
+      text += fmt::format("; no snapshot: {}", snap.detail());
+    }
+    std::fprintf(stderr, "diagnosis: %s\n", text.c_str());
+    return d;
+  }
+  json diagnosis;  // the first one taken
 
   void kill_all(const std::vector<uint32_t>& pids) {
     for (uint32_t pid : pids) (void)s.kill(pid);
@@ -736,6 +795,7 @@ int main(int argc, char** argv) {
   const bool ok = b.ok && !setup_failure;
   out["ok"] = ok;
   out["failures"] = b.failures;
+  if (!b.diagnosis.is_null()) out["diagnosis"] = b.diagnosis;
   if (!lvp) {
     json met = json::object();
     if (out["latency"].is_object()) met["round_trip_p50"] = out["latency"]["round_trip"]["p50_us"].get<double>() <= 10;
