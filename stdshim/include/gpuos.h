@@ -45,6 +45,13 @@ GPUOS_IMPORT(wait) int32_t gpuos_wait(int32_t pid);
 /* Gives the lane up for the rest of this quantum. */
 GPUOS_IMPORT(yield) void gpuos_yield(void);
 
+/* ---- host requests ----------------------------------------------------------- */
+/* The null system call: a request to the host, which answers at once and does
+ * nothing. The process blocks until the answer comes back, as for any WASI call
+ * the host serves, so one call is one full guest -> host -> guest round trip
+ * (bench/io measures it). Returns 0. */
+GPUOS_IMPORT(null_call) int32_t gpuos_null_call(void);
+
 /* ---- output ----------------------------------------------------------------- */
 /* Writes `len` bytes at `ptr` to the process's stdout: debug-ring records of
  * up to 108 bytes, tagged with the pid, that the host routes to whoever

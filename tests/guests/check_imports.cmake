@@ -5,8 +5,8 @@
 #                        which _start calls), export _start and memory, and
 #                        start with exactly 1 page of memory and no maximum
 #   per guest            the imports its source uses (REQUIRED_<name> below)
-#   wasi_malloc          imports gpuos.malloc/free/realloc, nothing from any
-#                        module but gpuos and wasi_snapshot_preview1, and holds
+#   WASI guests          (wasi_malloc, read_file) import nothing from any
+#                        module but gpuos and wasi_snapshot_preview1, and hold
 #                        no dlmalloc: none of dlmalloc's functions by name and
 #                        no memory.grow (only dlmalloc's sbrk grows memory)
 #   the control build    wasi_malloc_dlmalloc, the same source without stdshim,
@@ -31,6 +31,9 @@ set(REQUIRED_malloc_stress gpuos.malloc gpuos.free gpuos.calloc gpuos.realloc
     gpuos.aligned_alloc gpuos.arg gpuos.print gpuos.exit)
 set(REQUIRED_malloc_bench gpuos.malloc gpuos.free gpuos.exit)
 set(REQUIRED_wasi_malloc gpuos.malloc gpuos.free gpuos.realloc)
+set(REQUIRED_null_call gpuos.null_call gpuos.arg gpuos.exit)
+set(REQUIRED_read_file gpuos.arg gpuos.malloc wasi_snapshot_preview1.path_open
+    wasi_snapshot_preview1.fd_read)
 # dlmalloc's own functions (static ones too: the name section keeps them).
 set(DLMALLOC_NAMES dlmalloc dlfree dlrealloc dispose_chunk internal_memalign
     sys_alloc tmalloc_small tmalloc_large init_mparams)
