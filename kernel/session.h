@@ -259,6 +259,7 @@ class Session {
   std::atomic<bool> drain_stop_{false};
   std::atomic<bool> drain_paused_{false};
   std::atomic<uint64_t> drained_position_{0};
+  int drain_spin_rounds_ = 64;  // idle drain rounds that yield before sleeping
   io::RingConsumer::Sink observer_;
 
   std::atomic<bool> failed_{false};

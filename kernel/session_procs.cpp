@@ -51,8 +51,9 @@ Result<void, SessionError> Session::init_io() {
   wasi_ = std::make_unique<io::WasiHost>(*backend_);
   io::IoBufferView view{&procs_->io_header(), procs_->io_words()};
   requests_ = std::make_unique<io::RequestService>(view, *wasi_, [this] {
-    // A completion for an idle kernel: relaunch it (epoch, parked).
     last_activity_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    if (kernel_running_.load()) return;  // a running kernel takes it by itself
+    // A completion for an idle kernel: relaunch it (epoch, parked).
     std::lock_guard lock(service_mu_);
     work_posted_ = true;
     service_cv_.notify_all();
