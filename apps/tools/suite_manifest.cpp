@@ -178,12 +178,79 @@ void write_file(const fs::path& p, const std::string& data) {
   if (!out) throw SuiteError(p.string() + ": cannot write");
 }
 
+namespace {
+
+// One byte as a C string literal would show it: printable ASCII as is, the
+// rest escaped.
+std::string escape(unsigned char ch) {
+  static const char hex[] = "0123456789abcdef";
+  switch (ch) {
+    case '\n': return "\\n";
+    case '\t': return "\\t";
+    case '\r': return "\\r";
+    case '\\': return "\\\\";
+    case '"': return "\\\"";
+  }
+  if (ch >= 0x20 && ch < 0x7f) return std::string(1, static_cast<char>(ch));
+  return std::string("\\x") + hex[ch >> 4] + hex[ch & 15];
+}
+
+// An excerpt of `s` around the first differing byte `at`, quoted: from
+// `start` to the end of that line, at most kAfter escaped characters from
+// `at` on.
+std::string snippet(const std::string& s, size_t start, size_t at, size_t line_start) {
+  constexpr size_t kAfter = 48;
+  if (start >= s.size()) return "(end of data)";
+  std::string body;
+  for (size_t k = start; k < at; k++) body += escape(static_cast<unsigned char>(s[k]));
+  size_t end = at, shown = 0;
+  while (end < s.size() && shown < kAfter) {
+    const std::string e = escape(static_cast<unsigned char>(s[end]));
+    body += e;
+    shown += e.size();
+    if (s[end++] == '\n') break;
+  }
+  std::string out = start > line_start ? "..." : "";
+  out += "\"" + body + "\"";
+  if (end == s.size()) out += " (end)";
+  else if (s[end - 1] != '\n') out += "...";
+  return out;
+}
+
+// Where the excerpts start: the line's start, or as far back from `at` as
+// kBefore escaped characters of `s` reach.
+size_t excerpt_start(const std::string& s, size_t at, size_t line_start) {
+  constexpr size_t kBefore = 24;
+  size_t start = at, shown = 0;
+  while (start > line_start) {
+    const size_t e = escape(static_cast<unsigned char>(s[start - 1])).size();
+    if (shown + e > kBefore) break;
+    shown += e;
+    start--;
+  }
+  return start;
+}
+
+}  // namespace
+
 std::string compare(const std::string& got, const std::string& want) {
   if (got == want) return "";
   size_t i = 0;
   while (i < got.size() && i < want.size() && got[i] == want[i]) i++;
-  return "differs at byte " + std::to_string(i) + " (got " + std::to_string(got.size()) + " bytes, expected " +
-         std::to_string(want.size()) + ")";
+  // Line and column of byte i (1-based), and where the snippets start: the
+  // line's start, or some bytes before i on a long line.
+  size_t line = 1, line_start = 0;
+  for (size_t k = 0; k < i; k++) {
+    if (got[k] == '\n') {
+      line++;
+      line_start = k + 1;
+    }
+  }
+  const size_t start = excerpt_start(got, i, line_start);  // got and want agree before i
+  return "differs at byte " + std::to_string(i) + ", line " + std::to_string(line) + " column " +
+         std::to_string(i - line_start + 1) + " (got " + std::to_string(got.size()) + " bytes, expected " +
+         std::to_string(want.size()) + "): expected " + snippet(want, start, i, line_start) + ", got " +
+         snippet(got, start, i, line_start);
 }
 
 }  // namespace gpuos::apps

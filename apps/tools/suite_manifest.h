@@ -58,7 +58,11 @@ void copy_case_files(const Suite& s, const Case& c, const std::filesystem::path&
 std::optional<std::string> read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& data);  // throws SuiteError
 
-// "" when equal, else what differs.
+// "" when equal, else what differs: the first differing byte, its line and
+// column, both sizes, and a short escaped excerpt of each side from the
+// start of that line, e.g.
+//   differs at byte 12, line 2 column 5 (got 30 bytes, expected 31):
+//   expected "abc\n", got "abd\n"   (all on one line)
 std::string compare(const std::string& got, const std::string& want);
 
 }  // namespace gpuos::apps
