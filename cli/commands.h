@@ -43,6 +43,19 @@ int cmd_exec(const RunArgs& a);
 // "HOST[:GUEST]" -> a preopened directory (HOST made absolute), or why not.
 std::optional<io::SpawnIo::Dir> parse_dir(const std::string& spec, bool read_only, std::string& why);
 
+// `gpuos suite DIR` (cmd_suite.cpp): an app suite on the GPU, in a session of its own.
+struct SuiteArgs {
+  std::string dir;         // the suite folder (holds suite.json)
+  std::string apps_dir;    // where APP.wasm are; empty: the build's apps dir (GPUOS_APPS_DIR)
+  bool json = false;
+  bool keep = false;       // keep every working dir (failed cases' are kept anyway)
+  bool quiet = false;      // no progress line
+  double timeout_s = 600;  // for the whole suite
+  uint32_t jobs = 0;       // processes running at once; 0: all of them
+  std::optional<uint32_t> device;
+};
+int cmd_suite(const SuiteArgs& a);
+
 int cmd_status(const std::string& session, bool json);
 int cmd_ping(const std::string& session, uint32_t count, bool json);
 int cmd_tail(const std::string& session, uint32_t n, bool follow, bool json);

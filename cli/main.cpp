@@ -112,6 +112,22 @@ int main(int argc, char** argv) {
     }
   });
 
+  SuiteArgs suite;
+  auto* c_suite = app.add_subcommand(
+      "suite", "run an app suite (DIR/suite.json) on the GPU, check every case, print a pass/fail and speed table");
+  c_suite->add_option("dir", suite.dir, "the suite folder, e.g. apps/suites/basic")->required();
+  c_suite->add_option("--apps-dir", suite.apps_dir, "where the apps' .wasm files are (default: " GPUOS_APPS_DIR ")");
+  c_suite->add_flag("--json", suite.json, "machine-readable output");
+  c_suite->add_flag("--keep", suite.keep, "keep every working dir (a failed case's is kept anyway)");
+  c_suite->add_flag("--quiet,-q", suite.quiet, "no progress line on stderr");
+  c_suite->add_option("--timeout", suite.timeout_s, "seconds for the whole suite; what still runs then fails")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e7));
+  c_suite->add_option("--jobs,-j", suite.jobs, "at most N processes at once (0: every instance of every case)")
+      ->capture_default_str();
+  c_suite->add_option("--device", suite.device, "Vulkan device index (default: the best)");
+  c_suite->callback([&] { rc = cmd_suite(suite); });
+
   auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");
   c_status->add_flag("--json", json, "machine-readable output");
   c_status->callback([&] { rc = cmd_status(session, json); });
@@ -203,7 +219,7 @@ int main(int argc, char** argv) {
 
   // --session is accepted before or after the verb (`gpuos -s a ping`, `gpuos ping -s a`).
   for (CLI::App* sub : app.get_subcommands({})) {
-    if (sub != c_info && sub != c_run) sub->add_option("--session,-s", session, "session name");
+    if (sub != c_info && sub != c_run && sub != c_suite) sub->add_option("--session,-s", session, "session name");
   }
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
   try {

@@ -16,193 +16,36 @@
 // exit status must still match the manifest, which is never rewritten.
 // --keep leaves the working dirs behind (they are kept anyway on a failure).
 //
-// The manifest format is documented in apps/README.md. This is the reference
-// reader for it: unknown keys, bad names and paths that leave the suite or the
-// working dir are errors.
+// The manifest format is documented in apps/README.md; suite_manifest.h reads
+// it (the same reader as `gpuos suite`).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <optional>
-#include <regex>
-#include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "apps/tools/suite_manifest.h"
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 
 namespace {
 
-struct Case {
-  std::string name, app;
-  std::vector<std::string> args, files;
-  std::optional<std::string> stdin_file;
-  int instances = 1;
-  int exit_status = 0;
-  std::string stdout_file;
-  std::optional<std::string> stderr_file;
-  std::map<std::string, std::string> out_files; // working-dir path -> suite path
-};
-
-struct Suite {
-  fs::path dir;
-  std::string name;
-  std::vector<Case> cases;
-};
+using namespace gpuos::apps;
 
 struct Options {
   fs::path bin;
   bool regen = false, keep = false;
   int timeout_s = 60;
 };
-
-// A path inside a folder: relative, not empty, no "..".
-bool safe_relative(const std::string &p) {
-  if (p.empty() || p[0] == '/') return false;
-  for (const auto &part : fs::path(p)) {
-    if (part == "..") return false;
-  }
-  return true;
-}
-
-void check_keys(const json &obj, const std::set<std::string> &allowed, const std::string &where) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (!allowed.count(it.key())) throw std::runtime_error(where + ": unknown key \"" + it.key() + "\"");
-  }
-}
-
-std::string get_string(const json &obj, const char *key, const std::string &where) {
-  if (!obj.contains(key)) throw std::runtime_error(where + ": \"" + key + "\" is required");
-  if (!obj[key].is_string()) throw std::runtime_error(where + ": \"" + key + "\" must be a string");
-  return obj[key].get<std::string>();
-}
-
-std::vector<std::string> get_strings(const json &obj, const char *key, const std::string &where) {
-  std::vector<std::string> out;
-  if (!obj.contains(key)) return out;
-  if (!obj[key].is_array()) throw std::runtime_error(where + ": \"" + key + "\" must be an array of strings");
-  for (const auto &v : obj[key]) {
-    if (!v.is_string()) throw std::runtime_error(where + ": \"" + key + "\" must be an array of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-// A suite-dir path named in the manifest: safe, and (unless regenerating
-// outputs) present.
-std::string suite_path(const Suite &s, const std::string &p, const std::string &where, bool must_exist) {
-  if (!safe_relative(p)) throw std::runtime_error(where + ": path \"" + p + "\" must be relative and stay in the suite dir");
-  if (must_exist && !fs::exists(s.dir / p)) throw std::runtime_error(where + ": " + (s.dir / p).string() + " does not exist");
-  return p;
-}
-
-Suite load_suite(const fs::path &dir, bool regen) {
-  Suite s;
-  s.dir = dir;
-  fs::path file = dir / "suite.json";
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error(file.string() + ": cannot open");
-  json j;
-  try {
-    j = json::parse(in);
-  } catch (const json::exception &e) {
-    throw std::runtime_error(file.string() + ": " + e.what());
-  }
-  std::string where = file.string();
-  if (!j.is_object()) throw std::runtime_error(where + ": not a JSON object");
-  check_keys(j, {"schema", "name", "description", "cases"}, where);
-  if (!j.contains("schema") || !j["schema"].is_number_integer() || j["schema"].get<int>() != 1)
-    throw std::runtime_error(where + ": \"schema\" must be 1");
-  s.name = get_string(j, "name", where);
-  if (s.name != dir.filename().string())
-    throw std::runtime_error(where + ": \"name\" is \"" + s.name + "\", its folder is \"" + dir.filename().string() + "\"");
-  if (j.contains("description") && !j["description"].is_string())
-    throw std::runtime_error(where + ": \"description\" must be a string");
-  if (!j.contains("cases") || !j["cases"].is_array() || j["cases"].empty())
-    throw std::runtime_error(where + ": \"cases\" must be a non-empty array");
-
-  static const std::regex case_name_re("[A-Za-z0-9][A-Za-z0-9._-]*");
-  static const std::regex app_re("[A-Za-z0-9_][A-Za-z0-9_.-]*");
-  std::set<std::string> names;
-  size_t index = 0;
-  for (const auto &cj : j["cases"]) {
-    std::string cw = where + ": cases[" + std::to_string(index++) + "]";
-    if (!cj.is_object()) throw std::runtime_error(cw + ": not an object");
-    check_keys(cj, {"name", "app", "args", "stdin", "files", "instances", "expect"}, cw);
-    Case c;
-    c.name = get_string(cj, "name", cw);
-    cw = where + ": case \"" + c.name + "\"";
-    if (!std::regex_match(c.name, case_name_re)) throw std::runtime_error(cw + ": bad name (letters, digits, . _ -)");
-    if (!names.insert(c.name).second) throw std::runtime_error(cw + ": duplicate name");
-    c.app = get_string(cj, "app", cw);
-    if (!std::regex_match(c.app, app_re)) throw std::runtime_error(cw + ": bad app name");
-    c.args = get_strings(cj, "args", cw);
-    if (cj.contains("stdin")) c.stdin_file = suite_path(s, get_string(cj, "stdin", cw), cw, true);
-    for (const auto &f : get_strings(cj, "files", cw)) c.files.push_back(suite_path(s, f, cw, true));
-    if (cj.contains("instances")) {
-      if (!cj["instances"].is_number_integer() || cj["instances"].get<int>() < 1)
-        throw std::runtime_error(cw + ": \"instances\" must be an integer >= 1");
-      c.instances = cj["instances"].get<int>();
-    }
-    if (!cj.contains("expect") || !cj["expect"].is_object()) throw std::runtime_error(cw + ": \"expect\" object is required");
-    const json &e = cj["expect"];
-    check_keys(e, {"exit", "stdout", "stderr", "files"}, cw + ": expect");
-    if (!e.contains("exit") || !e["exit"].is_number_integer() || e["exit"].get<int>() < 0 || e["exit"].get<int>() > 255)
-      throw std::runtime_error(cw + ": expect.exit must be an integer 0..255");
-    c.exit_status = e["exit"].get<int>();
-    c.stdout_file = suite_path(s, get_string(e, "stdout", cw + ": expect"), cw, !regen);
-    if (e.contains("stderr")) c.stderr_file = suite_path(s, get_string(e, "stderr", cw + ": expect"), cw, !regen);
-    if (e.contains("files")) {
-      if (!e["files"].is_object()) throw std::runtime_error(cw + ": expect.files must be an object");
-      for (auto it = e["files"].begin(); it != e["files"].end(); ++it) {
-        if (!safe_relative(it.key())) throw std::runtime_error(cw + ": expect.files key \"" + it.key() + "\" must be relative and stay in the working dir");
-        if (!it.value().is_string()) throw std::runtime_error(cw + ": expect.files values must be strings");
-        c.out_files[it.key()] = suite_path(s, it.value().get<std::string>(), cw, !regen);
-      }
-    }
-    s.cases.push_back(std::move(c));
-  }
-  return s;
-}
-
-std::optional<std::string> read_file(const fs::path &p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_file(const fs::path &p, const std::string &data) {
-  fs::create_directories(p.parent_path());
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out << data;
-  if (!out) throw std::runtime_error(p.string() + ": cannot write");
-}
-
-// "" when equal, else what differs.
-std::string compare(const std::string &got, const std::string &want) {
-  if (got == want) return "";
-  size_t i = 0;
-  while (i < got.size() && i < want.size() && got[i] == want[i]) i++;
-  return "differs at byte " + std::to_string(i) + " (got " + std::to_string(got.size()) + " bytes, expected " +
-         std::to_string(want.size()) + ")";
-}
 
 struct Run {
   pid_t pid = -1;
@@ -218,12 +61,7 @@ Run start(const Options &o, const Suite &s, const Case &c, const fs::path &base)
   r.work = base / "work";
   r.out = base / "stdout";
   r.err = base / "stderr";
-  fs::create_directories(r.work);
-  for (const auto &f : c.files) {
-    fs::path dst = r.work / f;
-    fs::create_directories(dst.parent_path());
-    fs::copy(s.dir / f, dst, fs::copy_options::recursive | fs::copy_options::overwrite_existing);
-  }
+  copy_case_files(s, c, r.work);
   std::string exe = (o.bin / c.app).string();
   std::string in = c.stdin_file ? (s.dir / *c.stdin_file).string() : "/dev/null";
   std::vector<std::string> argv_s{c.app};
@@ -373,23 +211,11 @@ int main(int argc, char **argv) {
   o.bin = fs::absolute(o.bin);
 
   std::vector<fs::path> suite_dirs;
-  for (const auto &p : paths) {
-    if (fs::exists(p / "suite.json")) {
-      suite_dirs.push_back(fs::absolute(p));
-      continue;
-    }
-    std::vector<fs::path> found;
-    if (fs::is_directory(p)) {
-      for (const auto &e : fs::directory_iterator(p)) {
-        if (e.is_directory() && fs::exists(e.path() / "suite.json")) found.push_back(fs::absolute(e.path()));
-      }
-    }
-    if (found.empty()) {
-      std::cerr << "native_suite: " << p.string() << ": no suite.json in it or its subfolders\n";
-      return 2;
-    }
-    std::sort(found.begin(), found.end());
-    suite_dirs.insert(suite_dirs.end(), found.begin(), found.end());
+  try {
+    suite_dirs = find_suites(paths);
+  } catch (const SuiteError &e) {
+    std::cerr << "native_suite: " << e.what() << "\n";
+    return 2;
   }
 
   const char *tmpdir = std::getenv("TMPDIR");
