@@ -540,6 +540,11 @@ std::chrono::microseconds Session::shutdown() {
   const auto stopped = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();
+  if (procs_) {
+    if (const uint32_t c = load(procs_->io_header().claim_conflicts)) {
+      spdlog::warn("host I/O: {} request-slot claims found their slot taken and were retried (docs/platform.md 2g)", c);
+    }
+  }
   // Host I/O: no new requests, then what is in flight finishes (or is
   // cancelled) while the io buffer is still there.
   if (requests_) requests_->stop();

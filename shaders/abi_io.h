@@ -60,6 +60,8 @@ const uint IOS_SUBMITTED = 2u;  // posted; the host owns the data area
 const uint IOS_DONE = 3u;       // completed; the process owns it again
 const uint IOS_ORPHAN = 4u;     // the process ended while the host served it;
                                 // the completion taker frees the slot
+const uint IOS_SLEEPING = 5u;   // SUBMITTED, and the process has gone BLOCKED:
+                                // the completion taker must wake it
 
 // One request slot's header: 32 bytes.
 struct IoSlot {
@@ -97,7 +99,8 @@ struct IoHeader {
   uint completed;      // completions taken, total
   uint no_slot;        // calls that found every slot busy and yielded
   uint slot_hint;
-  uint _pad2[26];
+  uint claim_conflicts;  // claimed bits whose slot was not FREE (io.glsl)
+  uint _pad2[25];
 };
 // Completion entries follow the header: slot + 1, or 0 once taken (the host
 // reuses an entry only after the kernel has cleared it).

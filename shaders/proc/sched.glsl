@@ -85,9 +85,8 @@ void proc_block(uint slot) {
   atomicExchange(procs[slot].state, PROC_BLOCKED);
   FULL_FENCE();
   bool ready;
-  const uint held = procs[slot].io_slot;
-  if (held != 0u) {
-    ready = LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE)) != IOS_SUBMITTED;
+  if (procs[slot].io_slot != 0u) {
+    ready = !io_sleep(slot);  // one state word decides (io.glsl)
   } else {
     const uint child = procs[slot].wait_pid;
     const uint cs = slot_of(child);
