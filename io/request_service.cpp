@@ -6,12 +6,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "kernel/host_sync.h"
+
 namespace gpuos::io {
 
 namespace {
 
-uint32_t load_acquire(const uint32_t& v) { return std::atomic_ref<const uint32_t>(v).load(std::memory_order_acquire); }
-void store_release(uint32_t& v, uint32_t x) { std::atomic_ref<uint32_t>(v).store(x, std::memory_order_release); }
+uint32_t load_acquire(const uint32_t& v) { return host_load_acquire(v); }
 
 constexpr uint32_t kSlotWords = sizeof(abi::IoSlot) / 4;
 
@@ -119,9 +120,12 @@ void RequestService::complete(uint32_t rs, const Reply& reply) {
     // The kernel clears an entry when it takes it; with twice as many
     // entries as slots this never waits in practice.
     while (load_acquire(entry) != 0) std::this_thread::yield();
-    std::atomic_thread_fence(std::memory_order_release);  // the reply before the entry
-    store_release(entry, rs + 1);
-    store_release(h.comp_head, head + 1);
+    // On a GPU this is write-combined BAR memory: full fences (host_sync.h),
+    // so the reply reaches the device before the entry, and the entry
+    // before the head. With release stores alone an H100 saw a new head
+    // before its entry, took an empty entry and lost the completion.
+    host_publish(entry, rs + 1);
+    host_publish(h.comp_head, head + 1);
   }
   ++served_;
   if (on_completion_) on_completion_();

@@ -43,10 +43,13 @@ void io_slot_free(uint rs) {
 bool io_take_completion() {
   const uint tail = LOAD_RELAXED(io.comp_tail);
   if (LOAD_ACQUIRE(io.comp_head) == tail) return false;
+  // The entry must be visible before the tail moves past it: a tail taken
+  // over an entry not yet seen would lose that completion for good.
+  if (LOAD_RELAXED(io_words[tail & (io.comp_capacity - 1u)]) == 0u) return false;
   if (atomicCompSwap(io.comp_tail, tail, tail + 1u) != tail) return false;
   ACQUIRE_FENCE();  // the entry and the slot's reply were written before comp_head
   const uint v = atomicExchange(io_words[tail & (io.comp_capacity - 1u)], 0u);  // cleared: the host may reuse it
-  if (v == 0u) return true;  // never published (a host bug); nothing to wake
+  if (v == 0u) return true;  // cannot happen: only the tail's winner clears it
   const uint rs = v - 1u;
   atomicAdd(io.completed, 1u);
   atomicAdd(io.waiting, 0xffffffffu);
