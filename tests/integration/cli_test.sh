@@ -312,6 +312,36 @@ sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p i
   [ -z "$(grep -E '^[0-9]+$' <<<"$LAST_OUT")" ]; check "procs: ... and prints no pid" $?
   expect_rc 1 "procs: spawn of a missing file" -- g spawn -s $s "$WORK/missing.wasm"
   contains "procs: ... says so" "no such file"
+  # host I/O (docs/io.md): a WASI program's stdout into a file the daemon opens
+  if [ -f "$GUESTS/wasi_malloc.wasm" ]; then
+    expect_rc 0 "io: spawn --stdout --stderr" -- g spawn -s $s --stdout "$WORK/w.out" --stderr "$WORK/w.err" "$GUESTS/wasi_malloc.wasm"
+    wpid=$LAST_OUT
+    expect_rc 0 "io: ... the process exits 0" -- g wait -s $s "$wpid" --timeout 20
+    [ "$(cat "$WORK/w.out" 2>/dev/null)" = "wasi_malloc: 2 + 3 = 5" ]; check "io: ... its stdout is in the file" $?
+    [ -f "$WORK/w.err" ] && [ ! -s "$WORK/w.err" ]; check "io: ... and its stderr file is empty" $?
+    expect_rc 0 "io: tail shows it" -- g tail -s $s -n 400
+    contains "io: ... as stdout, under its pid" "pid $wpid"
+    contains "io: ... with the text" "stdout: wasi_malloc: 2 + 3 = 5"
+    expect_rc 1 "io: spawn --dir of a missing directory" -- g spawn -s $s --dir "$WORK/nope" "$GUESTS/wasi_malloc.wasm"
+    contains "io: ... says so" "not a directory"
+    # gpuos run PROG: a session of its own, output here, exit status the program's
+    expect_rc 0 "io: run a WASI program" -- bash -c "timeout 300 '$GPUOS' run '$GUESTS/wasi_malloc.wasm' </dev/null"
+    contains "io: ... prints its stdout" "wasi_malloc: 2 + 3 = 5"
+  fi
+  if [ -f "$GUESTS/read_file.wasm" ]; then
+    mkdir -p "$WORK/box/in" && printf 'hello file\n' >"$WORK/box/in/f.txt" && echo secret >"$WORK/secret.txt"
+    out=$(cd "$WORK/box" && timeout 300 "$GPUOS" run "$GUESTS/read_file.wasm" in/f.txt </dev/null 2>&1); rc=$?
+    LAST_OUT=$out
+    [ "$rc" -lt 128 ]; check "io: run reads a file under the current directory (exit $rc)" $?
+    contains "io: ... all 11 bytes" "read_file in/f.txt 11 "
+    out=$(cd "$WORK/box" && timeout 300 "$GPUOS" run "$GUESTS/read_file.wasm" ../secret.txt </dev/null 2>&1); rc=$?
+    LAST_OUT=$out
+    [ "$rc" -eq 129 ]; check "io: .. cannot leave the preopened directory (exit $rc, wanted 129: open failed)" $?
+    lacks "io: ... and read nothing" "read_file \.\./secret"
+    out=$(cd "$WORK/box" && timeout 300 "$GPUOS" run --no-cwd "$GUESTS/read_file.wasm" in/f.txt </dev/null 2>&1); rc=$?
+    [ "$rc" -eq 129 ]; check "io: with --no-cwd there is no directory to open it in (exit $rc)" $?
+  fi
+
   # (module (import "env" "f" (func))): an import no process can have
   printf '\0asm\1\0\0\0\1\4\1\x60\0\0\2\t\1\3env\1f\0\0' >"$WORK/env.wasm"
   expect_rc 1 "procs: spawn of a module with an env import" -- g spawn -s $s "$WORK/env.wasm"
