@@ -52,5 +52,16 @@ static_assert(heap_class_size(5) == 96 && heap_class_size(12) == 1024);
 static_assert(heap_class_size(HEAP_CLASSES) == HEAP_MAX_SMALL, "the table in abi_heap.h ends at 32 KiB");
 static_assert(BLK_PAGE_TABLE == BLK_HEAP + HEAP_STATE_WORDS);
 static_assert(EXIT_RECORD_WORDS <= RING_PAYLOAD_WORDS);
+static_assert(PROF_SLOTS * 2 <= 32, "the profile fits SysHeader line 3");
+
+static_assert(sizeof(IoSlot) == 32, "8 words a request slot (io.glsl's IOSLOT)");
+static_assert(offsetof(IoSlot, result) == 12 && offsetof(IoSlot, reply_len) == 16);
+static_assert(sizeof(IoHeader) == 384, "three 128-byte lines: io_words[] starts after them");
+static_assert(offsetof(IoHeader, comp_head) == 128, "host-written line starts at 128");
+static_assert(offsetof(IoHeader, comp_tail) == 256, "kernel-written line starts at 256");
+static_assert(RQ_WORDS <= RING_PAYLOAD_WORDS, "a request fits one ring record");
+static_assert(OUT_KEY_WORD * 4 == OUT_TEXT_MAX && OUT_KEY_WORD < RING_PAYLOAD_WORDS);
+static_assert(IOW_MAX_BYTES + 4 * IOW_HEADER_WORDS == IO_COPY_WORDS * 4, "a directive is one copy step");
+static_assert(IO_DATA_BYTES % 4 == 0);
 
 }  // namespace gpuos::abi
