@@ -84,6 +84,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_clock.h"
+#include "bench/bench_stats.h"
 #include "kernel/session.h"
 #include "shaders/abi.h"
 
@@ -149,33 +150,7 @@ void fill_file(std::vector<uint8_t>& buf, uint32_t index) {
   }
 }
 
-struct Stats {
-  size_t count = 0;
-  double min = 0, mean = 0, p50 = 0, p90 = 0, p99 = 0, max = 0;
-};
-
-// Nearest-rank percentiles (as gpuos_bench_session).
-Stats stats_of(std::vector<double> v) {
-  Stats s;
-  s.count = v.size();
-  if (v.empty()) return s;
-  std::sort(v.begin(), v.end());
-  auto rank = [&](double p) {
-    const size_t k = static_cast<size_t>(std::ceil(p / 100.0 * double(v.size())));
-    return v[std::clamp<size_t>(k, 1, v.size()) - 1];
-  };
-  double sum = 0;
-  for (double x : v) sum += x;
-  s.min = v.front();
-  s.mean = sum / double(v.size());
-  s.p50 = rank(50);
-  s.p90 = rank(90);
-  s.p99 = rank(99);
-  s.max = v.back();
-  return s;
-}
-
-json stats_json(const Stats& s) {
+json stats_json(const gpuos::bench::LatencyStats& s) {
   return {{"count", s.count}, {"min_us", s.min}, {"mean_us", s.mean}, {"p50_us", s.p50},
           {"p90_us", s.p90},  {"p99_us", s.p99}, {"max_us", s.max}};
 }
@@ -407,7 +382,7 @@ struct Bench {
     std::vector<double> us;
     for (size_t i = 1 + warmup; i < n; ++i) us.push_back(double(obs.stamps[i] - obs.stamps[i - 1]) * 1e-3);
     check(!us.empty(), fmt::format("latency: no intervals left after {} warm-up", warmup));
-    const Stats st = stats_of(us);
+    const gpuos::bench::LatencyStats st = gpuos::bench::latency_stats(us);
     const double first_ms = n ? double(obs.stamps[0] - t0_ns) * 1e-6 : -1;
     progress("latency: p50 {:.2f} us, p99 {:.2f} us over {} intervals; {:.0f} calls/s overall", st.p50, st.p99,
              st.count, double(calls) / wall);
