@@ -46,6 +46,12 @@
 //               same checksum, checked, close). All read from the page cache
 //               (the files were just written).
 //
+// --profile boots the GPUOS_PROFILE kernel (bench/bench_profile.h) and
+// prints, for latency and throughput, the share of lane time each part of
+// the kernel's main loop took and the mean main-loop iteration: how long a
+// posted completion may wait for a lane to look. Its figures are slower and
+// not the record.
+//
 // Every wait is bounded by --timeout; a timed-out phase fails the run, kills
 // its processes and skips the phases after it.
 //
@@ -84,6 +90,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_clock.h"
+#include "bench/bench_profile.h"
 #include "bench/bench_stats.h"
 #include "kernel/session.h"
 #include "shaders/abi.h"
@@ -647,6 +654,8 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-files", keep_files, "files: leave the temp dir in place");
   app.add_flag("!--no-read-only-pass", read_only_pass, "files: skip the second GPU pass (read without hashing)");
   app.add_option("--device", o.device, "Vulkan device index");
+  app.add_flag("--profile", o.profile,
+               "use the kernel that counts where lane time goes, and print the shares for latency and throughput");
   app.add_flag("--epoch", o.force_epoch, "force epoch mode");
   app.add_option("--proc-slots", o.proc_slots, "process-table slots (0: the device's default)");
   app.add_option("--arena-mib", o.arena_mib,
@@ -736,8 +745,22 @@ int main(int argc, char** argv) {
   const uint32_t read_prog = do_files ? b.load("read_file") : 0;
   if (null_prog == UINT32_MAX || read_prog == UINT32_MAX) setup_failure = 2;
 
-  if (!setup_failure && do_lat) out["latency"] = b.latency(null_prog, lat_calls, lat_warmup);
-  if (!setup_failure && do_tp && !b.timed_out) out["throughput"] = b.throughput(null_prog, tp_procs, tp_calls);
+  // With --profile, a phase's lane-time shares, from snapshots around it.
+  auto profiled = [&](auto&& measure) {
+    std::optional<gpuos::ProcSnapshot> before;
+    if (o.profile) {
+      if (auto snap = s.snapshot(); snap.ok()) before = std::move(snap.value());
+    }
+    json r = measure();
+    if (before && r.is_object()) {
+      if (auto after = s.snapshot(); after.ok()) r["profile"] = gpuos::bench::profile_between(*before, *after);
+    }
+    return r;
+  };
+  if (!setup_failure && do_lat) out["latency"] = profiled([&] { return b.latency(null_prog, lat_calls, lat_warmup); });
+  if (!setup_failure && do_tp && !b.timed_out) {
+    out["throughput"] = profiled([&] { return b.throughput(null_prog, tp_procs, tp_calls); });
+  }
   Bench::FileSet set;
   if (!setup_failure && do_files && !b.timed_out) {
     if (tmp_base.empty()) tmp_base = std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
@@ -810,6 +833,9 @@ int main(int argc, char** argv) {
       if (f.contains("cpu_peer"))
         std::printf("            CPU peer          %10.1f MB/s (%.3f s, %u threads, checksummed)\n",
                     f["cpu_peer"]["mb_per_s"].get<double>(), f["cpu_peer"]["wall_s"].get<double>(), cpu_threads);
+    }
+    for (const char* m : {"latency", "throughput"}) {
+      if (out[m].is_object() && out[m].contains("profile")) gpuos::bench::print_profile(m, out[m]["profile"]);
     }
     std::printf("checks: %s\n", ok ? "all passed" : "FAILED");
   }

@@ -45,6 +45,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bench/bench_clock.h"
+#include "bench/bench_profile.h"
 #include "kernel/session.h"
 
 namespace {
@@ -100,44 +101,6 @@ double cpu_forks_per_s(unsigned threads, unsigned per_thread) {
   }
   for (auto& t : ts) t.join();
   return failed ? 0.0 : double(threads) * per_thread / seconds_since(t0);
-}
-
-// ---- lane-time profile (--profile: the GPUOS_PROFILE kernel) ---------------------
-
-uint64_t prof(const gpuos::ProcSnapshot& s, uint32_t k) {
-  return uint64_t{s.header.prof[2 * k]} | (uint64_t{s.header.prof[2 * k + 1]} << 32);
-}
-
-// Where lane time went between two snapshots: each category's share of all
-// lane time in the main loop (SysHeader.prof; shaders/lib/profile.glsl).
-json profile_between(const gpuos::ProcSnapshot& a, const gpuos::ProcSnapshot& b) {
-  using namespace gpuos::abi;
-  static const std::pair<uint32_t, const char*> kTimes[] = {
-      {PROF_HOUSE, "house"}, {PROF_SCAN_HIT, "scan_hit"}, {PROF_SCAN_MISS, "scan_miss"}, {PROF_BOOT, "boot"},
-      {PROF_RUN, "run"},     {PROF_SPAWN, "run.spawn"},   {PROF_HEAP, "run.heap"},       {PROF_EXIT, "exit"},
-      {PROF_NOTIFY, "notify"}, {PROF_SCHED, "sched"}};
-  const double loop = double(prof(b, PROF_LOOP) - prof(a, PROF_LOOP));
-  json shares = json::object();
-  double accounted = 0;
-  for (const auto& [k, name] : kTimes) {
-    const double v = double(prof(b, k) - prof(a, k));
-    shares[name] = loop > 0 ? v / loop : 0.0;
-    if (k != PROF_SPAWN && k != PROF_HEAP) accounted += v;
-  }
-  shares["other"] = loop > 0 ? (loop - accounted) / loop : 0.0;  // loop overhead: checks, beats, accounting
-  return {{"lane_seconds", loop / 1e9},
-          {"shares", shares},
-          {"iterations", prof(b, PROF_ITERATIONS) - prof(a, PROF_ITERATIONS)},
-          {"quanta", prof(b, PROF_QUANTA) - prof(a, PROF_QUANTA)},
-          {"empty_scans", prof(b, PROF_MISSES) - prof(a, PROF_MISSES)}};
-}
-
-void print_profile(const char* what, const json& p) {
-  std::string line;
-  for (const auto& [name, v] : p["shares"].items()) line += fmt::format(" {} {:.1f}%", name, 100.0 * v.get<double>());
-  std::printf("profile %-10s %.2f lane-s, %llu iterations, %llu quanta, %llu empty scans:%s\n", what,
-              p["lane_seconds"].get<double>(), p["iterations"].get<unsigned long long>(),
-              p["quanta"].get<unsigned long long>(), p["empty_scans"].get<unsigned long long>(), line.c_str());
 }
 
 // ---- GPU measurements ----------------------------------------------------------
@@ -329,7 +292,7 @@ int main(int argc, char** argv) {
     json r = measure();
     if (o.profile && before) {
       auto after = s.snapshot();
-      if (after.ok()) r["profile"] = profile_between(*before, *after);
+      if (after.ok()) r["profile"] = gpuos::bench::profile_between(*before, *after);
     }
     out[name] = r;
   };
@@ -363,7 +326,7 @@ int main(int argc, char** argv) {
                   out["concurrent"]["spawn_seconds"].get<double>(), out["concurrent"]["kill_all_seconds"].get<double>());
     }
     for (const char* m : {"spawn", "malloc", "concurrent"}) {
-      if (out.contains(m) && out[m].contains("profile")) print_profile(m, out[m]["profile"]);
+      if (out.contains(m) && out[m].contains("profile")) gpuos::bench::print_profile(m, out[m]["profile"]);
     }
     std::printf("checks: %s\n", b.ok ? "all passed" : "FAILED");
   }
