@@ -19,7 +19,14 @@ constexpr uint32_t kSlotWords = sizeof(abi::IoSlot) / 4;
 }  // namespace
 
 RequestService::RequestService(IoBufferView io, WasiHost& wasi, std::function<void()> on_completion)
-    : io_(io), wasi_(wasi), on_completion_(std::move(on_completion)) {
+    : io_(io),
+      wasi_(wasi),
+      on_completion_(std::move(on_completion)),
+      comp_head_(io.header->comp_head),
+      slots_(io.header->slots),
+      comp_capacity_(io.header->comp_capacity),
+      slots_off_(io.header->slots_off),
+      data_off_(io.header->data_off) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -54,7 +61,7 @@ void RequestService::exited(uint32_t pid) {
 }
 
 bool RequestService::completions_pending() const {
-  return load_acquire(io_.header->comp_head) != load_acquire(io_.header->comp_tail);
+  return load_acquire(io_.header->comp_head) != load_acquire(io_.header->comp_tail);  // rare: the idle check
 }
 
 Request RequestService::decode(const DebugRecord& r) const {
@@ -69,7 +76,7 @@ Request RequestService::decode(const DebugRecord& r) const {
   const uint32_t len = std::min<uint32_t>(r.payload[abi::RQ_OUT_LEN], abi::IO_DATA_BYTES);
   // The slot's data area is the host's until it replies: copy the out-data
   // out of it before the reply overwrites it.
-  const auto* data = reinterpret_cast<const uint8_t*>(io_.words + io_.header->data_off + size_t{rs} * abi::IO_DATA_WORDS);
+  const auto* data = reinterpret_cast<const uint8_t*>(io_.words + data_off_ + size_t{rs} * abi::IO_DATA_WORDS);
   q.out.assign(data, data + len);
   return q;
 }
@@ -89,20 +96,18 @@ void RequestService::loop() {
       continue;
     }
     const uint32_t rs = r.payload[abi::RQ_SLOT];
-    if (rs >= io_.header->slots) {
-      spdlog::error("request from pid {} names slot {} of {}: dropped", r.pid, rs, io_.header->slots);
+    if (rs >= slots_) {
+      spdlog::error("request from pid {} names slot {} of {}: dropped", r.pid, rs, slots_);
       continue;
     }
     wasi_.serve(decode(r), [this, rs](Reply reply) { complete(rs, reply); });
   }
 }
 
-void RequestService::complete(uint32_t rs, const Reply& reply) {
-  if (closed_) return;
-  abi::IoHeader& h = *io_.header;
+void RequestService::write_reply(uint32_t rs, const Reply& reply) {
   const std::vector<uint32_t>& w = reply.words();
-  uint32_t* slot = io_.words + h.slots_off + rs * kSlotWords;
-  uint32_t* data = io_.words + h.data_off + size_t{rs} * abi::IO_DATA_WORDS;
+  uint32_t* slot = io_.words + slots_off_ + rs * kSlotWords;
+  uint32_t* data = io_.words + data_off_ + size_t{rs} * abi::IO_DATA_WORDS;
   uint32_t result = reply.result;
   size_t words = w.size();
   if (words > abi::IO_DATA_WORDS) {  // a bug in a call's size caps: fail the call, never overrun
@@ -110,25 +115,44 @@ void RequestService::complete(uint32_t rs, const Reply& reply) {
     result = 29;  // EIO
     words = 0;
   }
-  std::memcpy(data, w.data(), words * 4);
+  if (words) std::memcpy(data, w.data(), words * 4);
   slot[offsetof(abi::IoSlot, result) / 4] = result;
   slot[offsetof(abi::IoSlot, reply_len) / 4] = static_cast<uint32_t>(words * 4);
+}
+
+void RequestService::publish(std::span<const uint32_t> slots) {
+  if (slots.empty()) return;
+  const uint32_t capacity = comp_capacity_;
   {
     std::lock_guard lock(publish_mu_);
-    const uint32_t head = h.comp_head;  // only this side writes it
-    uint32_t& entry = io_.words[head & (h.comp_capacity - 1)];
-    // The kernel clears an entry when it takes it; with twice as many
-    // entries as slots this never waits in practice.
-    while (load_acquire(entry) != 0) std::this_thread::yield();
-    // On a GPU this is write-combined BAR memory: full fences (host_sync.h),
-    // so the reply reaches the device before the entry, and the entry
-    // before the head. With release stores alone an H100 saw a new head
-    // before its entry, took an empty entry and lost the completion.
-    host_publish(entry, rs + 1);
-    host_publish(h.comp_head, head + 1);
+    // On a GPU the io buffer is write-combined BAR memory, whose stores
+    // leave the CPU in any order: a full fence (host_sync.h) puts the
+    // replies before the entries, and host_publish the entries before the
+    // head. An entry seen early is harmless (its stamp names its position,
+    // abi_io.h); a reply seen after its entry would not be.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    for (const uint32_t rs : slots) {
+      std::atomic_ref<uint32_t>(io_.words[comp_head_ & (capacity - 1)])
+          .store(abi::io_comp_entry(comp_head_, capacity, rs), std::memory_order_relaxed);
+      ++comp_head_;
+    }
+    host_publish(io_.header->comp_head, comp_head_);
   }
-  ++served_;
+  served_ += slots.size();
   if (on_completion_) on_completion_();
+}
+
+void RequestService::complete(uint32_t rs, const Reply& reply) {
+  if (closed_) return;
+  write_reply(rs, reply);
+  publish(std::span<const uint32_t>(&rs, 1));
+}
+
+void RequestService::complete_empty(std::span<const uint32_t> slots) {
+  if (closed_) return;
+  const Reply empty;
+  for (const uint32_t rs : slots) write_reply(rs, empty);
+  publish(slots);
 }
 
 }  // namespace gpuos::io

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <span>
 #include <thread>
 
 #include "io/debug_ring.h"
@@ -49,10 +50,17 @@ class RequestService {
 
   // Writes a reply into slot `rs` and publishes it (any thread).
   void complete(uint32_t rs, const Reply& reply);
+  // Replies "done, nothing to write" to each slot of `slots` and publishes
+  // them together, with one head update (the null call's batch).
+  void complete_empty(std::span<const uint32_t> slots);
 
  private:
   void loop();
   Request decode(const DebugRecord& r) const;
+  // Writes the reply into the slot's header and data area (not yet published).
+  void write_reply(uint32_t rs, const Reply& reply);
+  // Pushes the slots, whose replies are written, onto the completion ring.
+  void publish(std::span<const uint32_t> slots);
 
   IoBufferView io_;
   WasiHost& wasi_;
@@ -61,7 +69,16 @@ class RequestService {
   std::condition_variable cv_;
   std::deque<DebugRecord> queue_;  // requests, and exits (kind RECORD_EXIT)
   bool stopping_ = false;
-  std::mutex publish_mu_;  // the completion ring's head
+  std::mutex publish_mu_;  // comp_head_
+  // The completion ring's head. Only the host writes it, so the host keeps
+  // its own copy and never reads the io buffer back: on a GPU that is a
+  // read across PCIe (about a microsecond), in the path of every call.
+  uint32_t comp_head_ = 0;
+  // The io buffer's layout, copied from its header at construction (the
+  // host wrote it at boot and it never changes). Every field read from the
+  // header itself would be a read across PCIe: two of them per completion
+  // held the request path at about 415,000 calls a second on an H100.
+  uint32_t slots_ = 0, comp_capacity_ = 0, slots_off_ = 0, data_off_ = 0;
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> served_{0}, received_{0};
   std::thread thread_;

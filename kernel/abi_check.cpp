@@ -61,6 +61,14 @@ static_assert(offsetof(IoHeader, comp_head) == 128, "host-written line starts at
 static_assert(offsetof(IoHeader, comp_tail) == 256, "kernel-written line starts at 256");
 static_assert(RQ_WORDS <= RING_PAYLOAD_WORDS, "a request fits one ring record");
 static_assert(OUT_KEY_WORD * 4 == OUT_TEXT_MAX && OUT_KEY_WORD < RING_PAYLOAD_WORDS);
+// Records are written a 16-byte quad at a time (lib/ring.glsl, ring_put4):
+// the payload is whole quads after a one-quad header, a request's opcode,
+// slot, key and length fill quad 0 and its arguments pair up in the next
+// ones, and the io key is the payload's last word.
+static_assert(sizeof(RingRecord) == 8 * 16 && offsetof(RingRecord, payload) == 16 && RING_PAYLOAD_WORDS % 4 == 0);
+static_assert(RQ_OPCODE == 0 && RQ_SLOT == 1 && RQ_KEY == 2 && RQ_OUT_LEN == 3 && RQ_ARGS == 4);
+static_assert(RQ_MAX_ARGS % 2 == 0 && RQ_WORDS == RING_PAYLOAD_WORDS - 4);
+static_assert(OUT_KEY_WORD == RING_PAYLOAD_WORDS - 1 && EXIT_RECORD_WORDS % 4 == 0);
 static_assert(IOW_MAX_BYTES + 4 * IOW_HEADER_WORDS == IO_COPY_WORDS * 4, "a directive is one copy step");
 static_assert(IO_DATA_BYTES % 4 == 0);
 

@@ -20,8 +20,9 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   if (cfg.max_pages == 0 || cfg.max_pages > 65536 || cfg.quantum == 0) {
     return fail(std::string(), "pages per process must be 1..65536 and the quantum non-zero");
   }
-  if (cfg.io_slots == 0 || cfg.io_slots % 32 != 0) {
-    return fail(std::string(), fmt::format("request slots {} must be a non-zero multiple of 32", cfg.io_slots));
+  if (cfg.io_slots == 0 || cfg.io_slots % 32 != 0 || cfg.io_slots > IO_MAX_SLOTS) {
+    return fail(std::string(), fmt::format("request slots {} must be a non-zero multiple of 32, at most {}",
+                                           cfg.io_slots, IO_MAX_SLOTS));
   }
   if (cfg.block_words < BLK_PAGE_TABLE + cfg.max_pages + 1024) {
     return fail(std::string(), fmt::format("a {} KiB block cannot hold a {}-entry page table and frames",

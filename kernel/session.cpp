@@ -1,6 +1,7 @@
 #include "kernel/session.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <thread>
 
@@ -64,7 +65,7 @@ Result<std::unique_ptr<Session>, SessionError> Session::boot(const BootOptions& 
 Result<void, SessionError> Session::init(const BootOptions& opts) {
   opts_ = opts;
   booted_at_ = Clock::now();
-  if (opts.ring_capacity < 16 || (opts.ring_capacity & (opts.ring_capacity - 1)) != 0) {
+  if (opts.ring_capacity != 0 && (opts.ring_capacity < 16 || (opts.ring_capacity & (opts.ring_capacity - 1)) != 0)) {
     return fail(SessionError::BadArgument,
                 fmt::format("ring capacity {} must be a power of two, at least 16", opts.ring_capacity));
   }
@@ -87,7 +88,10 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   if (!control) return device_error(control.error());
   control_buf_ = control.value();
   // Ring: written by the GPU, read by the host, so cached host memory first.
-  auto ring = ctx_->create_buffer(VkDeviceSize(opts.ring_capacity) * sizeof(abi::RingRecord),
+  const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
+  const uint32_t lanes = workgroups * abi::KERNEL_WORKGROUP_SIZE;
+  ring_capacity_ = opts.ring_capacity ? opts.ring_capacity : std::max(1u << 16, std::bit_ceil(2 * lanes));
+  auto ring = ctx_->create_buffer(VkDeviceSize(ring_capacity_) * sizeof(abi::RingRecord),
                                   {HV | HC | CACHED, HV | HC});
   if (!ring) return device_error(ring.error());
   ring_buf_ = ring.value();
@@ -98,13 +102,18 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   ctrl_ = static_cast<abi::ControlBlock*>(control_buf_.mapped);
   ctrl_->magic = abi::ABI_MAGIC;
   ctrl_->abi_version = abi::ABI_VERSION;
-  ctrl_->ring_capacity = opts.ring_capacity;
+  ctrl_->ring_capacity = ring_capacity_;
+  // Single-record claims take a position with one atomicAdd when the ring
+  // has room for every lane's (lib/ring.glsl); a smaller ring (a test's)
+  // claims them by CAS, as multi-record claims always do. So does lavapipe,
+  // whose 128-odd lanes hardly contend, and where atomicAdd claims broke
+  // stdout records (docs/platform.md 2g).
+  ctrl_->ring_reserve = (!dev.is_lavapipe() && ring_capacity_ >= 2 * lanes) ? lanes : 0;
   ctrl_->ring_wait_spins = opts.ring_wait_spins;
   ctrl_->faults = opts.faults;
 
   if (auto r = init_processes(); !r) return r;
   if (auto r = init_io(); !r) return r;
-  const uint32_t workgroups = opts.workgroups ? opts.workgroups : default_workgroups(dev);
   std::vector<const vk::Buffer*> bindings = {&control_buf_, &ring_buf_, &host_buf_};
   for (const vk::Buffer* b : procs_->bindings()) bindings.push_back(b);
   if (opts.profile && (dev.is_lavapipe() || !dev.features.shader_device_clock)) {
@@ -118,7 +127,7 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
 
   mailbox_ = std::make_unique<MailboxClient>(ctrl_, static_cast<abi::HostBlock*>(host_buf_.mapped));
   consumer_ = std::make_unique<io::RingConsumer>(static_cast<abi::RingRecord*>(ring_buf_.mapped),
-                                                 opts.ring_capacity, &ctrl_->ring_consumed);
+                                                 ring_capacity_, &ctrl_->ring_consumed);
   if (dev.is_lavapipe()) consumer_->set_lost_claim_timeout(1000ms);  // llvmpipe loses claims (platform.md 2g)
   drain_spin_rounds_ = dev.is_lavapipe() ? 64 : 20000;
   log_ = std::make_unique<io::DebugLog>(opts.log_keep);
@@ -376,18 +385,16 @@ void Session::service_loop() {
 }
 
 void Session::drain_loop() {
-  auto sink = [this](std::span<const io::DebugRecord> batch) {
+  std::vector<uint32_t> null_calls;  // this batch's, answered together
+  auto sink = [this, &null_calls](std::span<const io::DebugRecord> batch) {
+    null_calls.clear();
     for (const io::DebugRecord& r : batch) {
       switch (r.kind) {
-        case abi::RECORD_EXIT:
-          exits_.add(procs::decode_exit_record(r.payload));
-          requests_->exited(r.pid);  // after its requests, which came first in the ring
-          break;
         case abi::RECORD_REQUEST:
           // The null call is answered here, without the hand-off to the
           // service thread: it measures the path itself (bench/io).
           if (r.payload[abi::RQ_OPCODE] == abi::WASI_GPUOS_NULL) {
-            requests_->complete(r.payload[abi::RQ_SLOT], io::Reply{});
+            null_calls.push_back(r.payload[abi::RQ_SLOT]);
           } else {
             requests_->post(r);
           }
@@ -401,7 +408,15 @@ void Session::drain_loop() {
         default: break;
       }
     }
+    if (!null_calls.empty()) requests_->complete_empty(null_calls);  // before the log: the kernel waits on these
+    // Exits last: whoever waits for one finds the process's records in the
+    // log, and its requests with the request service, already.
     log_->append(batch);
+    for (const io::DebugRecord& r : batch) {
+      if (r.kind != abi::RECORD_EXIT) continue;
+      exits_.add(procs::decode_exit_record(r.payload));
+      requests_->exited(r.pid);  // after its requests, posted above
+    }
     if (observer_) observer_(batch);
   };
   int idle_rounds = 0;
@@ -624,7 +639,7 @@ SessionStatus Session::status() const {
   s.launches = launches_.load();
   s.heartbeat = load(ctrl_->heartbeat);
   s.commands = commands_.load();
-  s.ring_capacity = opts_.ring_capacity;
+  s.ring_capacity = ring_capacity_;
   s.ring_received = log_->received();
   s.ring_bytes = log_->received_bytes();
   s.ring_drops = load(ctrl_->ring_drops);

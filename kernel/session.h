@@ -41,7 +41,10 @@ struct BootOptions {
   std::optional<uint32_t> device;  // --device N; else GPUOS_DEVICE; else the best
   bool force_epoch = false;        // --epoch
   uint32_t workgroups = 0;         // 0: sized to the device
-  uint32_t ring_capacity = 1u << 16;  // records (128 B each); a power of two
+  // Records (128 B each), a power of two; 0: 2^16, or twice the kernel's
+  // lanes where that is more (lib/ring.glsl's single-record claims need
+  // room for one record per lane).
+  uint32_t ring_capacity = 0;
   uint32_t ring_wait_spins = 64;      // EMIT_MAY_DROP: ring-full attempts in a row before a drop
   uint32_t epoch_slice_iterations = 1u << 14;  // capped on lavapipe (kernel.comp says why)
   uint32_t probe_iterations = 0;      // 0: sized to the device
@@ -260,6 +263,7 @@ class Session {
   std::atomic<bool> drain_paused_{false};
   std::atomic<uint64_t> drained_position_{0};
   int drain_spin_rounds_ = 64;  // idle drain rounds that yield before sleeping
+  uint32_t ring_capacity_ = 0;  // records: BootOptions.ring_capacity, or sized to the kernel
   io::RingConsumer::Sink observer_;
 
   std::atomic<bool> failed_{false};

@@ -145,7 +145,9 @@ struct ControlBlock {
   uint launch;            // launch counter, for diagnostics
   uint ring_capacity;     // records; a power of two
   uint ring_wait_spins;   // EMIT_MAY_DROP: ring-full attempts in a row before a producer drops
-  uint _pad_l0[24];
+  uint ring_reserve;      // ring positions every multi-record claim leaves free for
+                          // single-record claims (lib/ring.glsl); 0: none
+  uint _pad_l0[23];
 
   // line 1: host -> kernel while running [host]
   uint stop;           // STOP_* (the kernel also sets STOP_SHUTDOWN on OP_SHUTDOWN)

@@ -84,7 +84,7 @@ const uint IOW_MAX_BYTES = IO_COPY_WORDS * 4u - 4u * IOW_HEADER_WORDS;
 struct IoHeader {
   // line 0 [host, at boot]
   uint slots;          // request slots, a multiple of 32
-  uint comp_capacity;  // completion-ring entries, a power of two >= 2 x slots
+  uint comp_capacity;  // completion-ring entries, a power of two >= 2 x slots, <= 2^16
   uint slots_off;      // io word of IoSlot[0]
   uint data_off;       // io word of slot 0's data area
   uint bits_off;       // bits[] word of the request-slot bitmap (sys.glsl's BitsBuf)
@@ -102,8 +102,18 @@ struct IoHeader {
   uint claim_conflicts;  // claimed bits whose slot was not FREE (io.glsl)
   uint _pad2[25];
 };
-// Completion entries follow the header: slot + 1, or 0 once taken (the host
-// reuses an entry only after the kernel has cleared it).
+// Completion entries follow the header. The entry of ring position p holds
+// the slot, stamped with p's lap (io_comp_entry), so that the kernel takes
+// an entry only once the host has written it for this very position: an
+// entry seen before it lands, or a stale one from the lap before, fails the
+// stamp check and is looked at again later, never taken. Nobody clears an
+// entry, and the host never reads one back: at most `slots` completions are
+// ever outstanding (a slot has at most one), so with comp_capacity >=
+// 2 x slots the host cannot lap an entry the kernel has still to take.
+// Slots < 2^16 and comp_capacity <= 2^16, so a lap stamp is 16 bits and two
+// consecutive laps always differ in it, across the 2^32 wrap too.
+const uint IO_MAX_SLOTS = 32768u;
+GPUOS_ABI_FN uint io_comp_entry(uint pos, uint capacity, uint slot) { return (((pos / capacity) + 1u) << 16u) | slot; }
 
 // ---- WASI preview1 functions (module "wasi_snapshot_preview1") -----------
 // The translator turns each import into intrinsic GI_WASI_BASE + WASI_*.

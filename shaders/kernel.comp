@@ -6,12 +6,14 @@
 // subgroups of a workgroup one after another): no lane ever waits for
 // another lane. Each iteration a lane
 //   1. checks the stop flag (so every lane sees it within one iteration),
-//   2. tries to claim the newest mailbox command and answer it,
+//   2. tries to claim the newest mailbox command and answer it (workgroup
+//      leaders), and takes request completions from the host
+//      (io_take_completions),
 //   3. helps with the current emit job, if one is open,
 //   4. helps with the current process job (spawn, snapshot), if one is open,
-//      and (workgroup leaders) takes a request completion from the host,
-//   5. runs one READY process for a quantum (proc/sched.glsl), or, finding
-//      none, sweeps one slot for orphaned zombies.
+//   5. runs one READY process for a quantum (proc/sched.glsl): the one
+//      its completion woke, if any; or, finding none, sweeps one slot for
+//      orphaned zombies.
 // In epoch and probe modes a lane also leaves after slice_iterations, and in
 // epoch mode it leaves as soon as there is nothing to do; the host relaunches.
 //
@@ -26,6 +28,8 @@
 #extension GL_GOOGLE_include_directive : require
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_ballot : require
+#extension GL_KHR_shader_subgroup_arithmetic : require
+#extension GL_KHR_shader_subgroup_shuffle : require
 #extension GL_EXT_buffer_reference : require
 
 layout(local_size_x = 64) in;
@@ -45,6 +49,8 @@ layout(local_size_x = 64) in;
 #endif
 layout(std430, set = 0, binding = 0) GPUOS_COHERENT buffer ControlBuf { ControlBlock ctrl; };
 layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf { RingRecord records[]; };
+// The same ring seen as 16-byte units (8 per record), for ring_put4.
+layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf4 { uvec4 record_quads[]; };
 layout(std430, set = 0, binding = 2) GPUOS_COHERENT buffer HostBuf { HostBlock host; };
 
 #include "lib/sync.glsl"
@@ -120,8 +126,16 @@ void main() {
     // is the one that runs first wherever subgroups are serialised.
     bool busy = false;
     PROF_START(house_t0);
-    if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
-    if (gl_LocalInvocationIndex == 0u) busy = io_take_completion() || busy;
+    uint woken = NONE;  // a process this lane woke with its request's completion
+    if (gl_LocalInvocationIndex == 0u) {
+      busy = mailbox_poll(lane);
+#ifdef GPUOS_RELAXED_ATOMICS
+      woken = io_take_completions(busy);
+#endif
+    }
+#ifndef GPUOS_RELAXED_ATOMICS
+    woken = io_take_completions(busy);  // every subgroup, all its lanes
+#endif
 #ifdef GPUOS_RELAXED_ATOMICS
     busy = emit_help(lane, ring_full_streak) || busy;
 #else
@@ -131,9 +145,17 @@ void main() {
     busy = job || busy;
     PROF_STOP(house_t0, PROF_HOUSE);
     const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
-    const bool ran = may_run && sched_step(lane, iter);
-    if (ran) busy = true;
-    else {
+    // The process a completion woke runs here and now: through the ready
+    // bitmap it would wait for a scan to find it, most of a null call's
+    // round trip. Every lane calls sched_take (a subgroup takes together).
+    const uint taken = sched_take(lane, iter, may_run && woken == NONE);
+    const uint next = woken != NONE ? woken : taken;
+    const bool ran = may_run && next != NONE;
+    if (ran) {
+      proc_run(next, lane);
+      busy = true;
+    } else {
+      if (next != NONE) proc_make_ready(next);  // lavapipe: this launch has no ticks left for it
       PROF_START(sweep_t0);
       sched_sweep(lane, iter);
       PROF_STOP(sweep_t0, PROF_SCAN_MISS);

@@ -89,6 +89,15 @@ DeviceInfo survey(Vk& vk, VkPhysicalDevice pd, uint32_t index) {
     d.driver_name = p12.driverName;
     d.driver_info = p12.driverInfo;
     d.subgroup_size = p11.subgroupSize;
+    // The GPU kernel's schedulers and takers work a subgroup at a time
+    // (bitmap_take_subgroup, io_take_completions, emit_help_subgroup).
+    constexpr VkSubgroupFeatureFlags kSubgroupOps = VK_SUBGROUP_FEATURE_BASIC_BIT | VK_SUBGROUP_FEATURE_BALLOT_BIT |
+                                                    VK_SUBGROUP_FEATURE_ARITHMETIC_BIT | VK_SUBGROUP_FEATURE_SHUFFLE_BIT;
+    const bool subgroup_ok = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                             (p11.subgroupSupportedOperations & kSubgroupOps) == kSubgroupOps;
+    if (!subgroup_ok && d.driver_id != VK_DRIVER_ID_MESA_LLVMPIPE && d.unusable_reason.empty()) {
+      d.unusable_reason = "compute shaders lack subgroup basic, ballot, arithmetic or shuffle operations";
+    }
     d.features.denorm_preserve_f32 = p12.shaderDenormPreserveFloat32;
     d.features.denorm_preserve_f64 = p12.shaderDenormPreserveFloat64;
     d.features.signed_zero_inf_nan_preserve_f32 = p12.shaderSignedZeroInfNanPreserveFloat32;

@@ -49,7 +49,7 @@ bool proc_exit_step(uint budget) {
 // Returns false when the ring is full (the caller requeues the process).
 bool proc_notify_step(uint lane) {
   uint pos;
-  if (ring_try_claim(1u, pos) == 0u) return false;
+  if (!ring_claim_one(pos)) return false;
   const uint s = ring_slot(pos);
   const uint64_t instr = procs[cur_slot].instructions;
   uint x[EXIT_RECORD_WORDS];
@@ -65,7 +65,7 @@ bool proc_notify_step(uint lane) {
   x[XR_SPAWN_MS] = procs[cur_slot].spawn_ms;
   x[XR_EXIT_MS] = procs[cur_slot].exit_ms;
   x[XR_HEAP_LIVE] = procs[cur_slot].heap_live;
-  for (uint i = 0u; i < EXIT_RECORD_WORDS; ++i) WRITE_SHARED(records[s].payload[i], x[i]);
+  for (uint q = 0u; q < EXIT_RECORD_WORDS / 4u; ++q) ring_put4(s, q, uvec4(x[4u * q], x[4u * q + 1u], x[4u * q + 2u], x[4u * q + 3u]));
   ring_commit(pos, cur_pid, lane, RECORD_EXIT, EXIT_RECORD_WORDS * 4u);
 
   atomicAdd(sys.exited, 1u);

@@ -16,7 +16,7 @@ void gi_print(uint fp, uint call_pc, uint lane) {
   }
   if (len == 0u) return;
   uint pos;
-  if (ring_try_claim(1u, pos) == 0u) {  // ring full: give the lane up, print again later
+  if (!ring_claim_one(pos)) {  // ring full: give the lane up, print again later
     pc_ = call_pc;
     status_ = VM_ST_YIELD;
     return;
@@ -24,10 +24,14 @@ void gi_print(uint fp, uint call_pc, uint lane) {
   const uint done = bulk_;
   const uint n = min(len - done, OUT_TEXT_MAX);
   const uint s = ring_slot(pos);
-  for (uint w = 0u; w < OUT_KEY_WORD; ++w) {
-    WRITE_SHARED(records[s].payload[w], 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u);
+  for (uint q = 0u; q < RING_PAYLOAD_WORDS / 4u; ++q) {
+    uvec4 quad;
+    for (uint i = 0u; i < 4u; ++i) {
+      const uint w = 4u * q + i;
+      quad[i] = w == OUT_KEY_WORD ? procs[cur_slot].argv_off : 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u;
+    }
+    ring_put4(s, q, quad);
   }
-  WRITE_SHARED(records[s].payload[OUT_KEY_WORD], procs[cur_slot].argv_off);
   ring_commit(pos, cur_pid, lane, RECORD_STDOUT, n);
   ticks_ += RING_PAYLOAD_WORDS;
   bulk_ = done + n < len ? done + n : 0u;

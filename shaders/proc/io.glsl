@@ -10,8 +10,9 @@
 //   SUBMITTED   (a spurious wake-up) block again
 //   DONE        apply the host's writes, a directive a step; return the
 //               result and free the slot
-// The completion taker (io_take_completion, run by workgroup leaders)
-// moves SUBMITTED -> DONE and wakes the process. A process that ends with
+// The completion taker (io_take_completions: a subgroup at a time on GPUs,
+// workgroup leaders on lavapipe) moves SUBMITTED -> DONE and wakes the
+// process, which the taking lane then runs at once. A process that ends with
 // a request posted leaves it ORPHAN, and the taker frees the slot.
 //
 // Naming: `rs` is a request slot, `s` a process-table slot; io_words[]
@@ -32,7 +33,10 @@ void io_slot_free(uint rs) {
   bitmap_clear(io.bits_off, rs);
 }
 
-// Takes one completion, if the host has published one. True if it did.
+// The request in slot `rs` is complete: DONE, and its process woken if it
+// sleeps on it. Returns the woken process's table slot, which the caller
+// now owns (READY, but on no ready bitmap: run it, or proc_make_ready it),
+// or NONE.
 //
 // Whether the process must be woken is settled on the slot's state word
 // alone: the process moves SUBMITTED -> SLEEPING when it blocks (io_sleep),
@@ -40,35 +44,82 @@ void io_slot_free(uint rs) {
 // other's move acts (the taker wakes a SLEEPING process; a process that
 // finds DONE does not sleep). Two fences around two words (a Dekker
 // handshake) lost a wake-up on an H100 about once in 3,000 null calls.
-bool io_take_completion() {
-  const uint tail = LOAD_RELAXED(io.comp_tail);
-  if (LOAD_ACQUIRE(io.comp_head) == tail) return false;
-  // The entry must be visible before the tail moves past it: a tail taken
-  // over an entry not yet seen would lose that completion for good.
-  if (LOAD_RELAXED(io_words[tail & (io.comp_capacity - 1u)]) == 0u) return false;
-  if (atomicCompSwap(io.comp_tail, tail, tail + 1u) != tail) return false;
-  ACQUIRE_FENCE();  // the entry and the slot's reply were written before comp_head
-  const uint v = atomicExchange(io_words[tail & (io.comp_capacity - 1u)], 0u);  // cleared: the host may reuse it
-  if (v == 0u) return true;  // cannot happen: only the tail's winner clears it
-  const uint rs = v - 1u;
-  atomicAdd(io.completed, 1u);
-  atomicAdd(io.waiting, 0xffffffffu);
+uint io_complete_slot(uint rs) {
+  ACQUIRE_FENCE();  // the slot's reply was written before its entry
   uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
   if (prev == IOS_SLEEPING) prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SLEEPING, IOS_DONE);
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
   } else if (prev == IOS_SLEEPING) {
     ACQUIRE_FENCE();  // the process's BLOCKED, stored before its SLEEPING
-    proc_wake(READ_SHARED(IOSLOT(rs, IOF_PROC)));
+    const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC));
+    if (proc_claim_woken(s)) return s;
   }
-  return true;
+  return NONE;
 }
+
+// True when the completion entry `v` was written for ring position `pos`
+// (abi_io.h: io_comp_entry); false for one that has not landed yet.
+bool io_entry_landed(uint v, uint pos) { return (v >> 16u) == (io_comp_entry(pos, io.comp_capacity, 0u) >> 16u); }
+
+#ifdef GPUOS_RELAXED_ATOMICS
+// lavapipe: the workgroup leader takes one completion at a time. Returns a
+// woken process (io_complete_slot), or NONE; `took` is set when it took one.
+uint io_take_completions(inout bool took) {
+  const uint tail = LOAD_RELAXED(io.comp_tail);
+  if (LOAD_ACQUIRE(io.comp_head) == tail) return NONE;
+  const uint v = LOAD_RELAXED(io_words[tail & (io.comp_capacity - 1u)]);
+  // Validated before the tail moves past it: a tail taken over an entry
+  // not yet seen would lose that completion for good. The host cannot
+  // rewrite it meanwhile (abi_io.h: it never laps the tail).
+  if (!io_entry_landed(v, tail)) return NONE;
+  if (atomicCompSwap(io.comp_tail, tail, tail + 1u) != tail) return NONE;
+  took = true;
+  atomicAdd(io.completed, 1u);
+  atomicAdd(io.waiting, 0xffffffffu);
+  return io_complete_slot(v & 0xffffu);
+}
+#else
+// GPUs: a subgroup takes up to a subgroup's worth of completions with one
+// CAS, lane i entry tail + i, so the completion ring drains as fast as the
+// host fills it. Each lane returns the process it woke (io_complete_slot),
+// or NONE; `took` is set on the lanes of a subgroup that took any.
+uint io_take_completions(inout bool took) {
+  uint tail, head;
+  SUBGROUP_LOAD(tail, LOAD_RELAXED(io.comp_tail));
+  SUBGROUP_LOAD(head, LOAD_ACQUIRE(io.comp_head));
+  if (head == tail) return NONE;
+  const uint i = gl_SubgroupInvocationID;
+  uint v = 0u;
+  bool landed = false;
+  if (i < min(head - tail, 32u)) {
+    v = LOAD_RELAXED(io_words[(tail + i) & (io.comp_capacity - 1u)]);
+    landed = io_entry_landed(v, tail + i);
+  }
+  // Only the unbroken run of landed entries from the tail: the tail cannot
+  // skip one that has not landed.
+  const uint run = subgroupBallot(landed).x;
+  const uint n = run == 0xffffffffu ? 32u : uint(findLSB(~run));
+  if (n == 0u) return NONE;
+  uint won = 0u;
+  if (subgroupElect()) {
+    won = atomicCompSwap(io.comp_tail, tail, tail + n) == tail ? 1u : 0u;
+    if (won != 0u) {
+      atomicAdd(io.completed, n);
+      atomicAdd(io.waiting, 0u - n);
+    }
+  }
+  if (subgroupBroadcastFirst(won) == 0u) return NONE;
+  took = true;
+  return i < n ? io_complete_slot(v & 0xffffu) : NONE;
+}
+#endif
 
 // The process `slot`, already BLOCKED, goes to sleep on its request; false
 // when the completion came first (then it must not sleep).
 bool io_sleep(uint slot) {
   const uint rs = procs[slot].io_slot - 1u;
-  RELEASE_FENCE();  // BLOCKED before SLEEPING (io_take_completion)
+  RELEASE_FENCE();  // BLOCKED before SLEEPING (io_complete_slot)
   const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_SLEEPING);
   return prev == IOS_SUBMITTED || prev == IOS_SLEEPING;
 }
@@ -135,43 +186,64 @@ uint io_out_len(uint op, uint fp) {
   return a.y + b.y;
 }
 
-// Guest address of out-data byte i (i < the out length).
-uint io_source(uint op, uint fp, uint i) {
-  if (io_gathers(op)) {
-    const uint iovs = IOARG(1), n = IOARG(2);
-    uint at = 0u;
-    uint found = 0u;
-    for (uint k = 0u; k < n; ++k) {
-      const uint len = load32(uint64_t(iovs + 8u * k + 4u));
-      if (i >= at && i < at + len) {
-        found = load32(uint64_t(iovs + 8u * k)) + (i - at);
-        k = n;  // single exit (bitmap.glsl says why)
-      } else {
-        at += len;
-      }
-    }
-    ticks_ += n;
-    return found;
+// Walking the out-data in order. Its segments are the call's regions or
+// the write's iovecs; a cursor stands on segment k, which starts at
+// out-data byte `at`. A copy walks each segment once, rather than looking
+// a byte's segment up from the start for every byte: that cost a loop
+// iteration per iovec per byte, which the ticks did not count, and on
+// lavapipe the uncounted iterations ran past llvmpipe's loop budget
+// (docs/platform.md 2b) and cut the copies short (zeroed bytes).
+struct IoCursor {
+  uint k;     // segment
+  uint at;    // out-data byte where segment k starts
+  uint addr;  // its guest address
+  uint len;   // its length
+};
+
+uint io_segments(uint op, uint fp) { return io_gathers(op) ? IOARG(2) : 2u; }
+
+uvec2 io_segment(uint op, uint fp, uint k) {
+  if (!io_gathers(op)) return io_region(op, fp, k);
+  const uint iov = IOARG(1) + 8u * k;
+  return uvec2(load32(uint64_t(iov)), load32(uint64_t(iov + 4u)));
+}
+
+IoCursor io_cursor(uint op, uint fp) {
+  const uvec2 s = io_segments(op, fp) == 0u ? uvec2(0u) : io_segment(op, fp, 0u);
+  return IoCursor(0u, 0u, s.x, s.y);
+}
+
+// Guest address of out-data byte i (below the out length, and at or after
+// the cursor's segment); moves the cursor to the segment that holds it.
+uint io_cursor_source(uint op, uint fp, inout IoCursor c, uint i) {
+  const uint n = io_segments(op, fp);
+  while (i >= c.at + c.len && c.k + 1u < n) {
+    c.at += c.len;
+    c.k += 1u;
+    const uvec2 s = io_segment(op, fp, c.k);
+    c.addr = s.x;
+    c.len = s.y;
+    ticks_ += 1u;
   }
-  const uvec2 a = io_region(op, fp, 0u);
-  return i < a.y ? a.x + i : io_region(op, fp, 1u).x + (i - a.y);
+  return c.addr + (i - c.at);
 }
 
 // Copies out-data bytes [bulk_, ...) into the slot, up to IO_COPY_WORDS
-// words; true when all `len` bytes are in.
+// words; true when all `len` bytes are in. A byte at a time (a region or
+// iovec boundary may fall inside a word), each word stored once.
 bool io_fill_step(uint op, uint fp, uint rs, uint len) {
   const uint end = min(len, bulk_ + IO_COPY_WORDS * 4u);
-  // A word at a time, each byte found through io_source (one call site:
-  // docs/platform.md 2e); a region or iovec boundary may fall inside a word.
-  for (uint i = bulk_ & ~3u; i < end; i += 4u) {
-    uint v = 0u;
-    for (uint b = 0u; b < 4u; ++b) {
-      if (i + b >= bulk_ && i + b < end) v |= mem_byte(uint64_t(io_source(op, fp, i + b))) << (8u * b);
-      else if (i + b < bulk_) v |= READ_SHARED(IODATA(rs, i >> 2u)) & (0xffu << (8u * b));
+  IoCursor c = io_cursor(op, fp);
+  // The bytes of a word the last step began: kept, not overwritten.
+  uint v = (bulk_ & 3u) == 0u ? 0u : READ_SHARED(IODATA(rs, bulk_ >> 2u)) & ((1u << (8u * (bulk_ & 3u))) - 1u);
+  for (uint i = bulk_; i < end; ++i) {
+    v |= mem_byte(uint64_t(io_cursor_source(op, fp, c, i))) << (8u * (i & 3u));
+    if ((i & 3u) == 3u || i + 1u == end) {
+      WRITE_SHARED(IODATA(rs, i >> 2u), v);
+      v = 0u;
     }
-    WRITE_SHARED(IODATA(rs, i >> 2u), v);
-    ticks_ += 4u;
   }
+  ticks_ += end - bulk_;
   bulk_ = end;
   return end == len;
 }
@@ -200,18 +272,15 @@ bool io_apply_step(uint rs) {
 // Posts the request of a filled slot; false when the ring is full.
 bool io_post(uint op, uint fp, uint rs, uint out_len, uint lane) {
   uint pos;
-  if (ring_try_claim(1u, pos) == 0u) return false;
+  if (!ring_claim_one(pos)) return false;
   const uint r = ring_slot(pos);
-  WRITE_SHARED(records[r].payload[RQ_OPCODE], op);
-  WRITE_SHARED(records[r].payload[RQ_SLOT], rs);
-  WRITE_SHARED(records[r].payload[RQ_KEY], procs[cur_slot].argv_off);
-  WRITE_SHARED(records[r].payload[RQ_OUT_LEN], out_len);
-  for (uint k = 0u; k < RQ_MAX_ARGS; ++k) {
-    const uint64_t a = SLOT(fp + k);  // past the call's own parameters: whatever the frame holds
-    WRITE_SHARED(records[r].payload[RQ_ARGS + 2u * k], uint(a));
-    WRITE_SHARED(records[r].payload[RQ_ARGS + 2u * k + 1u], uint(a >> 32));
+  ring_put4(r, 0u, uvec4(op, rs, procs[cur_slot].argv_off, out_len));  // RQ_OPCODE .. RQ_OUT_LEN
+  for (uint k = 0u; k < RQ_MAX_ARGS; k += 2u) {  // RQ_ARGS: two 64-bit arguments a quad
+    // past the call's own parameters: whatever the frame holds
+    const uint64_t a = SLOT(fp + k), b = SLOT(fp + k + 1u);
+    ring_put4(r, 1u + k / 2u, uvec4(uint(a), uint(a >> 32), uint(b), uint(b >> 32)));
   }
-  for (uint w = RQ_WORDS; w < RING_PAYLOAD_WORDS; ++w) WRITE_SHARED(records[r].payload[w], 0u);
+  ring_put4(r, RQ_WORDS / 4u, uvec4(0u));  // the unused rest
   // SUBMITTED before the record is visible: the host may answer at once.
   atomicExchange(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED);
   atomicAdd(io.waiting, 1u);

@@ -209,14 +209,20 @@ void proc_run(uint slot, uint lane) {
 #endif
 }
 
-// Takes one READY process and runs it; false when none was found.
-bool sched_step(uint lane, uint iter) {
+// Takes one READY process off the ready bitmap for this lane to run, or
+// NONE. On GPUs every lane of the subgroup calls it together, and `want`
+// says whether this lane takes one (bitmap_take_subgroup); lavapipe's lanes
+// each scan alone.
+uint sched_take(uint lane, uint iter, bool want) {
   const uint words = sys.table_size >> 5u;
   // The scan moves on every iteration and across launches, over words and
   // over bits: a lavapipe slice is a few iterations long, and with a fixed
   // start and preferred bit only 272 of 1,000 processes had run after a
   // minute there.
   const uint turn = iter + ctrl.launch * ctrl.slice_iterations;
+  PROF_START(scan_t0);
+#ifdef GPUOS_RELAXED_ATOMICS
+  if (!want) return NONE;
   uint start, prefer;
   if (sys.group_by_program != 0u) {
     start = (lane / gl_SubgroupSize + turn) % words;
@@ -225,16 +231,21 @@ bool sched_step(uint lane, uint iter) {
     start = (lane * 2654435761u + turn) % words;
     prefer = (lane * 7u + turn) & 31u;
   }
-  PROF_START(scan_t0);
   const uint slot = bitmap_take(sys.ready_bits_off, words, start, prefer, min(words, SCHED_SCAN_WORDS));
+#else
+  // Grouping: each subgroup's window moves one word per turn; without it
+  // the windows are spread by a hash of the subgroup.
+  const uint subgroup = lane / gl_SubgroupSize;
+  const uint start = (sys.group_by_program != 0u ? subgroup + turn : subgroup * 2654435761u + turn) % words;
+  const uint slot = bitmap_take_subgroup(sys.ready_bits_off, words, start, (turn * 7u) & 31u, want);
+  if (!want) return NONE;
+#endif
 #ifdef GPUOS_PROFILE
   prof_add(slot == NONE ? PROF_SCAN_MISS : PROF_SCAN_HIT, clockRealtimeEXT() - scan_t0);
   if (slot == NONE) PROF_COUNT(PROF_MISSES);
 #endif
-  if (slot == NONE) return false;
-  ACQUIRE_FENCE();  // what the previous runner (or the spawner) wrote before the bit
-  proc_run(slot, lane);
-  return true;
+  if (slot != NONE) ACQUIRE_FENCE();  // what the previous runner (or the spawner) wrote before the bit
+  return slot;
 }
 
 // The sweep, run by lanes that found nothing to do: reaps one zombie whose

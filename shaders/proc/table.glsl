@@ -116,10 +116,14 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
   return pid;
 }
 
+// Moves a BLOCKED process to READY, once (the CAS picks one waker); true
+// for the waker, which then owns the process: it is on no ready bitmap yet.
+bool proc_claim_woken(uint slot) { return atomicCompSwap(procs[slot].state, PROC_BLOCKED, PROC_READY) == PROC_BLOCKED; }
+
 // A parent blocked in gpuos.wait on `child_pid`, or a killed process that
-// sleeps: moves BLOCKED -> READY once (the CAS picks one waker).
+// sleeps: woken, and put on the ready bitmap.
 void proc_wake(uint slot) {
-  if (atomicCompSwap(procs[slot].state, PROC_BLOCKED, PROC_READY) == PROC_BLOCKED) proc_make_ready(slot);
+  if (proc_claim_woken(slot)) proc_make_ready(slot);
 }
 
 // OP_KILL: 1 if `pid` was alive. The runner ends it at its next quantum

@@ -67,24 +67,26 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
   if (bad) return WASI_EFAULT;
   if (bulk_ < total) {
     uint pos;
-    if (ring_try_claim(1u, pos) == 0u) {
+    if (!ring_claim_one(pos)) {
       pc_ = call_pc;
       status_ = VM_ST_YIELD;
       return 0u;
     }
     const uint r = ring_slot(pos);
     const uint len = min(OUT_TEXT_MAX, total - bulk_);
-    for (uint w = 0u; w < OUT_KEY_WORD; ++w) {
-      uint v = 0u;
-      for (uint b = 0u; b < 4u; ++b) {
-        const uint i = 4u * w + b;
-        if (i < len) v |= mem_byte(uint64_t(io_source(WASI_FD_WRITE, fp, bulk_ + i))) << (8u * b);
+    IoCursor c = io_cursor(WASI_FD_WRITE, fp);
+    uvec4 quad = uvec4(0u);  // payload words, a quad (ring_put4) at a time
+    for (uint i = 0u; i < 4u * OUT_KEY_WORD; ++i) {
+      if (i < len) quad[(i >> 2u) & 3u] |= mem_byte(uint64_t(io_cursor_source(WASI_FD_WRITE, fp, c, bulk_ + i))) << (8u * (i & 3u));
+      if ((i & 15u) == 15u) {
+        ring_put4(r, i >> 4u, quad);
+        quad = uvec4(0u);
       }
-      WRITE_SHARED(records[r].payload[w], v);
     }
-    WRITE_SHARED(records[r].payload[OUT_KEY_WORD], procs[cur_slot].argv_off);
+    quad[3] = procs[cur_slot].argv_off;  // OUT_KEY_WORD, the last word
+    ring_put4(r, OUT_KEY_WORD >> 2u, quad);
     ring_commit(pos, cur_pid, lane, fd == 1u ? RECORD_STDOUT : RECORD_STDERR, len);
-    ticks_ += len * max(n, 1u) + RING_PAYLOAD_WORDS;  // io_source walks the iovecs per byte
+    ticks_ += 4u * OUT_KEY_WORD;
     bulk_ += len;
   }
   if (bulk_ < total) {

@@ -31,7 +31,8 @@ TEST(Abi, ControlBlockFieldsByWriter) {
   // Line 0: launch parameters (host, before launch).
   for (size_t off : {offsetof(ControlBlock, magic), offsetof(ControlBlock, mode), offsetof(ControlBlock, faults),
                      offsetof(ControlBlock, slice_iterations), offsetof(ControlBlock, launch),
-                     offsetof(ControlBlock, ring_capacity), offsetof(ControlBlock, ring_wait_spins)}) {
+                     offsetof(ControlBlock, ring_capacity), offsetof(ControlBlock, ring_wait_spins),
+                     offsetof(ControlBlock, ring_reserve)}) {
     EXPECT_EQ(line_of(off), 0u) << "offset " << off;
   }
   // Line 1: host -> kernel while running.
@@ -137,10 +138,26 @@ TEST(Abi, LavapipeSliceBudget) {
   EXPECT_GT(defaults.epoch_slice_iterations, defaults.ring_wait_spins);
 }
 
+// Completion entries (abi_io.h): an entry is taken only when its lap stamp
+// names the position being taken, so one written for another lap, or the
+// zeroed memory of a fresh ring, is never mistaken for it.
+TEST(Abi, CompletionEntriesNameTheirLap) {
+  for (uint32_t cap : {2u, 256u, 65536u}) {
+    for (uint32_t pos : {0u, 1u, cap - 1, cap, 5 * cap + 3, 0xffffffffu - cap + 1, 0xffffffffu}) {
+      const uint32_t e = io_comp_entry(pos, cap, 7);
+      EXPECT_EQ(e & 0xffffu, 7u);
+      if (pos < cap) EXPECT_NE(e >> 16, 0u) << "a fresh ring's zeroed entry must not pass at pos " << pos;
+      // The same ring index one lap before and one lap after carries another stamp.
+      EXPECT_NE(e >> 16, io_comp_entry(pos - cap, cap, 7) >> 16) << "pos " << pos << " cap " << cap;
+      EXPECT_NE(e >> 16, io_comp_entry(pos + cap, cap, 7) >> 16) << "pos " << pos << " cap " << cap;
+    }
+  }
+  EXPECT_EQ(io_comp_entry(0, 2 * IO_MAX_SLOTS, IO_MAX_SLOTS - 1) & 0xffffu, IO_MAX_SLOTS - 1) << "a slot fits 16 bits";
+}
+
 TEST(Abi, BootOptionDefaultsAreValid) {
   const BootOptions d;
-  EXPECT_GE(d.ring_capacity, 16u);
-  EXPECT_EQ(d.ring_capacity & (d.ring_capacity - 1), 0u) << "ring capacity must be a power of two";
+  EXPECT_EQ(d.ring_capacity, 0u) << "0: the session sizes the ring to the kernel (SessionBoot.DefaultRing...)";
   EXPECT_GT(d.hang_timeout.count(), 0);
   EXPECT_GT(d.live_check_timeout.count(), 0);
   EXPECT_GT(d.ring_wait_spins, 0u);

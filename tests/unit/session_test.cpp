@@ -632,7 +632,7 @@ TEST(SessionBoot, MissingDeviceIndexIsNamed) {
 }
 
 TEST(SessionBoot, BadRingCapacityIsRejected) {
-  for (uint32_t cap : {0u, 8u, 100u, 1000u}) {
+  for (uint32_t cap : {8u, 100u, 1000u}) {
     BootOptions o;
     o.ring_capacity = cap;
     auto r = Session::boot(o);
@@ -640,6 +640,17 @@ TEST(SessionBoot, BadRingCapacityIsRejected) {
     EXPECT_EQ(r.code(), SessionError::BadArgument);
     EXPECT_TRUE(contains(r.detail(), std::to_string(cap))) << r.detail();
   }
+}
+
+// The default ring has room for a record from every lane beside a full
+// ring's worth of multi-record claims (lib/ring.glsl's ring_reserve).
+TEST(SessionBoot, DefaultRingHoldsTwiceTheLanes) {
+  auto r = Session::boot(BootOptions{});
+  ASSERT_TRUE(r.ok()) << r.detail();
+  const SessionStatus st = r.value()->status();
+  EXPECT_GE(st.ring_capacity, 1u << 16);
+  EXPECT_GE(st.ring_capacity, 2 * st.lanes);
+  EXPECT_EQ(st.ring_capacity & (st.ring_capacity - 1), 0u) << st.ring_capacity;
 }
 
 // After the failure-path tests, a normal boot must still work in this process
