@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   c_boot->add_flag("--detach,-d", boot.detach, "run in the background (log in the session dir); print when ready");
   auto* o_dev = c_boot->add_option("--device", device, "use Vulkan device N (see `gpuos info`; also $GPUOS_DEVICE)");
   c_boot->add_flag("--epoch", boot.options.force_epoch, "run the kernel in bounded relaunched slices (no live mailbox)");
-  c_boot->add_option("--ring", boot.options.ring_capacity, "debug-ring capacity in records (power of two)")
+  c_boot->add_option("--ring", boot.options.ring_capacity, "debug-ring capacity in records: a power of two, or 0 for 2^16 or twice the kernel's lanes, whichever is more")
       ->capture_default_str();
   c_boot->add_option("--workgroups", boot.options.workgroups, "workgroups of the persistent kernel (0: sized to the device)")
       ->capture_default_str();
