@@ -126,16 +126,10 @@ void main() {
     // is the one that runs first wherever subgroups are serialised.
     bool busy = false;
     PROF_START(house_t0);
-    uint woken = NONE;  // a process this lane woke with its request's completion
-    if (gl_LocalInvocationIndex == 0u) {
-      busy = mailbox_poll(lane);
-#ifdef GPUOS_RELAXED_ATOMICS
-      woken = io_take_completions(busy);
-#endif
-    }
-#ifndef GPUOS_RELAXED_ATOMICS
-    woken = io_take_completions(busy);  // every subgroup, all its lanes
-#endif
+    if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
+    // A process this lane woke with its request's completion (on GPUs every
+    // subgroup takes completions, on lavapipe the workgroup leader).
+    const uint woken = io_take_completions(busy);
 #ifdef GPUOS_RELAXED_ATOMICS
     busy = emit_help(lane, ring_full_streak) || busy;
 #else

@@ -33,10 +33,21 @@ void prof_flush() {
 #define PROF_STOP(t, k) prof_add(k, clockRealtimeEXT() - (t))
 #define PROF_COUNT(k) prof_add(k, 1UL)
 #define PROF_FLUSH() prof_flush()
+// When `cond`, the time since t goes to part k, and is added to `acc` (the
+// time a quantum has given its parts; PROF_REST charges the rest).
+#define PROF_ACCOUNT(cond, t, k, acc)                 \
+  if (cond) {                                         \
+    const uint64_t prof_d_ = clockRealtimeEXT() - (t); \
+    prof_add(k, prof_d_);                             \
+    acc += prof_d_;                                   \
+  }
+#define PROF_REST(t, k, acc) prof_add(k, clockRealtimeEXT() - (t) - (acc))
 #else
 #define PROF_INIT()
 #define PROF_START(t)
 #define PROF_STOP(t, k)
 #define PROF_COUNT(k)
 #define PROF_FLUSH()
+#define PROF_ACCOUNT(cond, t, k, acc)
+#define PROF_REST(t, k, acc)
 #endif

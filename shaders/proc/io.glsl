@@ -66,6 +66,7 @@ bool io_entry_landed(uint v, uint pos) { return (v >> 16u) == (io_comp_entry(pos
 // lavapipe: the workgroup leader takes one completion at a time. Returns a
 // woken process (io_complete_slot), or NONE; `took` is set when it took one.
 uint io_take_completions(inout bool took) {
+  if (gl_LocalInvocationIndex != 0u) return NONE;
   const uint tail = LOAD_RELAXED(io.comp_tail);
   if (LOAD_ACQUIRE(io.comp_head) == tail) return NONE;
   const uint v = LOAD_RELAXED(io_words[tail & (io.comp_capacity - 1u)]);
@@ -234,8 +235,7 @@ uint io_cursor_source(uint op, uint fp, inout IoCursor c, uint i) {
 bool io_fill_step(uint op, uint fp, uint rs, uint len) {
   const uint end = min(len, bulk_ + IO_COPY_WORDS * 4u);
   IoCursor c = io_cursor(op, fp);
-  // The bytes of a word the last step began: kept, not overwritten.
-  uint v = (bulk_ & 3u) == 0u ? 0u : READ_SHARED(IODATA(rs, bulk_ >> 2u)) & ((1u << (8u * (bulk_ & 3u))) - 1u);
+  uint v = 0u;  // every step but the last ends on a word boundary (IO_COPY_WORDS words)
   for (uint i = bulk_; i < end; ++i) {
     v |= mem_byte(uint64_t(io_cursor_source(op, fp, c, i))) << (8u * (i & 3u));
     if ((i & 3u) == 3u || i + 1u == end) {

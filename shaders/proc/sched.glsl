@@ -96,7 +96,8 @@ void proc_block(uint slot) {
   if (ready || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
 }
 
-// Runs the process in `slot` (just taken off the ready bitmap) for one quantum.
+// Runs the process in `slot` (taken off the ready bitmap, or woken by this
+// lane with its request's completion) for one quantum.
 void proc_run(uint slot, uint lane) {
   PROF_START(quantum_t0);
   PROF_COUNT(PROF_QUANTA);
@@ -114,18 +115,10 @@ void proc_run(uint slot, uint lane) {
     atomicAdd(sys.killed, 1u);
     phase = PH_EXIT;
   }
-#ifdef GPUOS_PROFILE
-  const uint64_t boot_t0 = clockRealtimeEXT();
+  PROF_START(boot_t0);
   const bool booted = phase == PH_BOOT && proc_boot_step(budget);
-  if (phase == PH_BOOT) {
-    const uint64_t d = clockRealtimeEXT() - boot_t0;
-    prof_add(PROF_BOOT, d);
-    accounted += d;
-  }
+  PROF_ACCOUNT(phase == PH_BOOT, boot_t0, PROF_BOOT, accounted);
   if (booted) {
-#else
-  if (phase == PH_BOOT && proc_boot_step(budget)) {
-#endif
     phase = PH_RUN;
     blk_ref.w[BLK_PHASE] = PH_RUN;
     status_ = VM_ST_RUNNING;
@@ -141,11 +134,7 @@ void proc_run(uint slot, uint lane) {
     trap_ = 0u;
     PROF_START(run_t0);
     vm_run_slice(budget);
-#ifdef GPUOS_PROFILE
-    const uint64_t run_d = clockRealtimeEXT() - run_t0;
-    prof_add(PROF_RUN, run_d);
-    accounted += run_d;
-#endif
+    PROF_ACCOUNT(true, run_t0, PROF_RUN, accounted);
     blocked = status_ == VM_ST_BLOCKED && trap_ == 0u;
     if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) status_ = VM_ST_RUNNING;  // resumes at the call
     const uint st = trap_ != 0u ? VM_ST_TRAPPED : status_;
@@ -169,34 +158,20 @@ void proc_run(uint slot, uint lane) {
     phase = PH_NOTIFY;
     blk_ref.w[BLK_PHASE] = PH_NOTIFY;
   }
-#ifdef GPUOS_PROFILE
-  if (blk_ref.w[BLK_PHASE] >= PH_EXIT) {
-    const uint64_t d = clockRealtimeEXT() - exit_t0;
-    prof_add(PROF_EXIT, d);
-    accounted += d;
-  }
-#endif
+  PROF_ACCOUNT(blk_ref.w[BLK_PHASE] >= PH_EXIT, exit_t0, PROF_EXIT, accounted);
   procs[slot].phase = phase;
   procs[slot].vm_status = status_;
   procs[slot].pc = pc_;
   procs[slot].instructions += uint64_t(ticks_);
   procs[slot].quanta += 1u;
   heap_flush_stats();
-#ifdef GPUOS_PROFILE
-  const uint64_t notify_t0 = clockRealtimeEXT();
-  const bool gone = phase == PH_NOTIFY && proc_notify_step(lane);
-  if (phase == PH_NOTIFY) {
-    const uint64_t d = clockRealtimeEXT() - notify_t0;
-    prof_add(PROF_NOTIFY, d);
-    accounted += d;
-  }
+  PROF_START(notify_t0);
+  const bool gone = phase == PH_NOTIFY && proc_notify_step(lane);  // zombie or free
+  PROF_ACCOUNT(phase == PH_NOTIFY, notify_t0, PROF_NOTIFY, accounted);
   if (gone) {
-    prof_add(PROF_SCHED, clockRealtimeEXT() - quantum_t0 - accounted);
+    PROF_REST(quantum_t0, PROF_SCHED, accounted);
     return;
   }
-#else
-  if (phase == PH_NOTIFY && proc_notify_step(lane)) return;  // gone: zombie or free
-#endif
 
   if (blocked) {
     proc_block(slot);
@@ -204,9 +179,7 @@ void proc_run(uint slot, uint lane) {
     atomicExchange(procs[slot].state, PROC_READY);
     proc_make_ready(slot);
   }
-#ifdef GPUOS_PROFILE
-  prof_add(PROF_SCHED, clockRealtimeEXT() - quantum_t0 - accounted);
-#endif
+  PROF_REST(quantum_t0, PROF_SCHED, accounted);
 }
 
 // Takes one READY process off the ready bitmap for this lane to run, or
