@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -53,6 +54,21 @@ inline nlohmann::json profile_between(const ProcSnapshot& a, const ProcSnapshot&
           {"per_quantum_us", per_quantum},
           {"quanta", quanta},
           {"empty_scans", prof(b, PROF_MISSES) - prof(a, PROF_MISSES)}};
+}
+
+// Runs `measure`, which returns a JSON object. With `on`, adds to it
+// "profile": where lane time went between snapshots taken around it.
+template <class Measure>
+nlohmann::json profiled(Session& s, bool on, Measure&& measure) {
+  std::optional<ProcSnapshot> before;
+  if (on) {
+    if (auto snap = s.snapshot(); snap.ok()) before = std::move(snap.value());
+  }
+  nlohmann::json r = measure();
+  if (before && r.is_object()) {
+    if (auto after = s.snapshot(); after.ok()) r["profile"] = profile_between(*before, *after);
+  }
+  return r;
 }
 
 inline void print_profile(const char* what, const nlohmann::json& p) {

@@ -746,20 +746,11 @@ int main(int argc, char** argv) {
   if (null_prog == UINT32_MAX || read_prog == UINT32_MAX) setup_failure = 2;
 
   // With --profile, a phase's lane-time shares, from snapshots around it.
-  auto profiled = [&](auto&& measure) {
-    std::optional<gpuos::ProcSnapshot> before;
-    if (o.profile) {
-      if (auto snap = s.snapshot(); snap.ok()) before = std::move(snap.value());
-    }
-    json r = measure();
-    if (before && r.is_object()) {
-      if (auto after = s.snapshot(); after.ok()) r["profile"] = gpuos::bench::profile_between(*before, *after);
-    }
-    return r;
-  };
-  if (!setup_failure && do_lat) out["latency"] = profiled([&] { return b.latency(null_prog, lat_calls, lat_warmup); });
+  if (!setup_failure && do_lat) {
+    out["latency"] = gpuos::bench::profiled(s, o.profile, [&] { return b.latency(null_prog, lat_calls, lat_warmup); });
+  }
   if (!setup_failure && do_tp && !b.timed_out) {
-    out["throughput"] = profiled([&] { return b.throughput(null_prog, tp_procs, tp_calls); });
+    out["throughput"] = gpuos::bench::profiled(s, o.profile, [&] { return b.throughput(null_prog, tp_procs, tp_calls); });
   }
   Bench::FileSet set;
   if (!setup_failure && do_files && !b.timed_out) {

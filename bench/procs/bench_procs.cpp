@@ -284,17 +284,7 @@ int main(int argc, char** argv) {
   Bench b{s, guests, timeout_s};
   // With --profile, each measurement's lane-time shares, from snapshots around it.
   auto profiled = [&](const char* name, auto&& measure) {
-    std::optional<gpuos::ProcSnapshot> before;
-    if (o.profile) {
-      auto snap = s.snapshot();
-      if (snap.ok()) before = std::move(snap.value());
-    }
-    json r = measure();
-    if (o.profile && before) {
-      auto after = s.snapshot();
-      if (after.ok()) r["profile"] = gpuos::bench::profile_between(*before, *after);
-    }
-    out[name] = r;
+    out[name] = gpuos::bench::profiled(s, o.profile, measure);
   };
   if (all || mode == "spawn") profiled("spawn", [&] { return b.spawn(parents, children); });
   if (all || mode == "malloc") {
