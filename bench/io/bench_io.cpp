@@ -654,6 +654,7 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-files", keep_files, "files: leave the temp dir in place");
   app.add_flag("!--no-read-only-pass", read_only_pass, "files: skip the second GPU pass (read without hashing)");
   app.add_option("--device", o.device, "Vulkan device index");
+  app.add_option("--workgroups", o.workgroups, "kernel workgroups of 64 lanes (0: sized to the device)");
   app.add_flag("--profile", o.profile,
                "use the kernel that counts where lane time goes, and print the shares for latency and throughput");
   app.add_flag("--epoch", o.force_epoch, "force epoch mode");
