@@ -2,19 +2,20 @@
 // and the same [host]/[kernel]/[both] notes). docs/io.md has the picture.
 //
 // A WASI call that needs the host (files, clocks, sleep) becomes a request:
-//   1. the calling process claims a request slot (bit in the io bitmap),
-//      copies the guest memory the host will need (a path, the bytes of a
-//      write, an iovec array) into the slot's data area, and posts a
-//      RECORD_REQUEST to the debug ring: pid, opcode, arguments, and the
-//      slot that holds its buffer. It then goes BLOCKED; its lane runs
-//      other processes.
+//   1. the calling process claims a request slot (bit in the io bitmap), or
+//      uses the one it kept from its last call, copies the guest memory the
+//      host will need (a path, the bytes of a write, an iovec array) into
+//      the slot's data area, goes BLOCKED, and posts a RECORD_REQUEST to
+//      the debug ring: pid, opcode, arguments, and the slot that holds its
+//      buffer. Its lane runs other processes.
 //   2. the host's request service serves it (io/request_service.cpp) and
 //      writes the reply into the slot: the call's result and a list of
 //      writes into guest memory (IoWrite directives), then pushes the slot
 //      onto the completion ring.
 //   3. a kernel lane takes the completion, marks the slot DONE and wakes
-//      the process, which applies the writes, returns the result and gives
-//      the slot back.
+//      the process, which applies the writes and returns the result. It
+//      keeps the slot for its next call while at most half the slots are
+//      held, and gives it back otherwise (and when it waits or ends).
 // Nothing on the GPU waits for the host: a process without a free slot
 // yields and tries again, and a blocked process is off the ready bitmap.
 //
@@ -55,13 +56,13 @@ const uint IO_COPY_WORDS = 512u;
 
 // IoSlot.state
 const uint IOS_FREE = 0u;
-const uint IOS_FILLING = 1u;    // the process is copying its out-data
-const uint IOS_SUBMITTED = 2u;  // posted; the host owns the data area
+const uint IOS_FILLING = 1u;    // the process owns it: copying its out-data, or
+                                // kept between two calls
+const uint IOS_SUBMITTED = 2u;  // posted; the host owns the data area, and the
+                                // process sleeps on it (BLOCKED)
 const uint IOS_DONE = 3u;       // completed; the process owns it again
 const uint IOS_ORPHAN = 4u;     // the process ended while the host served it;
                                 // the completion taker frees the slot
-const uint IOS_SLEEPING = 5u;   // SUBMITTED, and the process has gone BLOCKED:
-                                // the completion taker must wake it
 
 // One request slot's header: 32 bytes.
 struct IoSlot {
@@ -100,7 +101,8 @@ struct IoHeader {
   uint no_slot;        // calls that found every slot busy and yielded
   uint slot_hint;
   uint claim_conflicts;  // claimed bits whose slot was not FREE (io.glsl)
-  uint _pad2[25];
+  uint held;           // slots owned by processes (claimed and not yet freed)
+  uint _pad2[24];
 };
 // Completion entries follow the header. The entry of ring position p holds
 // the slot, stamped with p's lap (io_comp_entry), so that the kernel takes

@@ -42,12 +42,15 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
   }
   ticks_ += GROW_CHUNK;
   blk_ref.w[BLK_MAPPED] = mapped;
+  procs[cur_slot].pages = mapped;
+  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, mapped);
   blk_ref.w[BLK_PENDING] = old + n - mapped;
   if (!ok) {  // rare (page_claim says why): undo; the pages are still zero
     for (uint i = old; i < mapped; ++i) page_release(blk_ref.w[BLK_PAGE_TABLE + i] & PTE_PAGE_MASK);
     pages_unreserve(old + n - mapped);
     ticks_ += mapped - old;
     blk_ref.w[BLK_MAPPED] = old;
+    procs[cur_slot].pages = old;
     blk_ref.w[BLK_PENDING] = 0u;
     bulk_ = 0u;
     atomicAdd(sys.grow_failed, 1u);

@@ -11,6 +11,9 @@
 // aligned, so links are read and written as whole words of linear memory.
 #define HS(i) blk_ref.w[BLK_HEAP + (i)]
 
+// Size classes whose counters changed this quantum (heap_flush_stats).
+uint heap_touched_ = 0u;
+
 uint heap_class_of(uint size) {
   if (size <= 48u) return max(1u, (size + 15u) >> 4u);
   const uint p = uint(findMSB(size - 1u));  // 2^p < size <= 2^(p+1), p >= 5
@@ -21,7 +24,7 @@ uint pte_tag(uint addr) { return pte(addr >> 16u) >> PTE_TAG_SHIFT; }
 
 void heap_count(uint c, uint counter, uint bytes, bool alloc) {
   HS(counter + c) += 1u;
-  blk_ref.w[BLK_HEAP_TOUCHED] |= 1u << c;
+  heap_touched_ |= 1u << c;
   if (alloc) procs[cur_slot].heap_live += bytes;
   else procs[cur_slot].heap_live -= bytes;
 }
@@ -141,7 +144,8 @@ void heap_free(uint p) {
 
 // Adds this quantum's per-class counts to the global statistics.
 void heap_flush_stats() {
-  uint touched = blk_ref.w[BLK_HEAP_TOUCHED];
+  uint touched = heap_touched_;
+  heap_touched_ = 0u;
   for (uint k = 0u; k < 32u && touched != 0u; ++k) {
     const uint c = uint(findLSB(touched));
     touched &= touched - 1u;
@@ -150,5 +154,4 @@ void heap_flush_stats() {
     HS(HS_ALLOCS + c) = 0u;
     HS(HS_FREES + c) = 0u;
   }
-  blk_ref.w[BLK_HEAP_TOUCHED] = 0u;
 }

@@ -81,6 +81,7 @@ uint gi_wait(uint fp, uint call_pc) {
     }
     return WAIT_NOT_CHILD;  // reaped by someone else: no longer a child
   }
+  io_release_kept();  // the child may need it
   procs[cur_slot].wait_pid = pid;
   status_ = VM_ST_BLOCKED;
   pc_ = call_pc;

@@ -5,25 +5,38 @@
 // instruction while pc_ == call_pc), in the states of its IoSlot:
 //   no slot     check the guest memory the call names (EFAULT at once if it
 //               is out of bounds), claim a slot, FILLING
-//   FILLING     copy the out-data into the slot, a step at a time; then post
-//               the RECORD_REQUEST, SUBMITTED, and block
+//   FILLING     (the same check when the process kept its slot) copy the
+//               out-data into the slot, a step at a time; then claim a
+//               debug-ring position and end the quantum BLOCKED. The
+//               quantum's last act (io_publish, after the process's state
+//               is saved) marks the slot SUBMITTED, the process BLOCKED,
+//               and commits the RECORD_REQUEST: the host never sees a
+//               request from a process that is still running.
 //   SUBMITTED   (a spurious wake-up) block again
 //   DONE        apply the host's writes, a directive a step; return the
-//               result and free the slot
+//               result; keep the slot (FILLING) or free it
 // The completion taker (io_take_completions: a subgroup at a time on GPUs,
 // workgroup leaders on lavapipe) moves SUBMITTED -> DONE and wakes the
 // process, which the taking lane then runs at once. A process that ends with
 // a request posted leaves it ORPHAN, and the taker frees the slot.
 //
+// Why a process keeps its slot: claiming one (a bitmap scan and two CASes)
+// and freeing it (an exchange, a fence, a bitmap clear) were a fifth of a
+// null call's round trip. It keeps it only while at most half the slots
+// are held, so that processes that call rarely cannot starve the rest, and
+// gives it back before gpuos.wait (a parent waiting on its child must not
+// sit on the slot the child needs).
+//
 // Naming: `rs` is a request slot, `s` a process-table slot; io_words[]
-// offsets are words after the IoHeader.
+// offsets are words after the IoHeader; io_post_* hold the request a
+// quantum will publish.
 
 layout(std430, set = 0, binding = 7) GPUOS_COHERENT buffer IoBuf {
   IoHeader io;
   uint io_words[];
 };
 
-const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u, IOF_FAULT = 5u;
+const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u;
 #define IOSLOT(rs, f) io_words[io.slots_off + 8u * (rs) + (f)]
 #define IODATA(rs, i) io_words[io.data_off + (rs) * IO_DATA_WORDS + (i)]
 
@@ -31,31 +44,34 @@ void io_slot_free(uint rs) {
   atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FREE);
   RELEASE_FENCE();
   bitmap_clear(io.bits_off, rs);
+  atomicAdd(io.held, 0xffffffffu);
 }
 
-// The request in slot `rs` is complete: DONE, and its process woken if it
-// sleeps on it. Returns the woken process's table slot, which the caller
-// now owns (READY, but on no ready bitmap: run it, or proc_make_ready it),
-// or NONE.
+// The request this quantum publishes (gi_request fills them, io_publish
+// sends): its slot (NONE: none), ring position, opcode, frame, out-data
+// bytes.
+uint io_post_rs_ = NONE, io_post_pos_, io_post_op_, io_post_fp_, io_post_len_;
+
+// The request in slot `rs` is complete: DONE, and its process woken.
+// Returns the woken process's table slot, which the caller now owns
+// (READY, but on no ready bitmap: run it, or proc_make_ready it), or NONE.
 //
-// Whether the process must be woken is settled on the slot's state word
-// alone: the process moves SUBMITTED -> SLEEPING when it blocks (io_sleep),
-// the taker moves SUBMITTED or SLEEPING -> DONE, and whichever finds the
-// other's move acts (the taker wakes a SLEEPING process; a process that
-// finds DONE does not sleep). Two fences around two words (a Dekker
-// handshake) lost a wake-up on an H100 about once in 3,000 null calls.
+// The process went BLOCKED before its request was published (io_publish),
+// so it is asleep by the time the host answers, unless a spurious wake-up
+// (a kill) has it running: then the CAS below fails, and the process, when
+// it blocks again, finds DONE and does not sleep (proc_block). Each side
+// publishes its word (DONE here, BLOCKED there) before it looks at the
+// other's.
 uint io_complete_slot(uint rs) {
   ACQUIRE_FENCE();  // the slot's reply was written before its entry
-  uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
-  if (prev == IOS_SLEEPING) prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SLEEPING, IOS_DONE);
+  const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC));  // set at the claim; read first, it overlaps the exchange
+  const uint prev = atomicExchange(IOSLOT(rs, IOF_STATE), IOS_DONE);  // SUBMITTED or ORPHAN
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
-  } else if (prev == IOS_SLEEPING) {
-    ACQUIRE_FENCE();  // the process's BLOCKED, stored before its SLEEPING
-    const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC));
-    if (proc_claim_woken(s)) return s;
+    return NONE;
   }
-  return NONE;
+  FULL_FENCE();  // DONE before the look at the process's state
+  return proc_claim_woken(s) ? s : NONE;
 }
 
 // True when the completion entry `v` was written for ring position `pos`
@@ -116,13 +132,11 @@ uint io_take_completions(inout bool took) {
 }
 #endif
 
-// The process `slot`, already BLOCKED, goes to sleep on its request; false
-// when the completion came first (then it must not sleep).
-bool io_sleep(uint slot) {
-  const uint rs = procs[slot].io_slot - 1u;
-  RELEASE_FENCE();  // BLOCKED before SLEEPING (io_complete_slot)
-  const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_SLEEPING);
-  return prev == IOS_SUBMITTED || prev == IOS_SLEEPING;
+// True when the process in `slot`, BLOCKED again after a spurious wake-up,
+// must not sleep: its request completed meanwhile (io_complete_slot could
+// not wake a running process).
+bool io_completed_meanwhile(uint slot) {
+  return LOAD_RELAXED(IOSLOT(procs[slot].io_slot - 1u, IOF_STATE)) != IOS_SUBMITTED;
 }
 
 // The process ends (kill, trap, exit) holding a request slot.
@@ -131,11 +145,17 @@ void io_release_on_exit() {
   if (held == 0u) return;
   procs[cur_slot].io_slot = 0u;
   const uint rs = held - 1u;
-  uint st = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_ORPHAN);
-  if (st == IOS_SLEEPING) st = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SLEEPING, IOS_ORPHAN);
   // Still with the host (now ORPHAN): the taker frees it. FILLING or DONE:
   // nobody else holds it.
-  if (st != IOS_SUBMITTED && st != IOS_SLEEPING) io_slot_free(rs);
+  if (atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_ORPHAN) != IOS_SUBMITTED) io_slot_free(rs);
+}
+
+// Gives back a slot the process kept between calls (before gpuos.wait).
+void io_release_kept() {
+  const uint held = procs[cur_slot].io_slot;
+  if (held == 0u) return;
+  procs[cur_slot].io_slot = 0u;
+  io_slot_free(held - 1u);  // FILLING: the process is between calls
 }
 
 // ---- out-data: the guest memory a request carries to the host ------------
@@ -250,14 +270,15 @@ bool io_fill_step(uint op, uint fp, uint rs, uint len) {
 
 // Applies the reply directive at byte bulk_ of the data area; true when
 // every directive is done. A directive outside the guest's memory faults
-// the call (IOF_FAULT) and ends the reply.
+// the call (its result becomes EFAULT; the slot is the process's again)
+// and ends the reply.
 bool io_apply_step(uint rs) {
   const uint reply = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
   if (bulk_ + 4u * IOW_HEADER_WORDS > reply) return true;
   const uint w0 = bulk_ >> 2u;
   const uint addr = READ_SHARED(IODATA(rs, w0)), len = READ_SHARED(IODATA(rs, w0 + 1u));
   if (uint64_t(addr) + len > mem_bytes() || len > IOW_MAX_BYTES) {
-    IOSLOT(rs, IOF_FAULT) = 1u;
+    IOSLOT(rs, IOF_RESULT) = WASI_EFAULT;
     bulk_ = reply;
     return true;
   }
@@ -269,85 +290,110 @@ bool io_apply_step(uint rs) {
   return bulk_ >= reply;
 }
 
-// Posts the request of a filled slot; false when the ring is full.
-bool io_post(uint op, uint fp, uint rs, uint out_len, uint lane) {
-  uint pos;
-  if (!ring_claim_one(pos)) return false;
-  const uint r = ring_slot(pos);
-  ring_put4(r, 0u, uvec4(op, rs, procs[cur_slot].argv_off, out_len));  // RQ_OPCODE .. RQ_OUT_LEN
-  for (uint k = 0u; k < RQ_MAX_ARGS; k += 2u) {  // RQ_ARGS: two 64-bit arguments a quad
-    // past the call's own parameters: whatever the frame holds
+// Publishes the request this quantum filled (io_post_*), after everything
+// the process's next runner reads is stored: the slot SUBMITTED, the
+// process BLOCKED, then the RECORD_REQUEST committed at the ring position
+// gi_request claimed. From the commit on, the host may answer and another
+// lane run the process.
+void io_publish(uint slot, uint lane) {
+  const uint rs = io_post_rs_, fp = io_post_fp_;
+  io_post_rs_ = NONE;
+  // The payload is read while the process is still this lane's: once it is
+  // BLOCKED, a kill may wake it and run it elsewhere.
+  const uvec4 head = uvec4(io_post_op_, rs, procs[slot].argv_off, io_post_len_);  // RQ_OPCODE .. RQ_OUT_LEN
+  uvec4 args[RQ_MAX_ARGS / 2u];  // RQ_ARGS: two 64-bit arguments a quad
+  for (uint k = 0u; k < RQ_MAX_ARGS; k += 2u) {  // past the call's own parameters: whatever the frame holds
     const uint64_t a = SLOT(fp + k), b = SLOT(fp + k + 1u);
-    ring_put4(r, 1u + k / 2u, uvec4(uint(a), uint(a >> 32), uint(b), uint(b >> 32)));
+    args[k / 2u] = uvec4(uint(a), uint(a >> 32), uint(b), uint(b >> 32));
   }
-  ring_put4(r, RQ_WORDS / 4u, uvec4(0u));  // the unused rest
-  // SUBMITTED before the record is visible: the host may answer at once.
-  atomicExchange(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED);
+  STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED);
   atomicAdd(io.waiting, 1u);
   atomicAdd(io.posted, 1u);
-  ring_commit(pos, cur_pid, lane, RECORD_REQUEST, RQ_WORDS * 4u);
-  return true;
+  // BLOCKED before the look at a kill: proc_kill publishes its request
+  // before it looks at the state (table.glsl, top).
+  atomicExchange(procs[slot].state, PROC_BLOCKED);
+  FULL_FENCE();
+  if (LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
+  const uint r = ring_slot(io_post_pos_);
+  ring_put4(r, 0u, head);
+  for (uint q = 0u; q < RQ_MAX_ARGS / 2u; ++q) ring_put4(r, 1u + q, args[q]);
+  ring_put4(r, RQ_WORDS / 4u, uvec4(0u));  // the unused rest
+  ring_commit(io_post_pos_, cur_pid, lane, RECORD_REQUEST, RQ_WORDS * 4u);
+}
+
+// Claims a free request slot for the current process (FILLING); NONE when
+// every slot is busy or the claim lost a race (the call yields and runs
+// again later).
+uint io_claim_slot() {
+  const uint words = io.slots >> 5u;
+  const uint rs = bitmap_claim(io.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
+  if (rs == NONE) {
+    atomicAdd(io.no_slot, 1u);
+    return NONE;
+  }
+  // The bit says the slot is ours; the state must agree. A slot that is
+  // not FREE belongs to someone else (a claim llvmpipe misreported,
+  // docs/platform.md 2g): leave it to its owner and try again later.
+  if (atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_FREE, IOS_FILLING) != IOS_FREE) {
+    atomicAdd(io.claim_conflicts, 1u);
+    return NONE;
+  }
+  atomicAdd(io.held, 1u);
+  IOSLOT(rs, IOF_PID) = cur_pid;
+  IOSLOT(rs, IOF_PROC) = cur_slot;
+  procs[cur_slot].io_slot = rs + 1u;
+  return rs;
 }
 
 // A call served by the host. Returns its result (a WASI errno) when it
 // completes; otherwise it has set pc_ = call_pc (and maybe status_).
-uint gi_request(uint op, uint fp, uint call_pc, uint lane) {
-  uint held = procs[cur_slot].io_slot;
-  if (held == 0u) {
-    const uint out_len = io_out_len(op, fp);
-    if (out_len >= 0x80000000u) return out_len & 0xffffu;
-    const uint words = io.slots >> 5u;
-    const uint rs = bitmap_claim(io.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
-    if (rs == NONE) {  // every slot busy: give the lane up and try again
-      atomicAdd(io.no_slot, 1u);
-      pc_ = call_pc;
-      status_ = VM_ST_YIELD;
-      return 0u;
-    }
-    // The bit says the slot is ours; the state must agree. A slot that is
-    // not FREE belongs to someone else (a claim llvmpipe misreported,
-    // docs/platform.md 2g): leave it to its owner and try again later.
-    if (atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_FREE, IOS_FILLING) != IOS_FREE) {
-      atomicAdd(io.claim_conflicts, 1u);
-      pc_ = call_pc;
-      status_ = VM_ST_YIELD;
-      return 0u;
-    }
-    IOSLOT(rs, IOF_PID) = cur_pid;
-    IOSLOT(rs, IOF_PROC) = cur_slot;
-    IOSLOT(rs, IOF_FAULT) = 0u;
-    procs[cur_slot].io_slot = rs + 1u;
-    held = rs + 1u;
-    bulk_ = 0u;
-  }
-  const uint rs = held - 1u;
-  const uint st = LOAD_RELAXED(IOSLOT(rs, IOF_STATE));
+uint gi_request(uint op, uint fp, uint call_pc) {
+  const uint held = procs[cur_slot].io_slot;
+  const uint st = held == 0u ? IOS_FREE : LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE));
   const uint return_pc = pc_;
   pc_ = call_pc;  // run the call again, unless it completes below
-  if (st == IOS_FILLING) {
-    const uint out_len = io_out_len(op, fp);  // the same as at the claim: the process was not running since
-    if (io_fill_step(op, fp, rs, out_len)) {
-      if (io_post(op, fp, rs, out_len, lane)) {
-        bulk_ = 0u;
-        status_ = VM_ST_BLOCKED;
-      } else {
-        status_ = VM_ST_YIELD;  // ring full: post on a later quantum
-      }
+  if (st == IOS_FREE || st == IOS_FILLING) {
+    // The same on every step of one call: the process did not run between.
+    const uint out_len = io_out_len(op, fp);
+    if (out_len >= 0x80000000u) {  // only ever at the first step (bulk_ == 0)
+      pc_ = return_pc;
+      return out_len & 0xffffu;
     }
+    const uint rs = st == IOS_FREE ? io_claim_slot() : held - 1u;
+    if (rs == NONE) {  // every slot busy: give the lane up and try again
+      status_ = VM_ST_YIELD;
+      return 0u;
+    }
+    if (!io_fill_step(op, fp, rs, out_len)) return 0u;
+    if (!ring_claim_one(io_post_pos_)) {
+      status_ = VM_ST_YIELD;  // ring full: post on a later quantum
+      return 0u;
+    }
+    io_post_rs_ = rs;  // proc_run publishes it once the process is saved (io_publish)
+    io_post_op_ = op;
+    io_post_fp_ = fp;
+    io_post_len_ = out_len;
+    bulk_ = 0u;
+    status_ = VM_ST_BLOCKED;
     return 0u;
   }
-  if (st == IOS_SUBMITTED || st == IOS_SLEEPING) {  // a wake-up before the reply: sleep again
+  const uint rs = held - 1u;
+  if (st == IOS_SUBMITTED) {  // a wake-up before the reply: sleep again
     status_ = VM_ST_BLOCKED;
     return 0u;
   }
   // IOS_DONE
   ACQUIRE_FENCE();
   if (!io_apply_step(rs)) return 0u;
-  const uint result = IOSLOT(rs, IOF_FAULT) != 0u ? WASI_EFAULT : READ_SHARED(IOSLOT(rs, IOF_RESULT));
-  procs[cur_slot].io_slot = 0u;
-  io_slot_free(rs);
+  const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
   bulk_ = 0u;
   pc_ = return_pc;
+  if (LOAD_RELAXED(io.held) <= io.slots / 2u) {
+    STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
+  } else {
+    procs[cur_slot].io_slot = 0u;
+    io_slot_free(rs);
+  }
   return result;
 }
 #undef IOARG

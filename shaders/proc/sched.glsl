@@ -24,6 +24,10 @@ void proc_bind(uint slot) {
   blk_slots = progs[cur_prog].blk_slots;
   cur_slot_limit = progs[cur_prog].slot_limit;
   cur_depth_limit = progs[cur_prog].depth_limit;
+  // Read now, alongside the loads above, rather than at the end of the
+  // quantum, where each load would be one more wait in a row.
+  cur_instructions = procs[slot].instructions;
+  cur_quanta = procs[slot].quanta;
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);
@@ -76,17 +80,19 @@ bool proc_boot_step(uint budget) {
   return e == total;
 }
 
-// The process blocked: in gpuos.wait on a running child, or on a request
-// to the host (io.glsl). BLOCKED until the child's exit, the request's
-// completion or a kill wakes it. Published first, then the look at what it
-// waits for: the waker publishes its change first, then looks here
-// (table.glsl, top), so one of the two sees the other.
+// The process blocked in gpuos.wait on a running child, or again on its
+// request to the host after a spurious wake-up (a first request blocks in
+// io_publish). BLOCKED until the child's exit, the request's completion or
+// a kill wakes it. Published first, then the look at what it waits for:
+// the waker publishes its change first, then looks here (table.glsl, top),
+// so one of the two sees the other. gpuos.wait gives a kept request slot
+// back first, so a process holding one waits on its request.
 void proc_block(uint slot) {
   atomicExchange(procs[slot].state, PROC_BLOCKED);
   FULL_FENCE();
   bool ready;
   if (procs[slot].io_slot != 0u) {
-    ready = !io_sleep(slot);  // one state word decides (io.glsl)
+    ready = io_completed_meanwhile(slot);
   } else {
     const uint child = procs[slot].wait_pid;
     const uint cs = slot_of(child);
@@ -151,8 +157,6 @@ void proc_run(uint slot, uint lane) {
     }
     regs_save();
   }
-  procs[slot].pages = blk_ref.w[BLK_MAPPED];
-  procs[slot].pages_peak = max(procs[slot].pages_peak, blk_ref.w[BLK_MAPPED]);
   PROF_START(exit_t0);
   if (phase == PH_EXIT && proc_exit_step(budget)) {
     phase = PH_NOTIFY;
@@ -162,8 +166,8 @@ void proc_run(uint slot, uint lane) {
   procs[slot].phase = phase;
   procs[slot].vm_status = status_;
   procs[slot].pc = pc_;
-  procs[slot].instructions += uint64_t(ticks_);
-  procs[slot].quanta += 1u;
+  procs[slot].instructions = cur_instructions + uint64_t(ticks_);
+  procs[slot].quanta = cur_quanta + 1u;
   heap_flush_stats();
   PROF_START(notify_t0);
   const bool gone = phase == PH_NOTIFY && proc_notify_step(lane);  // zombie or free
@@ -174,7 +178,8 @@ void proc_run(uint slot, uint lane) {
   }
 
   if (blocked) {
-    proc_block(slot);
+    if (io_post_rs_ != NONE) io_publish(slot, lane);  // the request, last (io.glsl)
+    else proc_block(slot);
   } else {
     atomicExchange(procs[slot].state, PROC_READY);
     proc_make_ready(slot);

@@ -15,6 +15,8 @@ uint cur_slot, cur_pid, cur_prog;
 uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
 uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
 uint cur_slot_limit, cur_depth_limit;
+uint64_t cur_instructions;  // ProcEntry.instructions and .quanta when the quantum began
+uint cur_quanta;
 Words blk_ref;    // the block as words
 Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
 

@@ -129,7 +129,7 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
   }
   // One call site: llvmpipe's compile time grows with every inlined copy
   // of a big helper (docs/platform.md 2e).
-  if (to_host) r = gi_request(f, fp, call_pc, lane);
+  if (to_host) r = gi_request(f, fp, call_pc);
   return r;
 }
 #undef WARG
