@@ -141,7 +141,8 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
       break;
   }
   if (pc_ != call_pc && trap_ == 0u) {  // the call completed
-    procs[cur_slot].requests += 1UL;
+    cur_requests += 1UL;
+    procs[cur_slot].requests = cur_requests;
     if (has_result) SLOT(fp) = uint64_t(r);
   }
 }

@@ -24,10 +24,9 @@ void proc_bind(uint slot) {
   blk_slots = progs[cur_prog].blk_slots;
   cur_slot_limit = progs[cur_prog].slot_limit;
   cur_depth_limit = progs[cur_prog].depth_limit;
-  // Read now, alongside the loads above, rather than at the end of the
-  // quantum, where each load would be one more wait in a row.
-  cur_instructions = procs[slot].instructions;
+  cur_instructions = procs[slot].instructions;  // vm_glue.glsl says why here
   cur_quanta = procs[slot].quanta;
+  cur_requests = procs[slot].requests;
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);

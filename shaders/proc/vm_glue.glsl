@@ -15,7 +15,10 @@ uint cur_slot, cur_pid, cur_prog;
 uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
 uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
 uint cur_slot_limit, cur_depth_limit;
-uint64_t cur_instructions;  // ProcEntry.instructions and .quanta when the quantum began
+// ProcEntry.instructions and .quanta when the quantum began, and .requests
+// as it goes: the runner is their only writer, and loads at bind time
+// overlap (a load where they change would be one more wait in a row).
+uint64_t cur_instructions, cur_requests;
 uint cur_quanta;
 Words blk_ref;    // the block as words
 Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
