@@ -143,10 +143,10 @@ struct ControlBlock {
   uint faults;            // FAULT_* bits
   uint slice_iterations;  // epoch/probe: loop iterations per launch
   uint launch;            // launch counter, for diagnostics
-  uint ring_capacity;     // records; a power of two
+  uint ring_capacity;     // records; a power of two (set at boot, never changed)
   uint ring_wait_spins;   // EMIT_MAY_DROP: ring-full attempts in a row before a producer drops
   uint ring_reserve;      // ring positions every multi-record claim leaves free for
-                          // single-record claims (lib/ring.glsl); 0: none
+                          // single-record claims (lib/ring.glsl); 0: none (set at boot)
   uint _pad_l0[23];
 
   // line 1: host -> kernel while running [host]

@@ -48,6 +48,16 @@ layout(local_size_x = 64) in;
 #define GPUOS_COHERENT coherent
 #endif
 layout(std430, set = 0, binding = 0) GPUOS_COHERENT buffer ControlBuf { ControlBlock ctrl; };
+// The fields the host sets when the session boots and nobody changes after
+// (SysHeader and IoHeader line 0; the ring's capacity and reserve here),
+// read through views that are neither
+// coherent nor writable, so an SM may serve them from its own cache. Read
+// through the coherent views, each was an L2 round trip, and many sat in
+// the middle of a chain: the ring's size in every claim, the io header's
+// offsets in every request-slot access, the arena's address in every
+// guest memory access. ctrl_boot is this one; sys.glsl and io.glsl have
+// sys_boot and io_boot.
+layout(std430, set = 0, binding = 0) readonly buffer ControlBoot { ControlBlock ctrl_boot; };
 layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf { RingRecord records[]; };
 // The same ring seen as 16-byte units (8 per record), for ring_put4.
 layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf4 { uvec4 record_quads[]; };
@@ -117,7 +127,7 @@ void main() {
     if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
     if (bounded && iter >= slice && !hung) break;
     if (KERNEL_ALWAYS_BOUNDED && !hung &&
-        loops_used + KERNEL_LOOP_COST + PROC_LOOP_COST + sys.quantum > LAVAPIPE_LOOP_LIMIT) {
+        loops_used + KERNEL_LOOP_COST + PROC_LOOP_COST + sys_boot.quantum > LAVAPIPE_LOOP_LIMIT) {
       break;
     }
     if (hung) continue;
@@ -131,7 +141,7 @@ void main() {
     // subgroup takes completions, on lavapipe the workgroup leader).
     const uint woken = io_take_completions(busy);
     PROF_STOP(house_t0, PROF_HOUSE);
-    const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
+    const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys_boot.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
     // The process a completion woke runs here and now: through the ready
     // bitmap it would wait for a scan to find it, most of a null call's
     // round trip. Nor does it wait for its subgroup's scan, or for the

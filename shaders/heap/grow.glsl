@@ -14,7 +14,7 @@ const uint GROW_DONE = 0u;
 const uint GROW_FAILED = 1u;
 const uint GROW_MORE = 2u;
 
-uint grow_cap() { return min(META(VM_META_MEM_CAP_PAGES), sys.max_pages); }
+uint grow_cap() { return min(META(VM_META_MEM_CAP_PAGES), sys_boot.max_pages); }
 
 // Grows memory by n pages tagged tag_first (first page) and tag_rest.
 uint grow_step(uint n, uint tag_first, uint tag_rest) {

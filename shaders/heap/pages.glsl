@@ -11,7 +11,7 @@
 bool pages_reserve(uint n) {
   if (n == 0u) return true;
   const uint before = atomicAdd(sys.pages_used, n);
-  if (uint64_t(before) + n > uint64_t(sys.arena_pages)) {
+  if (uint64_t(before) + n > uint64_t(sys_boot.arena_pages)) {
     atomicAdd(sys.pages_used, 0u - n);
     return false;
   }
@@ -24,14 +24,14 @@ void pages_unreserve(uint n) { atomicAdd(sys.pages_used, 0u - n); }
 // held a free bit exists, but others' claims and frees may move it behind
 // the scan once. NONE only in that rare case (the caller unreserves).
 uint page_claim() {
-  const uint nwords = sys.arena_pages >> 5u;
+  const uint nwords = sys_boot.arena_pages >> 5u;
   const uint start = atomicAdd(sys.page_hint, 1u) % nwords;
-  return bitmap_claim(sys.page_bits_off, nwords, start, 2u * nwords);
+  return bitmap_claim(sys_boot.page_bits_off, nwords, start, 2u * nwords);
 }
 
 // Gives back a zeroed page claimed earlier (and its reservation).
 void page_release(uint page) {
   RELEASE_FENCE();  // the zeroing stores before the bit says "free"
-  bitmap_clear(sys.page_bits_off, page);
+  bitmap_clear(sys_boot.page_bits_off, page);
   atomicAdd(sys.pages_used, 0xffffffffu);
 }

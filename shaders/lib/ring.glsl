@@ -24,7 +24,7 @@
 // Claims up to `want` positions. Returns how many (0: the ring is full) and
 // the first position in `pos`.
 uint ring_try_claim(uint want, out uint pos) {
-  const uint cap = ctrl.ring_capacity - ctrl.ring_reserve;
+  const uint cap = ctrl_boot.ring_capacity - ctrl_boot.ring_reserve;
   uint claimed = 0u;
   uint first = 0u;
   // Single exit, no return inside the loop: llvmpipe (Mesa 22.3) loses
@@ -45,19 +45,19 @@ uint ring_try_claim(uint want, out uint pos) {
 
 // Claims one position; false when the ring is full.
 bool ring_claim_one(out uint pos) {
-  const uint reserve = ctrl.ring_reserve;
+  const uint reserve = ctrl_boot.ring_reserve;
   if (reserve == 0u) return ring_try_claim(1u, pos) != 0u;
   // consumed before head: the check then holds at the moment head was read
   // (a later consumed could pass a check that was already false).
   const uint consumed = LOAD_ACQUIRE(ctrl.ring_consumed);
   const uint used = LOAD_RELAXED(ctrl.ring_head) - consumed;
   pos = 0u;
-  if (used + reserve >= ctrl.ring_capacity) return false;
+  if (used + reserve >= ctrl_boot.ring_capacity) return false;
   pos = atomicAdd(ctrl.ring_head, 1u);
   return true;
 }
 
-uint ring_slot(uint pos) { return pos & (ctrl.ring_capacity - 1u); }
+uint ring_slot(uint pos) { return pos & (ctrl_boot.ring_capacity - 1u); }
 
 // Writes payload words 4q .. 4q + 3 of the record in ring slot `s`. The
 // ring is in host memory, and a lane's stores there do not coalesce: one

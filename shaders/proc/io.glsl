@@ -37,13 +37,16 @@ layout(std430, set = 0, binding = 7) GPUOS_COHERENT buffer IoBuf {
 };
 
 const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u;
-#define IOSLOT(rs, f) io_words[io.slots_off + 8u * (rs) + (f)]
-#define IODATA(rs, i) io_words[io.data_off + (rs) * IO_DATA_WORDS + (i)]
+// IoHeader line 0, set at boot: see ctrl_boot (kernel.comp).
+layout(std430, set = 0, binding = 7) readonly buffer IoBoot { IoHeader io_boot; };
+
+#define IOSLOT(rs, f) io_words[io_boot.slots_off + 8u * (rs) + (f)]
+#define IODATA(rs, i) io_words[io_boot.data_off + (rs) * IO_DATA_WORDS + (i)]
 
 void io_slot_free(uint rs) {
   atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FREE);
   RELEASE_FENCE();
-  bitmap_clear(io.bits_off, rs);
+  bitmap_clear(io_boot.bits_off, rs);
   atomicAdd(io.held, 0xffffffffu);
 }
 
@@ -76,7 +79,7 @@ uint io_complete_slot(uint rs) {
 
 // True when the completion entry `v` was written for ring position `pos`
 // (abi_io.h: io_comp_entry); false for one that has not landed yet.
-bool io_entry_landed(uint v, uint pos) { return (v >> 16u) == (io_comp_entry(pos, io.comp_capacity, 0u) >> 16u); }
+bool io_entry_landed(uint v, uint pos) { return (v >> 16u) == (io_comp_entry(pos, io_boot.comp_capacity, 0u) >> 16u); }
 
 #ifdef GPUOS_RELAXED_ATOMICS
 // lavapipe: the workgroup leader takes one completion at a time. Returns a
@@ -85,7 +88,7 @@ uint io_take_completions(inout bool took) {
   if (gl_LocalInvocationIndex != 0u) return NONE;
   const uint tail = LOAD_RELAXED(io.comp_tail);
   if (LOAD_ACQUIRE(io.comp_head) == tail) return NONE;
-  const uint v = LOAD_RELAXED(io_words[tail & (io.comp_capacity - 1u)]);
+  const uint v = LOAD_RELAXED(io_words[tail & (io_boot.comp_capacity - 1u)]);
   // Validated before the tail moves past it: a tail taken over an entry
   // not yet seen would lose that completion for good. The host cannot
   // rewrite it meanwhile (abi_io.h: it never laps the tail).
@@ -110,7 +113,7 @@ uint io_take_completions(inout bool took) {
   uint v = 0u;
   bool landed = false;
   if (i < min(head - tail, 32u)) {
-    v = LOAD_RELAXED(io_words[(tail + i) & (io.comp_capacity - 1u)]);
+    v = LOAD_RELAXED(io_words[(tail + i) & (io_boot.comp_capacity - 1u)]);
     landed = io_entry_landed(v, tail + i);
   }
   // Only the unbroken run of landed entries from the tail: the tail cannot
@@ -325,8 +328,8 @@ void io_publish(uint slot, uint lane) {
 // every slot is busy or the claim lost a race (the call yields and runs
 // again later).
 uint io_claim_slot() {
-  const uint words = io.slots >> 5u;
-  const uint rs = bitmap_claim(io.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
+  const uint words = io_boot.slots >> 5u;
+  const uint rs = bitmap_claim(io_boot.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
   if (rs == NONE) {
     atomicAdd(io.no_slot, 1u);
     return NONE;
@@ -388,7 +391,7 @@ uint gi_request(uint op, uint fp, uint call_pc) {
   const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
   bulk_ = 0u;
   pc_ = return_pc;
-  if (LOAD_RELAXED(io.held) <= io.slots / 2u) {
+  if (LOAD_RELAXED(io.held) <= io_boot.slots / 2u) {
     STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
   } else {
     procs[cur_slot].io_slot = 0u;

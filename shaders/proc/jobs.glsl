@@ -35,7 +35,7 @@ void proc_job_open(uint op, uint seq, uint count, uint a0, uint a1, uint a2) {
 
 // Units of a snapshot: the header and heap statistics (8), then every slot
 // ever used, capped by the out buffer.
-uint proc_snapshot_units() { return min(sys.snap_units, 8u + LOAD_RELAXED(sys.slot_high)); }
+uint proc_snapshot_units() { return min(sys_boot.snap_units, 8u + LOAD_RELAXED(sys.slot_high)); }
 
 void proc_job_unit(uint op, uint u) {
   if (op == OP_SPAWN) {

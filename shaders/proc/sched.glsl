@@ -111,7 +111,7 @@ void proc_run(uint slot, uint lane) {
   STORE_RELAXED(procs[slot].state, PROC_RUNNING);
   ticks_ = 0u;
   trap_ = 0u;
-  const uint budget = sys.quantum;
+  const uint budget = sys_boot.quantum;
   uint phase = blk_ref.w[BLK_PHASE];
   bool blocked = false;
 
@@ -191,7 +191,7 @@ void proc_run(uint slot, uint lane) {
 // says whether this lane takes one (bitmap_take_subgroup); lavapipe's lanes
 // each scan alone.
 uint sched_take(uint lane, uint iter, bool want) {
-  const uint words = sys.table_size >> 5u;
+  const uint words = sys_boot.table_size >> 5u;
   // The scan moves on every iteration and across launches, over words and
   // over bits: a lavapipe slice is a few iterations long, and with a fixed
   // start and preferred bit only 272 of 1,000 processes had run after a
@@ -201,20 +201,20 @@ uint sched_take(uint lane, uint iter, bool want) {
 #ifdef GPUOS_RELAXED_ATOMICS
   if (!want) return NONE;
   uint start, prefer;
-  if (sys.group_by_program != 0u) {
+  if (sys_boot.group_by_program != 0u) {
     start = (lane / gl_SubgroupSize + turn) % words;
     prefer = (gl_SubgroupInvocationID + turn * gl_SubgroupSize) & 31u;  // 8-lane subgroups: all 32 bits in turn
   } else {
     start = (lane * 2654435761u + turn) % words;
     prefer = (lane * 7u + turn) & 31u;
   }
-  const uint slot = bitmap_take(sys.ready_bits_off, words, start, prefer, min(words, SCHED_SCAN_WORDS));
+  const uint slot = bitmap_take(sys_boot.ready_bits_off, words, start, prefer, min(words, SCHED_SCAN_WORDS));
 #else
   // Grouping: each subgroup's window moves one word per turn; without it
   // the windows are spread by a hash of the subgroup.
   const uint subgroup = lane / gl_SubgroupSize;
-  const uint start = (sys.group_by_program != 0u ? subgroup + turn : subgroup * 2654435761u + turn) % words;
-  const uint slot = bitmap_take_subgroup(sys.ready_bits_off, words, start, (turn * 7u) & 31u, want);
+  const uint start = (sys_boot.group_by_program != 0u ? subgroup + turn : subgroup * 2654435761u + turn) % words;
+  const uint slot = bitmap_take_subgroup(sys_boot.ready_bits_off, words, start, (turn * 7u) & 31u, want);
   if (!want) return NONE;
 #endif
 #ifdef GPUOS_PROFILE

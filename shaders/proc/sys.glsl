@@ -12,6 +12,8 @@ layout(std430, set = 0, binding = 3) GPUOS_COHERENT buffer SysBuf {
   HeapClassStats heap_stats[32];
   ProcEntry procs[];
 };
+// SysHeader line 0, set at boot: see ctrl_boot (kernel.comp).
+layout(std430, set = 0, binding = 3) readonly buffer SysBoot { SysHeader sys_boot; };
 // Written by the host before the spawn that first names a program, never
 // rewritten in place (the host only appends), so no stale line can exist.
 layout(std430, set = 0, binding = 4) readonly buffer ProgBuf {
@@ -27,6 +29,6 @@ layout(buffer_reference, std430, buffer_reference_align = 16) GPUOS_COHERENT buf
 
 const uint NONE = 0xffffffffu;
 
-uint64_t page_address(uint page) { return sys.arena_addr + uint64_t(page) * uint64_t(PAGE_BYTES); }
-uint64_t block_address(uint slot) { return sys.blocks_addr + uint64_t(slot) * uint64_t(sys.block_words) * 4UL; }
-uint slot_of(uint pid) { return (pid - 1u) % sys.table_size; }
+uint64_t page_address(uint page) { return sys_boot.arena_addr + uint64_t(page) * uint64_t(PAGE_BYTES); }
+uint64_t block_address(uint slot) { return sys_boot.blocks_addr + uint64_t(slot) * uint64_t(sys_boot.block_words) * 4UL; }
+uint slot_of(uint pid) { return (pid - 1u) % sys_boot.table_size; }

@@ -10,14 +10,14 @@
 
 void proc_make_ready(uint slot) {
   RELEASE_FENCE();
-  bitmap_set(sys.ready_bits_off, slot);
+  bitmap_set(sys_boot.ready_bits_off, slot);
 }
 
 // Gives the slot back. Its pid stays, so the slot's next pid follows it.
 void proc_free_slot(uint slot) {
   atomicExchange(procs[slot].state, PROC_FREE);
   RELEASE_FENCE();
-  bitmap_clear(sys.slot_bits_off, slot);
+  bitmap_clear(sys_boot.slot_bits_off, slot);
   atomicAdd(sys.slots_used, 0xffffffffu);  // after the bit: a reservation always finds one
 }
 
@@ -26,7 +26,7 @@ bool proc_reap(uint slot) {
   if (atomicCompSwap(procs[slot].state, PROC_ZOMBIE, PROC_FREE) != PROC_ZOMBIE) return false;
   atomicAdd(sys.zombies, 0xffffffffu);
   RELEASE_FENCE();
-  bitmap_clear(sys.slot_bits_off, slot);
+  bitmap_clear(sys_boot.slot_bits_off, slot);
   atomicAdd(sys.slots_used, 0xffffffffu);
   return true;
 }
@@ -44,20 +44,20 @@ bool proc_alive(uint pid) {
 // spawn costs a slot, its pages and one entry.
 uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
   if (prog >= MAX_PROGRAMS || progs[prog].state != 1u) return SPAWN_BAD_PROGRAM;
-  const uint T = sys.table_size;
+  const uint T = sys_boot.table_size;
   if (atomicAdd(sys.slots_used, 1u) >= T) {
     atomicAdd(sys.slots_used, 0xffffffffu);
     atomicAdd(sys.spawn_failed, 1u);
     return SPAWN_NO_SLOT;
   }
   const uint npages = progs[prog].mem_pages;
-  if (npages > sys.max_pages || !pages_reserve(npages)) {
+  if (npages > sys_boot.max_pages || !pages_reserve(npages)) {
     atomicAdd(sys.slots_used, 0xffffffffu);
     atomicAdd(sys.spawn_failed, 1u);
     return SPAWN_NO_PAGES;
   }
   const uint words = T >> 5u;
-  const uint slot = bitmap_claim(sys.slot_bits_off, words, (atomicAdd(sys.slot_hint, 1u) >> 5u) % words, 2u * words);
+  const uint slot = bitmap_claim(sys_boot.slot_bits_off, words, (atomicAdd(sys.slot_hint, 1u) >> 5u) % words, 2u * words);
   bool ok = slot != NONE;
   Words blk = Words(block_address(ok ? slot : 0u));
   uint mapped = 0u;
@@ -73,7 +73,7 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
   if (!ok) {  // rare: the bitmaps moved under two full scans
     for (uint i = 0u; i < mapped; ++i) page_release(blk.w[BLK_PAGE_TABLE + i]);
     pages_unreserve(npages - mapped);
-    if (slot != NONE) bitmap_clear(sys.slot_bits_off, slot);
+    if (slot != NONE) bitmap_clear(sys_boot.slot_bits_off, slot);
     atomicAdd(sys.slots_used, 0xffffffffu);
     atomicAdd(sys.spawn_failed, 1u);
     return slot == NONE ? SPAWN_NO_SLOT : SPAWN_NO_PAGES;
