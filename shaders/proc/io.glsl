@@ -43,6 +43,13 @@ layout(std430, set = 0, binding = 7) readonly buffer IoBoot { IoHeader io_boot; 
 #define IOSLOT(rs, f) io_words[io_boot.slots_off + 8u * (rs) + (f)]
 #define IODATA(rs, i) io_words[io_boot.data_off + (rs) * IO_DATA_WORDS + (i)]
 
+// ProcEntry.io_slot of the running process: its runner is the only writer,
+// so a register keeps it (read at bind time, vm_glue.glsl).
+void set_io_slot(uint held) {
+  cur_io_slot = held;
+  procs[cur_slot].io_slot = held;
+}
+
 void io_slot_free(uint rs) {
   atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FREE);
   RELEASE_FENCE();
@@ -105,9 +112,10 @@ uint io_take_completions(inout bool took) {
 // host fills it. Each lane returns the process it woke (io_complete_slot),
 // or NONE; `took` is set on the lanes of a subgroup that took any.
 uint io_take_completions(inout bool took) {
-  uint tail, head;
-  SUBGROUP_LOAD(tail, LOAD_RELAXED(io.comp_tail));
-  SUBGROUP_LOAD(head, LOAD_ACQUIRE(io.comp_head));
+  // One elected lane reads both, so the two loads overlap.
+  uvec2 tail_head = uvec2(0u);
+  if (subgroupElect()) tail_head = uvec2(LOAD_RELAXED(io.comp_tail), LOAD_ACQUIRE(io.comp_head));
+  const uint tail = subgroupBroadcastFirst(tail_head.x), head = subgroupBroadcastFirst(tail_head.y);
   if (head == tail) return NONE;
   const uint i = gl_SubgroupInvocationID;
   uint v = 0u;
@@ -138,15 +146,15 @@ uint io_take_completions(inout bool took) {
 // True when the process in `slot`, BLOCKED again after a spurious wake-up,
 // must not sleep: its request completed meanwhile (io_complete_slot could
 // not wake a running process).
-bool io_completed_meanwhile(uint slot) {
-  return LOAD_RELAXED(IOSLOT(procs[slot].io_slot - 1u, IOF_STATE)) != IOS_SUBMITTED;
+bool io_completed_meanwhile() {
+  return LOAD_RELAXED(IOSLOT(cur_io_slot - 1u, IOF_STATE)) != IOS_SUBMITTED;
 }
 
 // The process ends (kill, trap, exit) holding a request slot.
 void io_release_on_exit() {
-  const uint held = procs[cur_slot].io_slot;
+  const uint held = cur_io_slot;
   if (held == 0u) return;
-  procs[cur_slot].io_slot = 0u;
+  set_io_slot(0u);
   const uint rs = held - 1u;
   // Still with the host (now ORPHAN): the taker frees it. FILLING or DONE:
   // nobody else holds it.
@@ -155,9 +163,9 @@ void io_release_on_exit() {
 
 // Gives back a slot the process kept between calls (before gpuos.wait).
 void io_release_kept() {
-  const uint held = procs[cur_slot].io_slot;
+  const uint held = cur_io_slot;
   if (held == 0u) return;
-  procs[cur_slot].io_slot = 0u;
+  set_io_slot(0u);
   io_slot_free(held - 1u);  // FILLING: the process is between calls
 }
 
@@ -273,15 +281,15 @@ bool io_fill_step(uint op, uint fp, uint rs, uint len) {
 
 // Applies the reply directive at byte bulk_ of the data area; true when
 // every directive is done. A directive outside the guest's memory faults
-// the call (its result becomes EFAULT; the slot is the process's again)
-// and ends the reply.
-bool io_apply_step(uint rs) {
+// the call (`faulted`: it returns EFAULT) and ends the reply.
+bool io_apply_step(uint rs, out bool faulted) {
+  faulted = false;
   const uint reply = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
   if (bulk_ + 4u * IOW_HEADER_WORDS > reply) return true;
   const uint w0 = bulk_ >> 2u;
   const uint addr = READ_SHARED(IODATA(rs, w0)), len = READ_SHARED(IODATA(rs, w0 + 1u));
   if (uint64_t(addr) + len > mem_bytes() || len > IOW_MAX_BYTES) {
-    IOSLOT(rs, IOF_RESULT) = WASI_EFAULT;
+    faulted = true;
     bulk_ = reply;
     return true;
   }
@@ -312,16 +320,17 @@ void io_publish(uint slot, uint lane) {
   STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED);
   atomicAdd(io.waiting, 1u);
   atomicAdd(io.posted, 1u);
-  // BLOCKED before the look at a kill: proc_kill publishes its request
-  // before it looks at the state (table.glsl, top).
   atomicExchange(procs[slot].state, PROC_BLOCKED);
-  FULL_FENCE();
-  if (LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
   const uint r = ring_slot(io_post_pos_);
   ring_put4(r, 0u, head);
   for (uint q = 0u; q < RQ_MAX_ARGS / 2u; ++q) ring_put4(r, 1u + q, args[q]);
   ring_put4(r, RQ_WORDS / 4u, uvec4(0u));  // the unused rest
   ring_commit(io_post_pos_, cur_pid, lane, RECORD_REQUEST, RQ_WORDS * 4u);
+  // The look at a kill, after BLOCKED: proc_kill publishes its request
+  // before it looks at the state (table.glsl, top). The commit's fence
+  // orders the two, so this needs no fence of its own. The process may
+  // already be running elsewhere; then the CAS in proc_wake fails.
+  if (LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
 }
 
 // Claims a free request slot for the current process (FILLING); NONE when
@@ -344,14 +353,14 @@ uint io_claim_slot() {
   atomicAdd(io.held, 1u);
   IOSLOT(rs, IOF_PID) = cur_pid;
   IOSLOT(rs, IOF_PROC) = cur_slot;
-  procs[cur_slot].io_slot = rs + 1u;
+  set_io_slot(rs + 1u);
   return rs;
 }
 
 // A call served by the host. Returns its result (a WASI errno) when it
 // completes; otherwise it has set pc_ = call_pc (and maybe status_).
 uint gi_request(uint op, uint fp, uint call_pc) {
-  const uint held = procs[cur_slot].io_slot;
+  const uint held = cur_io_slot;
   const uint st = held == 0u ? IOS_FREE : LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE));
   const uint return_pc = pc_;
   pc_ = call_pc;  // run the call again, unless it completes below
@@ -387,16 +396,18 @@ uint gi_request(uint op, uint fp, uint call_pc) {
   }
   // IOS_DONE
   ACQUIRE_FENCE();
-  if (!io_apply_step(rs)) return 0u;
-  const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
+  // Read before the writes are applied, so that the loads overlap.
+  const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT)), held_now = LOAD_RELAXED(io.held);
+  bool faulted;
+  if (!io_apply_step(rs, faulted)) return 0u;
   bulk_ = 0u;
   pc_ = return_pc;
-  if (LOAD_RELAXED(io.held) <= io_boot.slots / 2u) {
+  if (held_now <= io_boot.slots / 2u) {
     STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
   } else {
-    procs[cur_slot].io_slot = 0u;
+    set_io_slot(0u);
     io_slot_free(rs);
   }
-  return result;
+  return faulted ? WASI_EFAULT : result;
 }
 #undef IOARG

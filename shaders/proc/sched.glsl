@@ -27,6 +27,7 @@ void proc_bind(uint slot) {
   cur_instructions = procs[slot].instructions;  // vm_glue.glsl says why here
   cur_quanta = procs[slot].quanta;
   cur_requests = procs[slot].requests;
+  cur_io_slot = procs[slot].io_slot;
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);
@@ -90,8 +91,8 @@ void proc_block(uint slot) {
   atomicExchange(procs[slot].state, PROC_BLOCKED);
   FULL_FENCE();
   bool ready;
-  if (procs[slot].io_slot != 0u) {
-    ready = io_completed_meanwhile(slot);
+  if (cur_io_slot != 0u) {
+    ready = io_completed_meanwhile();
   } else {
     const uint child = procs[slot].wait_pid;
     const uint cs = slot_of(child);

@@ -20,6 +20,7 @@ uint cur_slot_limit, cur_depth_limit;
 // overlap (a load where they change would be one more wait in a row).
 uint64_t cur_instructions, cur_requests;
 uint cur_quanta;
+uint cur_io_slot;  // ProcEntry.io_slot: a request slot held + 1 (io.glsl)
 Words blk_ref;    // the block as words
 Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
 
