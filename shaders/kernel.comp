@@ -12,7 +12,8 @@
 //   3. runs one READY process for a quantum (proc/sched.glsl): the one
 //      its completion woke, if any, at once,
 //   4. helps with the current emit job, if one is open,
-//   5. helps with the current process job (spawn, snapshot), if one is open,
+//   5. helps with the current process job (spawn, snapshot), if one is open
+//      (lavapipe: 4 and 5 before 3; kernel_duties says why),
 //   6. having run nothing, sweeps one slot for orphaned zombies.
 // In epoch and probe modes a lane also leaves after slice_iterations, and in
 // epoch mode it leaves as soon as there is nothing to do; the host relaunches.
@@ -96,6 +97,28 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "proc/jobs.glsl"
 #include "proc/sched.glsl"
 
+// The emit and process-job duties of one main-loop iteration; true when
+// this lane helped a process job. On GPUs they follow the iteration's run,
+// so a woken process does not wait for them. lavapipe does them before the
+// run, as it always did: there llvmpipe may cut an invocation's loops off
+// once they pass its budget (platform.md 2b), and a duty cut off half-done
+// (a spawn unit claimed and never finished) loses its mailbox reply. With
+// the duties after the run there, 2 of 7 app-suite runs lost a spawn reply
+// ("no reply within 60000 ms"); with them first, 10 of 10 passed
+// (2026-11-22).
+bool kernel_duties(uint lane, inout uint ring_full_streak, inout bool busy) {
+  PROF_START(duty_t0);
+#ifdef GPUOS_RELAXED_ATOMICS
+  busy = emit_help(lane, ring_full_streak) || busy;
+#else
+  busy = emit_help_subgroup(lane, ring_full_streak) || busy;
+#endif
+  const bool job = proc_job_help();
+  busy = job || busy;
+  PROF_STOP(duty_t0, PROF_HOUSE);
+  return job;
+}
+
 void main() {
   const uint lane = gl_GlobalInvocationID.x;
   const uint mode = ctrl.mode;
@@ -141,12 +164,15 @@ void main() {
     // subgroup takes completions, on lavapipe the workgroup leader).
     const uint woken = io_take_completions(busy);
     PROF_STOP(house_t0, PROF_HOUSE);
+#ifdef GPUOS_RELAXED_ATOMICS
+    const bool job = kernel_duties(lane, ring_full_streak, busy);  // first on lavapipe (kernel_duties says why)
+#endif
     const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys_boot.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
     // The process a completion woke runs here and now: through the ready
     // bitmap it would wait for a scan to find it, most of a null call's
-    // round trip. Nor does it wait for its subgroup's scan, or for the
-    // emit and job duties (they come after the run): on an H100 those
-    // were 3.5 us of an 18.8 us round trip. A subgroup that woke any
+    // round trip. Nor does it wait for its subgroup's scan, or (on GPUs)
+    // for the emit and job duties, which come after the run: on an H100
+    // those were 3.5 us of an 18.8 us round trip. A subgroup that woke any
     // process skips its scan this iteration (sched_take is a subgroup
     // operation on GPUs, so the choice is the subgroup's).
 #ifdef GPUOS_RELAXED_ATOMICS
@@ -163,15 +189,9 @@ void main() {
     } else if (next != NONE) {
       proc_make_ready(next);  // lavapipe: this launch has no ticks left for it
     }
-    PROF_START(duty_t0);
-#ifdef GPUOS_RELAXED_ATOMICS
-    busy = emit_help(lane, ring_full_streak) || busy;
-#else
-    busy = emit_help_subgroup(lane, ring_full_streak) || busy;
+#ifndef GPUOS_RELAXED_ATOMICS
+    const bool job = kernel_duties(lane, ring_full_streak, busy);
 #endif
-    const bool job = proc_job_help();
-    busy = job || busy;
-    PROF_STOP(duty_t0, PROF_HOUSE);
     if (!ran) {
       PROF_START(sweep_t0);
       sched_sweep(lane, iter);
