@@ -32,7 +32,7 @@ inline nlohmann::json profile_between(const ProcSnapshot& a, const ProcSnapshot&
   static const std::pair<uint32_t, const char*> kTimes[] = {
       {PROF_HOUSE, "house"}, {PROF_SCAN_HIT, "scan_hit"}, {PROF_SCAN_MISS, "scan_miss"}, {PROF_BOOT, "boot"},
       {PROF_RUN, "run"},     {PROF_SPAWN, "run.spawn"},   {PROF_HEAP, "run.heap"},       {PROF_EXIT, "exit"},
-      {PROF_NOTIFY, "notify"}, {PROF_SCHED, "sched"}};
+      {PROF_NOTIFY, "notify"}, {PROF_SCHED, "sched"}, {PROF_REQUEST, "run.request"}, {PROF_TAKE, "house.take"}};
   const double loop = double(prof(b, PROF_LOOP) - prof(a, PROF_LOOP));
   const uint64_t quanta = prof(b, PROF_QUANTA) - prof(a, PROF_QUANTA);
   nlohmann::json shares = nlohmann::json::object(), per_quantum = nlohmann::json::object();
@@ -40,8 +40,9 @@ inline nlohmann::json profile_between(const ProcSnapshot& a, const ProcSnapshot&
   for (const auto& [k, name] : kTimes) {
     const double v = double(prof(b, k) - prof(a, k));
     shares[name] = loop > 0 ? v / loop : 0.0;
-    if (k != PROF_SPAWN && k != PROF_HEAP) accounted += v;
-    if (k == PROF_RUN || k == PROF_SCHED || k == PROF_BOOT || k == PROF_EXIT || k == PROF_NOTIFY) {
+    if (k != PROF_SPAWN && k != PROF_HEAP && k != PROF_REQUEST && k != PROF_TAKE) accounted += v;  // parts of others
+    if (k == PROF_RUN || k == PROF_SCHED || k == PROF_BOOT || k == PROF_EXIT || k == PROF_NOTIFY ||
+        k == PROF_REQUEST || k == PROF_TAKE) {
       per_quantum[name] = quanta ? v / double(quanta) / 1e3 : 0.0;
     }
   }

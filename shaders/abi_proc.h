@@ -256,8 +256,9 @@ struct SysHeader {
   uint prof[32];
 };
 
-// Profile slots (SysHeader.prof[2k], [2k+1]). Times nest as written: SPAWN
-// and HEAP are parts of RUN, and everything is part of LOOP.
+// Profile slots (SysHeader.prof[2k], [2k+1]). Times nest as written: SPAWN,
+// HEAP and REQUEST are parts of RUN, TAKE of HOUSE, and everything is part
+// of LOOP.
 const uint PROF_LOOP = 0u;       // lane time inside the main loop
 const uint PROF_HOUSE = 1u;      // mailbox, emit and process jobs, completions
 const uint PROF_SCAN_HIT = 2u;   // a ready-bitmap scan that found a process
@@ -272,6 +273,8 @@ const uint PROF_SCHED = 10u;     // the rest of a quantum: bind, state, requeue
 const uint PROF_ITERATIONS = 11u;  // count: main-loop iterations
 const uint PROF_QUANTA = 12u;      // count: quanta run
 const uint PROF_MISSES = 13u;      // count: scans that found nothing
-const uint PROF_SLOTS = 14u;
+const uint PROF_REQUEST = 14u;     //   host requests (gi_request: claim, fill, post; or the reply)
+const uint PROF_TAKE = 15u;        //   taking completions, where one woke a process
+const uint PROF_SLOTS = 16u;
 
 GPUOS_ABI_END

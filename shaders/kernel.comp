@@ -162,7 +162,9 @@ void main() {
     if (gl_LocalInvocationIndex == 0u) busy = mailbox_poll(lane);
     // A process this lane woke with its request's completion (on GPUs every
     // subgroup takes completions, on lavapipe the workgroup leader).
+    PROF_START(take_t0);
     const uint woken = io_take_completions(busy);
+    if (woken != NONE) { PROF_STOP(take_t0, PROF_TAKE); }
     PROF_STOP(house_t0, PROF_HOUSE);
 #ifdef GPUOS_RELAXED_ATOMICS
     const bool job = kernel_duties(lane, ring_full_streak, busy);  // first on lavapipe (kernel_duties says why)

@@ -129,7 +129,11 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
   }
   // One call site: llvmpipe's compile time grows with every inlined copy
   // of a big helper (docs/platform.md 2e).
-  if (to_host) r = gi_request(f, fp, call_pc);
+  if (to_host) {
+    PROF_START(request_t0);
+    r = gi_request(f, fp, call_pc);
+    PROF_STOP(request_t0, PROF_REQUEST);
+  }
   return r;
 }
 #undef WARG
