@@ -68,8 +68,9 @@ int cmd_status(const std::string& session, bool as_json) {
                                               : "");
   std::printf("memory    control %s; ring %s; replies %s\n", st["memory"]["control"].get<std::string>().c_str(),
               st["memory"]["ring"].get<std::string>().c_str(), st["memory"]["host"].get<std::string>().c_str());
-  std::printf("host I/O  %s, %llu requests served\n", st["io"]["backend"].get<std::string>().c_str(),
-              st["io"]["requests"].get<unsigned long long>());
+  std::printf("host I/O  %s, %llu requests served; %u of %u request slots held\n",
+              st["io"]["backend"].get<std::string>().c_str(), st["io"]["requests"].get<unsigned long long>(),
+              st["io"].value("slots_held", 0u), st["io"].value("slots", 0u));
   std::printf("commands  %llu\n", st["commands"].get<unsigned long long>());
   std::printf("uptime    %.1f s\n", st["uptime_s"].get<double>());
   if (st["failed"].get<bool>()) std::printf("FAILED    %s\n", st["failure"].get<std::string>().c_str());

@@ -137,6 +137,8 @@ struct SessionStatus {
   std::string host_memory;
   std::string io_backend;        // io_uring, or thread-pool (and why)
   uint64_t io_requests = 0;      // requests served by the host
+  uint32_t io_slots = 0;         // request slots
+  uint32_t io_slots_held = 0;    // of which processes hold (a request in flight, or kept between calls)
   double uptime_s = 0;
   bool failed = false;
   std::string failure;

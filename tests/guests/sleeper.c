@@ -1,4 +1,4 @@
-/* sleeper: a wasi-libc program that sleeps 1.5 s (nanosleep, which wasi-libc
+/* sleeper: a wasi-libc program that sleeps 3 s (nanosleep, which wasi-libc
  * turns into poll_oneoff: a request the host serves with a timer), then
  * prints "slept" and exits 0. The process tests check that it stays BLOCKED,
  * off every lane, while the host's timer runs, and that other processes

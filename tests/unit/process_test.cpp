@@ -302,6 +302,45 @@ TEST(Process, ABlockedRequestGivesTheLaneUp) {
   EXPECT_EQ(c.out, "slept\n");
 }
 
+// Request slots come back: processes keep theirs between calls (io.glsl),
+// so every way a process can end must give its slot back. 96 processes
+// making null calls share 32 slots (more processes than slots: some yield
+// for a slot, and with more than half held the rest give theirs back after
+// each call); a sleeper killed while the host serves its request leaves
+// its slot ORPHAN until the reply comes. Afterwards no slot is held.
+TEST(Process, RequestSlotsComeBackAfterEveryKindOfExit) {
+  BootOptions o;
+  o.io_slots = 32;
+  auto b = boot(o);
+  ASSERT_TRUE(b.s);
+  const auto callers = b.spawn(b.load("null_call"), 96, 20u << 12);
+  ASSERT_EQ(callers.size(), 96u);
+  for (uint32_t pid : callers) EXPECT_EQ(b.wait(pid).status, 0u) << "a null call failed in pid " << pid;
+  const auto sleeper = b.spawn(b.load("sleeper"), 1);
+  ASSERT_EQ(sleeper.size(), 1u);
+  bool blocked = false;
+  for (int i = 0; i < 100 && !blocked; ++i) {
+    auto snap = b.s->snapshot();
+    for (const auto& p : snap.ok() ? snap->procs : std::vector<abi::ProcEntry>{}) {
+      blocked = blocked || (p.pid == sleeper[0] && p.state == abi::PROC_BLOCKED && p.io_slot != 0);
+    }
+    if (!blocked) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(blocked) << "the sleeper never blocked on its request: " << b.describe(sleeper[0]);
+  auto killed = b.s->kill(sleeper[0]);
+  ASSERT_TRUE(killed.ok() && *killed) << (killed.ok() ? "no such live process" : killed.detail());
+  EXPECT_EQ(b.wait(sleeper[0], 10s).status, abi::EXIT_KILLED);
+  // Its slot is ORPHAN until the host's sleep ends; then the completion
+  // taker frees it.
+  uint32_t held = 1;
+  for (int i = 0; i < 100 && held != 0; ++i) {
+    held = b.s->status().io_slots_held;
+    if (held != 0) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(held, 0u) << "request slots still held with no process alive";
+  EXPECT_EQ(b.s->status().io_slots, 32u);
+}
+
 TEST(Process, UnrunnableModulesAreRefusedWithAReason) {
   auto b = boot();
   ASSERT_TRUE(b.s);
