@@ -44,6 +44,12 @@ const uint STATUS_NO_PROGRAM = 16u;
 // bitmap.glsl), the ready-bitmap scan, and the largest step a quantum can overrun
 // by (a grow chunk of 8 page claims, a bulk or heap-copy chunk).
 const uint PROC_LOOP_COST = 3000u;
+// Loop iterations a quantum runs that its ticks do not count: the request
+// record's payload and stores (io_publish: 38), heap_flush_stats (up to
+// 32), and the ready-bitmap scan. A quantum that blocks at once on a
+// request runs few ticks, so a lavapipe launch may run many of them, and
+// their loops add up.
+const uint PROC_RUN_LOOPS = 128u;
 
 // gpuos imports (module "gpuos") the translator turns into VM intrinsics
 // (funcs kind VM_FK_INTRINSIC | id << 8); docs/stdshim.md has the table.

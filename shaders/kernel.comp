@@ -199,7 +199,7 @@ void main() {
       sched_sweep(lane, iter);
       PROF_STOP(sweep_t0, PROF_SCAN_MISS);
     }
-    loops_used += KERNEL_LOOP_COST + (job ? PROC_LOOP_COST : SCHED_SCAN_WORDS) + (ran ? ticks_ + SCHED_SCAN_WORDS : 0u);
+    loops_used += KERNEL_LOOP_COST + (job ? PROC_LOOP_COST : SCHED_SCAN_WORDS) + (ran ? ticks_ + PROC_RUN_LOOPS : 0u);
     ticks_run += ran ? ticks_ : 0u;
     PROF_STOP(iter_t0, PROF_LOOP);
     PROF_COUNT(PROF_ITERATIONS);

@@ -75,11 +75,15 @@ uint io_post_rs_ = NONE, io_post_pos_, io_post_op_, io_post_fp_, io_post_len_;
 uint io_complete_slot(uint rs) {
   ACQUIRE_FENCE();  // the slot's reply was written before its entry
   const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC));  // set at the claim; read first, it overlaps the exchange
-  const uint prev = atomicExchange(IOSLOT(rs, IOF_STATE), IOS_DONE);  // SUBMITTED or ORPHAN
+  // A CAS, not a swap: a completion for a slot in any other state (on
+  // lavapipe, a completion taken twice through a misreported CAS on the
+  // tail, docs/platform.md 2g) must change nothing.
+  const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
     return NONE;
   }
+  if (prev != IOS_SUBMITTED) return NONE;
   FULL_FENCE();  // DONE before the look at the process's state
   return proc_claim_woken(s) ? s : NONE;
 }
