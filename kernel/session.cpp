@@ -655,7 +655,7 @@ SessionStatus Session::status() const {
   s.io_backend = io_backend_description();
   s.io_requests = requests_ ? requests_->served() : 0;
   if (procs_) {
-    s.io_slots = procs_->io_header().slots;
+    s.io_slots = procs_->config().io_slots;
     s.io_slots_held = load(procs_->io_header().held);
   }
   s.uptime_s = std::chrono::duration<double>(Clock::now() - booted_at_).count();

@@ -51,13 +51,12 @@ layout(local_size_x = 64) in;
 layout(std430, set = 0, binding = 0) GPUOS_COHERENT buffer ControlBuf { ControlBlock ctrl; };
 // The fields the host sets when the session boots and nobody changes after
 // (SysHeader and IoHeader line 0; the ring's capacity and reserve here),
-// read through views that are neither
-// coherent nor writable, so an SM may serve them from its own cache. Read
-// through the coherent views, each was an L2 round trip, and many sat in
-// the middle of a chain: the ring's size in every claim, the io header's
-// offsets in every request-slot access, the arena's address in every
-// guest memory access. ctrl_boot is this one; sys.glsl and io.glsl have
-// sys_boot and io_boot.
+// read through views that are neither coherent nor writable, so an SM may
+// serve them from its own cache. Read through the coherent views, each was
+// an L2 round trip, and many sat in the middle of a chain: the ring's size
+// in every claim, the io header's offsets in every request-slot access,
+// the arena's address in every guest memory access. ctrl_boot is this one;
+// sys.glsl and io.glsl have sys_boot and io_boot.
 layout(std430, set = 0, binding = 0) readonly buffer ControlBoot { ControlBlock ctrl_boot; };
 layout(std430, set = 0, binding = 1) GPUOS_COHERENT buffer RingBuf { RingRecord records[]; };
 // The same ring seen as 16-byte units (8 per record), for ring_put4.

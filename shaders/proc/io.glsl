@@ -165,12 +165,13 @@ void io_release_on_exit() {
   if (atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_ORPHAN) != IOS_SUBMITTED) io_slot_free(rs);
 }
 
-// Gives back a slot the process kept between calls (before gpuos.wait).
+// Gives back the slot the process holds between calls (before gpuos.wait,
+// or after a reply when more than half the slots are held).
 void io_release_kept() {
   const uint held = cur_io_slot;
   if (held == 0u) return;
   set_io_slot(0u);
-  io_slot_free(held - 1u);  // FILLING: the process is between calls
+  io_slot_free(held - 1u);  // FILLING or DONE: the host is done with it
 }
 
 // ---- out-data: the guest memory a request carries to the host ------------
@@ -409,8 +410,7 @@ uint gi_request(uint op, uint fp, uint call_pc) {
   if (held_now <= io_boot.slots / 2u) {
     STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
   } else {
-    set_io_slot(0u);
-    io_slot_free(rs);
+    io_release_kept();
   }
   return faulted ? WASI_EFAULT : result;
 }
