@@ -182,7 +182,7 @@ const uint BLK_PHASE = 9u;     // PH_*
 const uint BLK_PHASE_POS = 10u;  // progress within the phase (resumable)
 const uint BLK_HEAP_TMP = 11u; // calloc/realloc in progress: the new block
 const uint BLK_HEAP_POS = 15u; //   and bytes zeroed or copied + 1
-// word 12: free (the size classes a quantum touched are a register now: heap_touched_)
+const uint BLK_IO_IDLE = 12u;  // 1: the kept request slot is FILLING, no request under way (io.glsl)
 const uint BLK_HANDLE = 13u;
 const uint BLK_TYPE = 14u;
 const uint BLK_MAPPED = 16u;   // page-table entries in use (>= MEM_PAGES while a grow is under way)

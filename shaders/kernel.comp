@@ -185,7 +185,7 @@ void main() {
     const uint next = woken != NONE ? woken : taken;
     const bool ran = may_run && next != NONE;
     if (ran) {
-      proc_run(next, lane);
+      proc_run(next, lane, woken != NONE);
       busy = true;
     } else if (next != NONE) {
       proc_make_ready(next);  // lavapipe: this launch has no ticks left for it

@@ -57,6 +57,19 @@ void io_slot_free(uint rs) {
   atomicAdd(io.held, 0xffffffffu);
 }
 
+// True while the running process's request slot is known to be DONE: this
+// lane took its completion (io_complete_slot) and runs it now. The slot's
+// state need not be loaded again, nor the reply fenced: the taker's fence
+// already ordered the reply's reads after the completion entry. Set for the
+// quantum by proc_run, cleared by the request's next step.
+bool io_reply_taken_ = false;
+
+// 1 while the process keeps its request slot between calls (FILLING, no
+// request under way; BLK_IO_IDLE between quanta). Only the process changes
+// a slot in that state, so its next call need not load the state: that
+// load was the first wait of every request's path.
+uint io_kept_idle_ = 0u;
+
 // The request this quantum publishes (gi_request fills them, io_publish
 // sends): its slot (NONE: none), ring position, opcode, frame, out-data
 // bytes.
@@ -134,16 +147,17 @@ uint io_take_completions(inout bool took) {
   const uint n = run == 0xffffffffu ? 32u : uint(findLSB(~run));
   if (n == 0u) return NONE;
   uint won = 0u;
-  if (subgroupElect()) {
-    won = atomicCompSwap(io.comp_tail, tail, tail + n) == tail ? 1u : 0u;
-    if (won != 0u) {
-      atomicAdd(io.completed, n);
-      atomicAdd(io.waiting, 0u - n);
-    }
-  }
+  if (subgroupElect()) won = atomicCompSwap(io.comp_tail, tail, tail + n) == tail ? 1u : 0u;
   if (subgroupBroadcastFirst(won) == 0u) return NONE;
   took = true;
-  return i < n ? io_complete_slot(v & 0xffffu) : NONE;
+  const uint woke = i < n ? io_complete_slot(v & 0xffffu) : NONE;
+  // The counts after the wake-ups: issued before them, the first fence of
+  // io_complete_slot waited for both adds.
+  if (subgroupElect()) {
+    atomicAdd(io.completed, n);
+    atomicAdd(io.waiting, 0u - n);
+  }
+  return woke;
 }
 #endif
 
@@ -171,6 +185,7 @@ void io_release_kept() {
   const uint held = cur_io_slot;
   if (held == 0u) return;
   set_io_slot(0u);
+  io_kept_idle_ = 0u;
   io_slot_free(held - 1u);  // FILLING or DONE: the host is done with it
 }
 
@@ -218,6 +233,8 @@ uint io_out_len(uint op, uint fp) {
     return total == 0xffffffffu ? (0x80000000u | WASI_EFAULT) : total;
   }
   const uvec2 a = io_region(op, fp, 0u), b = io_region(op, fp, 1u);
+  // No regions (the null call): no wait for the memory's size.
+  if (a == uvec2(0u) && b == uvec2(0u)) return 0u;
   if (uint64_t(a.x) + a.y > mem || uint64_t(b.x) + b.y > mem) return 0x80000000u | WASI_EFAULT;
   if (uint64_t(a.y) + b.y > IO_DATA_BYTES) return 0x80000000u | (io_gathers(op) ? WASI_EINVAL : 37u /* ENAMETOOLONG */);
   return a.y + b.y;
@@ -366,7 +383,13 @@ uint io_claim_slot() {
 // completes; otherwise it has set pc_ = call_pc (and maybe status_).
 uint gi_request(uint op, uint fp, uint call_pc) {
   const uint held = cur_io_slot;
-  const uint st = held == 0u ? IOS_FREE : LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE));
+  const bool taken = io_reply_taken_ && held != 0u, idle = io_kept_idle_ != 0u && held != 0u;
+  io_reply_taken_ = false;
+  io_kept_idle_ = 0u;  // a request is under way from here
+  const uint st = held == 0u ? IOS_FREE
+                  : idle     ? IOS_FILLING
+                  : taken    ? IOS_DONE
+                             : LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE));
   const uint return_pc = pc_;
   pc_ = call_pc;  // run the call again, unless it completes below
   if (st == IOS_FREE || st == IOS_FILLING) {
@@ -400,7 +423,7 @@ uint gi_request(uint op, uint fp, uint call_pc) {
     return 0u;
   }
   // IOS_DONE
-  ACQUIRE_FENCE();
+  if (!taken) ACQUIRE_FENCE();
   // Read before the writes are applied, so that the loads overlap.
   const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT)), held_now = LOAD_RELAXED(io.held);
   bool faulted;
@@ -409,6 +432,7 @@ uint gi_request(uint op, uint fp, uint call_pc) {
   pc_ = return_pc;
   if (held_now <= io_boot.slots / 2u) {
     STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
+    io_kept_idle_ = 1u;
   } else {
     io_release_kept();
   }

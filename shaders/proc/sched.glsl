@@ -45,6 +45,7 @@ void regs_load() {
   callee_fp_ = blk_ref.w[BLK_CALLEE_FP];
   handle_ = blk_ref.w[BLK_HANDLE];
   type_ = blk_ref.w[BLK_TYPE];
+  io_kept_idle_ = blk_ref.w[BLK_IO_IDLE];
 }
 
 void regs_save() {
@@ -59,6 +60,7 @@ void regs_save() {
   blk_ref.w[BLK_CALLEE_FP] = callee_fp_;
   blk_ref.w[BLK_HANDLE] = handle_;
   blk_ref.w[BLK_TYPE] = type_;
+  blk_ref.w[BLK_IO_IDLE] = io_kept_idle_;
 }
 
 // PH_BOOT: copies the program's initial meta, globals and tables into the
@@ -102,18 +104,22 @@ void proc_block(uint slot) {
   if (ready || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
 }
 
-// Runs the process in `slot` (taken off the ready bitmap, or woken by this
-// lane with its request's completion) for one quantum.
-void proc_run(uint slot, uint lane) {
+// Runs the process in `slot` for one quantum: taken off the ready bitmap,
+// or (`woken`) woken by this lane with its request's completion.
+void proc_run(uint slot, uint lane, bool woken) {
   PROF_START(quantum_t0);
   PROF_COUNT(PROF_QUANTA);
   uint64_t accounted = 0UL;  // profile: time given to the phases below
   proc_bind(slot);
+  io_reply_taken_ = woken;
+  // The registers with the phase, whatever the phase: loads issued
+  // together overlap, and a process that runs (PH_RUN) needs them next.
+  regs_load();
+  uint phase = blk_ref.w[BLK_PHASE];
   STORE_RELAXED(procs[slot].state, PROC_RUNNING);
   ticks_ = 0u;
   trap_ = 0u;
   const uint budget = sys_boot.quantum;
-  uint phase = blk_ref.w[BLK_PHASE];
   bool blocked = false;
 
   if (phase < PH_EXIT && LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) {
@@ -132,17 +138,26 @@ void proc_run(uint slot, uint lane) {
     callee_fp_ = 0u;
     handle_ = 0u;
     type_ = 0u;
+    io_kept_idle_ = 0u;
     vm_start(progs[cur_prog].entry_func);
     regs_save();
   }
   if (phase == PH_RUN && ticks_ < budget) {
-    regs_load();
     trap_ = 0u;
     PROF_START(run_t0);
     vm_run_slice(budget);
     PROF_ACCOUNT(true, run_t0, PROF_RUN, accounted);
     blocked = status_ == VM_ST_BLOCKED && trap_ == 0u;
-    if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) status_ = VM_ST_RUNNING;  // resumes at the call
+    if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) {
+      // An intrinsic that runs again (it put pc_ back at its call, handle_)
+      // resumes as the pending intrinsic, not at the call instruction: the
+      // call's decoding (its code, then the callee's function words) was a
+      // chain of dependent loads in every request's round trip. Otherwise
+      // the process resumes after the call.
+      const bool again = pc_ == handle_;
+      status_ = again ? VM_ST_INTRINSIC : VM_ST_RUNNING;
+      if (again) pc_ = intrinsic_ret_pc_;
+    }
     const uint st = trap_ != 0u ? VM_ST_TRAPPED : status_;
     if (st == VM_ST_DONE) {
       proc_begin_exit(uint(SLOT(0u)), 0u, 0u);  // the start function returns the exit status
@@ -165,7 +180,7 @@ void proc_run(uint slot, uint lane) {
   PROF_ACCOUNT(blk_ref.w[BLK_PHASE] >= PH_EXIT, exit_t0, PROF_EXIT, accounted);
   procs[slot].phase = phase;
   procs[slot].vm_status = status_;
-  procs[slot].pc = pc_;
+  procs[slot].pc = status_ == VM_ST_INTRINSIC ? handle_ : pc_;  // a pending intrinsic: at its call
   procs[slot].instructions = cur_instructions + uint64_t(ticks_);
   procs[slot].quanta = cur_quanta + 1u;
   heap_flush_stats();

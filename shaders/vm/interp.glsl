@@ -81,6 +81,9 @@ uint ticks_;      // ticks of this slice
 uint callee_fp_;  // HOSTCALL: the callee frame (args in, results out)
 uint handle_, type_;  // HOSTCALL with aux_ = VM_NOT_MAPPED: call_indirect to
                       // this handle (another instance's function) of type type_
+uint intrinsic_ret_pc_;  // where the intrinsic run last returns to (run_intrinsic;
+                         // not saved: an includer that suspends one reads it
+                         // before the slice ends)
 
 uint64_t S(uint i) { return SLOT(fp_ + i); }
 void W(uint i, uint64_t v) { SLOT(fp_ + i) = v; }
@@ -168,6 +171,7 @@ uint bulk_end(uint n) { return min(n, bulk_ + VM_CHUNK); }
 // (docs/platform.md 2e).
 void run_intrinsic() {
   const uint call_pc = handle_;
+  intrinsic_ret_pc_ = pc_;
   status_ = VM_ST_RUNNING;
   ticks_++;
   vm_intrinsic(aux_, callee_fp_, call_pc);
