@@ -245,6 +245,7 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
   // code
   d.code_off = align_line(w);
   w.insert(w.end(), img.code.begin(), img.code.end());
+  w.insert(w.end(), VM_CODE_READ_AHEAD, 0u);  // the interpreter's fetch reads past the last instruction
   // function table; handles are function indices (ref.func f gives f + 1)
   d.funcs_off = align_line(w);
   for (size_t i = 0; i < img.functions.size(); ++i) {

@@ -38,7 +38,7 @@ Result<void, std::string> upload(VmDevice& d, GpuVm::Impl& impl, const GpuLimits
   // code: copied every run (an image address may be reused by a later
   // store, so it is no safe cache key; the copy is cheap next to a launch)
   {
-    auto r = d.ensure(VM_B_CODE, std::max<size_t>(img.code.size() * 4, 16));
+    auto r = d.ensure(VM_B_CODE, (img.code.size() + VM_CODE_READ_AHEAD) * 4);
     if (!r) return fail(std::string(), r.detail());
     std::memcpy(d.map(VM_B_CODE), img.code.data(), img.code.size() * 4);
   }

@@ -85,9 +85,36 @@ uint intrinsic_ret_pc_;  // where the intrinsic run last returns to (run_intrins
                          // not saved: an includer that suspends one reads it
                          // before the slice ends)
 
-uint64_t S(uint i) { return SLOT(fp_ + i); }
-void W(uint i, uint64_t v) { SLOT(fp_ + i) = v; }
-uint O(uint k) { return CODE(pc_ + 1u + k); }
+// The instruction being run: its first VM_CODE_READ_AHEAD operands,
+// fetched with its first word before the dispatch (vm_run_slice). Fetched
+// inside each case, the operands waited for the opcode's load, and each
+// case's slot loads for them: one more memory round trip per instruction.
+uvec4 ops_;
+
+// The last slot written (absolute index, or VM_NO_SLOT) and its value. Most
+// instructions read what the one before wrote; from this register that read
+// is no memory round trip (in the kernel every slot load is one: process
+// state is coherent). Writes go through to memory as well, so any other
+// reader sees them. Every write that bypasses W (a new frame's zeroing, an
+// intrinsic's results) resets it: vm_slot_forget.
+const uint VM_NO_SLOT = 0xffffffffu;
+uint fwd_slot_ = VM_NO_SLOT;
+uint64_t fwd_value_;
+
+void vm_slot_forget() { fwd_slot_ = VM_NO_SLOT; }
+
+uint64_t S(uint i) {
+  const uint a = fp_ + i;
+  if (a == fwd_slot_) return fwd_value_;
+  return SLOT(a);
+}
+void W(uint i, uint64_t v) {
+  const uint a = fp_ + i;
+  SLOT(a) = v;
+  fwd_slot_ = a;
+  fwd_value_ = v;
+}
+uint O(uint k) { return k < VM_CODE_READ_AHEAD ? ops_[k] : CODE(pc_ + 1u + k); }
 
 // Enters function f with its frame at slot new_fp; on return the caller
 // continues at ret_pc. Sets trap_ (pc_ unchanged) or suspends for the host.
@@ -175,6 +202,7 @@ void run_intrinsic() {
   status_ = VM_ST_RUNNING;
   ticks_++;
   vm_intrinsic(aux_, callee_fp_, call_pc);
+  vm_slot_forget();  // it wrote its results straight into the callee's frame
   if (trap_ != 0u) {
     pc_ = call_pc;
   } else if (status_ == VM_ST_RUNNING && depth_ == 0u && pc_ == 0xffffffffu) {
@@ -200,6 +228,7 @@ void vm_start(uint f) {
 // (counted in ticks_ from its value on entry); a trap sets status_ TRAPPED
 // with trap_ the kind and pc_ the trapping instruction.
 void vm_run_slice(uint budget) {
+  vm_slot_forget();  // another slice, maybe another lane's slots
   while ((status_ == VM_ST_RUNNING || status_ == VM_ST_INTRINSIC) && trap_ == 0u && ticks_ < budget) {
     if (status_ == VM_ST_INTRINSIC) {
       run_intrinsic();
@@ -208,12 +237,14 @@ void vm_run_slice(uint budget) {
     if (zpos_ < zend_) {  // zero the new frame's declared locals, a chunk per iteration
       uint e = min(zend_, zpos_ + VM_CHUNK);
       for (uint i = zpos_; i < e; ++i) SLOT(i) = 0UL;
+      vm_slot_forget();
       ticks_ += e - zpos_;
       zpos_ = e;
       continue;
     }
     ticks_++;
     uint w = CODE(pc_);
+    ops_ = uvec4(CODE(pc_ + 1u), CODE(pc_ + 2u), CODE(pc_ + 3u), CODE(pc_ + 4u));
     uint op = w & 0xffffu;
     uint next = pc_ + 1u;
     switch (op) {

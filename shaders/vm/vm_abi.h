@@ -9,7 +9,7 @@
 // one definition of every buffer the interpreter reads or writes.
 //
 // Buffers (descriptor set 0, all storage buffers, bindings VM_B_*):
-//   code     uint[]      the image's code words
+//   code     uint[]      the image's code words, then VM_CODE_READ_AHEAD readable words
 //   funcs    uint[]      VM_FUNC_WORDS per function index (imports included)
 //   globals  uint64_t[]  one slot per global index (imports gathered by the host)
 //   memory   uint[]      linear memory 0, capacity VM_META_MEM_CAP_PAGES pages + 8 bytes pad
@@ -116,6 +116,10 @@ const uint VM_TRAP_BAD_STATE = 0x101u;       // a lane in a state the interprete
 // init, table.*, zeroing locals) do at most VM_CHUNK units per tick group,
 // so a launch runs < slice_ticks + VM_CHUNK loop iterations (lavapipe: 65,535).
 const uint VM_CHUNK = 64u;
+// The interpreter fetches an instruction's first word and the next
+// VM_CODE_READ_AHEAD words together (interp.glsl: ops_), so whatever holds
+// the code keeps that many readable words after its last instruction.
+const uint VM_CODE_READ_AHEAD = 4u;
 
 // Push constants.
 #ifdef __cplusplus
