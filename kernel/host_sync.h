@@ -24,4 +24,13 @@ inline void host_publish(uint32_t& field, uint32_t value) {
   std::atomic_thread_fence(std::memory_order_seq_cst);  // and this one now
 }
 
+// One round of a busy wait: the CPU's pause hint, not a system call. A
+// polling loop that spins on sched_yield pays a kernel entry per round, and
+// a record that lands meanwhile waits for it.
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
 }  // namespace gpuos

@@ -129,7 +129,8 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   consumer_ = std::make_unique<io::RingConsumer>(static_cast<abi::RingRecord*>(ring_buf_.mapped),
                                                  ring_capacity_, &ctrl_->ring_consumed);
   if (dev.is_lavapipe()) consumer_->set_lost_claim_timeout(1000ms);  // llvmpipe loses claims (platform.md 2g)
-  drain_spin_rounds_ = dev.is_lavapipe() ? 64 : 20000;
+  drain_spin_rounds_ = dev.is_lavapipe() ? 64 : 200000;  // GPUs: about 10 ms of pause rounds
+  drain_spin_pause_ = !dev.is_lavapipe();
   log_ = std::make_unique<io::DebugLog>(opts.log_keep);
   drain_thread_ = std::thread([this] { drain_loop(); });
 
@@ -432,10 +433,16 @@ void Session::drain_loop() {
     if (stop) break;  // the kernel is stopped: nothing more can arrive
     // Spin briefly while records flow, then back off so an idle session
     // leaves the CPU (on lavapipe the kernel itself runs on the CPU).
-    // GPUs: spin longer (a host core is cheap next to a request's round
-    // trip); lavapipe: the kernel itself needs the cores.
+    // GPUs: spin longer, and on the pause hint rather than sched_yield (a
+    // host core is cheap next to a request's round trip, and a record must
+    // not wait out a system call); lavapipe: the kernel itself needs the
+    // cores, so it yields them.
     if (++idle_rounds < drain_spin_rounds_) {
-      std::this_thread::yield();
+      if (drain_spin_pause_) {
+        cpu_relax();
+      } else {
+        std::this_thread::yield();
+      }
     } else {
       std::this_thread::sleep_for(idle_rounds < 1024 ? 20us : 200us);
     }

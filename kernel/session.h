@@ -264,7 +264,8 @@ class Session {
   std::atomic<bool> drain_stop_{false};
   std::atomic<bool> drain_paused_{false};
   std::atomic<uint64_t> drained_position_{0};
-  int drain_spin_rounds_ = 64;  // idle drain rounds that yield before sleeping
+  int drain_spin_rounds_ = 64;  // idle drain rounds before sleeping
+  bool drain_spin_pause_ = false;  // GPUs: those rounds spin on cpu_relax(); lavapipe: they yield
   uint32_t ring_capacity_ = 0;  // records: BootOptions.ring_capacity, or sized to the kernel
   io::RingConsumer::Sink observer_;
 
