@@ -129,9 +129,14 @@ uint io_take_completions(inout bool took) {
 // host fills it. Each lane returns the process it woke (io_complete_slot),
 // or NONE; `took` is set on the lanes of a subgroup that took any.
 uint io_take_completions(inout bool took) {
-  // One elected lane reads both, so the two loads overlap.
+  // One elected lane reads both, so the two loads overlap. Both relaxed:
+  // the head only bounds which entries to look at (each entry proves its
+  // own position, io_entry_landed), and io_complete_slot fences before any
+  // reply is read. Every subgroup polls here every iteration; on an H100
+  // the acquire load here cost each round trip about 0.45 us (p50 13.05
+  // against 12.6 us in a build with timestamps, 2026-11-22).
   uvec2 tail_head = uvec2(0u);
-  if (subgroupElect()) tail_head = uvec2(LOAD_RELAXED(io.comp_tail), LOAD_ACQUIRE(io.comp_head));
+  if (subgroupElect()) tail_head = uvec2(LOAD_RELAXED(io.comp_tail), LOAD_RELAXED(io.comp_head));
   const uint tail = subgroupBroadcastFirst(tail_head.x), head = subgroupBroadcastFirst(tail_head.y);
   if (head == tail) return NONE;
   const uint i = gl_SubgroupInvocationID;
