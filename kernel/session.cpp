@@ -563,6 +563,10 @@ std::chrono::microseconds Session::shutdown() {
   drain_stop_ = true;
   if (drain_thread_.joinable()) drain_thread_.join();
   if (procs_) {
+    if (const uint32_t c = load(ctrl_->loop_cuts)) {
+      spdlog::error("lavapipe: llvmpipe's loop budget cut {} lanes short in mid-work; their processes' results "
+                    "may be wrong (docs/platform.md 2h)", c);
+    }
     if (const uint32_t c = load(procs_->io_header().claim_conflicts)) {
       spdlog::warn("host I/O: {} request-slot claims found their slot taken and were retried (docs/platform.md 2g)", c);
     }
@@ -645,6 +649,7 @@ SessionStatus Session::status() const {
   s.lanes_running = load(ctrl_->lanes_running);
   s.launches = launches_.load();
   s.heartbeat = load(ctrl_->heartbeat);
+  s.loop_cuts = load(ctrl_->loop_cuts);
   s.commands = commands_.load();
   s.ring_capacity = ring_capacity_;
   s.ring_received = log_->received();

@@ -121,6 +121,7 @@ struct SessionStatus {
   uint32_t lanes_running = 0;
   uint64_t launches = 0;
   uint32_t heartbeat = 0;
+  uint32_t loop_cuts = 0;       // lavapipe: lanes whose loops llvmpipe's budget cut short (platform.md 2h); 0 is right
   uint64_t commands = 0;
   uint32_t ring_capacity = 0;
   uint64_t ring_received = 0;

@@ -49,12 +49,17 @@ const uint KERNEL_WORKGROUP_SIZE = 64u;
 // slice x KERNEL_LOOP_COST stays under llvmpipe's 65535 (see kernel.comp).
 const uint KERNEL_LOOP_COST = 200u;
 const uint LAVAPIPE_LOOP_LIMIT = 65535u;
+// Loop iterations llvmpipe's budget loses per interpreted VM instruction of
+// a quantum: the masked loops of the cases and intrinsics the instruction
+// does not take (lib/loop_budget.glsl). Up to 46 were measured (Mesa 22.3,
+// the basic app suite, 2026-11-22).
+const uint LAVAPIPE_LOOPS_PER_VM_STEP = 64u;
 // Process ticks (quanta x quantum) one lavapipe launch may run, whatever
 // the slice allows: past about 2,000-4,000 ticks per launch, llvmpipe lost
 // the lanes_running decrement of other lanes of the workgroup and stalled
 // ring claims (docs/platform.md 2f); 1,024 is half the largest value seen
 // to work.
-const uint LAVAPIPE_TICKS_PER_LAUNCH = 1024u;
+const uint LAVAPIPE_TICKS_PER_LAUNCH = 512u;
 
 // ---- kernel run modes (ControlBlock.mode) ----------------------------------
 const uint MODE_LIVE = 1u;   // one resident dispatch, mailbox polled while it runs
@@ -162,7 +167,8 @@ struct ControlBlock {
   uint lanes_running;  // lanes inside the main loop
   uint ring_drops;     // records dropped in total after a bounded wait
   uint hung;           // OP_FAULT_HANG seen
-  uint _pad_l2[4];
+  uint loop_cuts;      // lavapipe: lanes whose loops llvmpipe's budget cut short (lib/loop_budget.glsl)
+  uint _pad_l2[3];
   uint _pad_l2b[24];  // (the mailbox reply lives in HostBlock)
 
   // line 3: kernel-internal claim counters [both]

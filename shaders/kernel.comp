@@ -95,6 +95,9 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "proc/intrinsics.glsl"
 #include "proc/jobs.glsl"
 #include "proc/sched.glsl"
+#ifdef GPUOS_RELAXED_ATOMICS
+#include "lib/loop_budget.glsl"
+#endif
 
 // The emit and process-job duties of one main-loop iteration; true when
 // this lane helped a process job. On GPUs they follow the iteration's run,
@@ -127,11 +130,16 @@ void main() {
 
   atomicAdd(ctrl.lanes_running, 1u);
   uint ring_full_streak = 0u;  // consecutive iterations this lane found the ring full
-  // lavapipe: what this launch may have used of llvmpipe's loop budget, and
-  // the process ticks it ran (docs/platform.md 2b, 2f). A lane leaves before
-  // an iteration could overrun the budget, and runs no quantum that would
-  // take it past LAVAPIPE_TICKS_PER_LAUNCH.
+  // lavapipe: what this launch has used of llvmpipe's loop budget (its
+  // subgroup's: lib/loop_budget.glsl), and the process ticks this lane ran
+  // (docs/platform.md 2b, 2f, 2h). A lane leaves before an iteration could
+  // overrun the budget, and runs no quantum that could overrun it or take
+  // it past LAVAPIPE_TICKS_PER_LAUNCH.
   uint loops_used = 0u, ticks_run = 0u;
+#ifdef GPUOS_RELAXED_ATOMICS
+  lavapipe_meter_start();
+  bool cut_reported = false;
+#endif
   PROF_INIT();
   for (uint iter = 0u;; ++iter) {
     PROF_START(iter_t0);
@@ -148,10 +156,9 @@ void main() {
     // shutdown so that the session can end it after reporting the hang.
     if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
     if (bounded && iter >= slice && !hung) break;
-    if (KERNEL_ALWAYS_BOUNDED && !hung &&
-        loops_used + KERNEL_LOOP_COST + PROC_LOOP_COST + sys_boot.quantum > LAVAPIPE_LOOP_LIMIT) {
-      break;
-    }
+#ifdef GPUOS_RELAXED_ATOMICS
+    if (!hung && loops_used + lavapipe_iteration_max() > LAVAPIPE_LOOP_LIMIT) break;
+#endif
     if (hung) continue;
 
     // One poller per workgroup: any of them may take a command, and lane 0
@@ -168,7 +175,12 @@ void main() {
 #ifdef GPUOS_RELAXED_ATOMICS
     const bool job = kernel_duties(lane, ring_full_streak, busy);  // first on lavapipe (kernel_duties says why)
 #endif
-    const bool may_run = !KERNEL_ALWAYS_BOUNDED || ticks_run + sys_boot.quantum <= LAVAPIPE_TICKS_PER_LAUNCH;
+#ifdef GPUOS_RELAXED_ATOMICS
+    const bool may_run = !job && ticks_run + sys_boot.quantum <= LAVAPIPE_TICKS_PER_LAUNCH &&
+                         loops_used + lavapipe_run_iteration_max() <= LAVAPIPE_LOOP_LIMIT;
+#else
+    const bool may_run = true;
+#endif
     // The process a completion woke runs here and now: through the ready
     // bitmap it would wait for a scan to find it, most of a null call's
     // round trip. Nor does it wait for its subgroup's scan, or (on GPUs)
@@ -188,7 +200,7 @@ void main() {
       proc_run(next, lane, woken != NONE);
       busy = true;
     } else if (next != NONE) {
-      proc_make_ready(next);  // lavapipe: this launch has no ticks left for it
+      proc_make_ready(next);  // lavapipe: no ticks or loop budget left for it in this launch
     }
 #ifndef GPUOS_RELAXED_ATOMICS
     const bool job = kernel_duties(lane, ring_full_streak, busy);
@@ -198,8 +210,11 @@ void main() {
       sched_sweep(lane, iter);
       PROF_STOP(sweep_t0, PROF_SCAN_MISS);
     }
-    loops_used += KERNEL_LOOP_COST + (job ? PROC_LOOP_COST : SCHED_SCAN_WORDS) + (ran ? ticks_ + PROC_RUN_LOOPS : 0u);
+#ifdef GPUOS_RELAXED_ATOMICS
+    loops_used = lavapipe_meter_charge((job ? PROC_LOOP_COST : 0u) + (ran ? ticks_ + PROC_RUN_LOOPS : 0u), ran);
     ticks_run += ran ? ticks_ : 0u;
+    if (lavapipe_budget_cut(cut_reported)) atomicAdd(ctrl.loop_cuts, 1u);
+#endif
     PROF_STOP(iter_t0, PROF_LOOP);
     PROF_COUNT(PROF_ITERATIONS);
     if ((iter % 64u) == 63u) PROF_FLUSH();

@@ -45,6 +45,7 @@ TEST(Abi, ControlBlockFieldsByWriter) {
   EXPECT_EQ(offsetof(ControlBlock, lanes_running), 260u);
   EXPECT_EQ(offsetof(ControlBlock, ring_drops), 264u);
   EXPECT_EQ(offsetof(ControlBlock, hung), 268u);
+  EXPECT_EQ(offsetof(ControlBlock, loop_cuts), 272u);
   EXPECT_EQ(sizeof(abi::HostBlock), 128u) << "the reply block is one cache line of host memory";
   EXPECT_EQ(offsetof(abi::HostBlock, reply), 0u);
   // Line 3: kernel-internal claim counters.

@@ -29,6 +29,14 @@ std::vector<uint8_t> guest(const std::string& name) {
 
 struct Booted {
   std::unique_ptr<Session> s;
+  // Every test's workload must stay inside llvmpipe's loop budget: a lane
+  // cut short there may have left a copy half done (docs/platform.md 2h).
+  // On GPUs the count is always 0.
+  ~Booted() {
+    if (s) EXPECT_EQ(s->status().loop_cuts, 0u) << "lanes cut short by llvmpipe's loop budget";
+  }
+  Booted(std::unique_ptr<Session> session) : s(std::move(session)) {}
+  Booted(Booted&&) = default;
   uint32_t load(const std::string& name) {
     auto id = s->load_program(guest(name), name);
     EXPECT_TRUE(id.ok()) << id.detail();
