@@ -57,9 +57,12 @@ int cmd_status(const std::string& session, bool as_json) {
   std::printf("device    %u: %s (%s)\n", st["device"]["index"].get<unsigned>(),
               st["device"]["name"].get<std::string>().c_str(), st["device"]["type"].get<std::string>().c_str());
   std::printf("mode      %s (%s)\n", st["mode"].get<std::string>().c_str(), st["mode_reason"].get<std::string>().c_str());
-  std::printf("kernel    %s, %u workgroups, %u lanes (%u in the loop), %llu launches, heartbeat %u\n",
+  std::printf("kernel    %s, %u workgroups, %u lanes (%u in the loop), %llu launches, heartbeat %u%s\n",
               k["state"].get<std::string>().c_str(), k["workgroups"].get<unsigned>(), k["lanes"].get<unsigned>(),
-              k["lanes_running"].get<unsigned>(), k["launches"].get<unsigned long long>(), k["heartbeat"].get<unsigned>());
+              k["lanes_running"].get<unsigned>(), k["launches"].get<unsigned long long>(), k["heartbeat"].get<unsigned>(),
+              k.value("loop_cuts", 0u) ? fmt::format("; {} lanes cut short by llvmpipe's loop budget (docs/platform.md 2h)",
+                                                    k["loop_cuts"].get<unsigned>()).c_str()
+                                       : "");
   std::printf("ring      %llu records received (%s), %llu dropped, capacity %u%s\n",
               ring["received"].get<unsigned long long>(), fmt_bytes(ring["bytes"].get<uint64_t>()).c_str(),
               ring["drops"].get<unsigned long long>(), ring["capacity"].get<unsigned>(),
