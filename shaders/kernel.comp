@@ -19,11 +19,12 @@
 // epoch mode it leaves as soon as there is nothing to do; the host relaunches.
 //
 // lavapipe (the GPUOS_RELAXED_ATOMICS variant) bounds live launches too:
-// llvmpipe ends an invocation's loops after 65535 iterations counted over
-// all loops together (LP_MAX_TGSI_LOOP_ITERATIONS), silently, mid-algorithm.
-// So there every launch is a slice whose loop iterations stay under that
-// budget (KERNEL_LOOP_COST per main-loop iteration; the host sizes the slice),
-// and the host relaunches a live kernel as soon as a slice ends.
+// llvmpipe ends a subgroup's loops after 65535 iterations counted over all
+// its loops together, masked ones included (LP_MAX_TGSI_LOOP_ITERATIONS),
+// silently, mid-algorithm. So there every launch is a slice whose loop
+// iterations stay under that budget (lib/loop_budget.glsl meters it; the
+// host sizes the slice), and the host relaunches a live kernel as soon as
+// a slice ends.
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 #extension GL_KHR_memory_scope_semantics : require
 #extension GL_GOOGLE_include_directive : require
