@@ -33,7 +33,9 @@ struct Booted {
   // cut short there may have left a copy half done (docs/platform.md 2h).
   // On GPUs the count is always 0.
   ~Booted() {
-    if (s) EXPECT_EQ(s->status().loop_cuts, 0u) << "lanes cut short by llvmpipe's loop budget";
+    if (s) {
+      EXPECT_EQ(s->status().loop_cuts, 0u) << "lanes cut short by llvmpipe's loop budget";
+    }
   }
   Booted(std::unique_ptr<Session> session) : s(std::move(session)) {}
   Booted(Booted&&) = default;
