@@ -57,8 +57,8 @@ const uint LAVAPIPE_LOOPS_PER_VM_STEP = 64u;
 // Process ticks (quanta x quantum) one lavapipe launch may run, whatever
 // the slice allows: past about 2,000-4,000 ticks per launch, llvmpipe lost
 // the lanes_running decrement of other lanes of the workgroup and stalled
-// ring claims (docs/platform.md 2f); 1,024 is half the largest value seen
-// to work.
+// ring claims (docs/platform.md 2f). 512 since the loop budget is metered
+// per subgroup (2h): two quanta of 256 ticks are what the meter allows.
 const uint LAVAPIPE_TICKS_PER_LAUNCH = 512u;
 
 // ---- kernel run modes (ControlBlock.mode) ----------------------------------

@@ -136,8 +136,8 @@ void main() {
   // (docs/platform.md 2b, 2f, 2h). A lane leaves before an iteration could
   // overrun the budget, and runs no quantum that could overrun it or take
   // it past LAVAPIPE_TICKS_PER_LAUNCH.
-  uint loops_used = 0u, ticks_run = 0u;
 #ifdef GPUOS_RELAXED_ATOMICS
+  uint loops_used = 0u, ticks_run = 0u;
   lavapipe_meter_start();
   bool cut_reported = false;
 #endif
@@ -175,8 +175,6 @@ void main() {
     PROF_STOP(house_t0, PROF_HOUSE);
 #ifdef GPUOS_RELAXED_ATOMICS
     const bool job = kernel_duties(lane, ring_full_streak, busy);  // first on lavapipe (kernel_duties says why)
-#endif
-#ifdef GPUOS_RELAXED_ATOMICS
     const bool may_run = !job && ticks_run + sys_boot.quantum <= LAVAPIPE_TICKS_PER_LAUNCH &&
                          loops_used + lavapipe_run_iteration_max() <= LAVAPIPE_LOOP_LIMIT;
 #else

@@ -31,15 +31,21 @@
 shared uint lavapipe_meter[KERNEL_WORKGROUP_SIZE];  // loops charged this launch
 shared uint lavapipe_flags[KERNEL_WORKGROUP_SIZE];  // this iteration: 1 a lane iterated, 2 a lane ran a quantum
 
+// What a subgroup's iteration costs once, whatever its lanes do: the main
+// loop's own inner loops, and the interpreter's masked pass when any lane
+// ran a quantum. The bounds below and the charge use the same two.
+const uint LAVAPIPE_HOUSEKEEPING_LOOPS = KERNEL_LOOP_COST + SCHED_SCAN_WORDS;
+uint lavapipe_interpreter_pass() { return LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u); }
+
 // Most loops one main-loop iteration adds without quanta: its housekeeping,
 // and a job chunk in every lane.
-uint lavapipe_iteration_max() { return KERNEL_LOOP_COST + SCHED_SCAN_WORDS + gl_SubgroupSize * PROC_LOOP_COST; }
+uint lavapipe_iteration_max() { return LAVAPIPE_HOUSEKEEPING_LOOPS + gl_SubgroupSize * PROC_LOOP_COST; }
 
 // Most loops an iteration adds with quanta: the interpreter's pass, and in
 // every lane a quantum with its largest overrun (PROC_LOOP_COST) or a job
 // chunk, not both (a lane that helped a job runs no quantum that iteration).
 uint lavapipe_run_iteration_max() {
-  return KERNEL_LOOP_COST + SCHED_SCAN_WORDS + LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u) +
+  return LAVAPIPE_HOUSEKEEPING_LOOPS + lavapipe_interpreter_pass() +
          gl_SubgroupSize * (sys_boot.quantum + PROC_LOOP_COST + PROC_RUN_LOOPS);
 }
 
@@ -56,8 +62,8 @@ uint lavapipe_meter_charge(uint own, bool ran) {
   const uint sg = gl_SubgroupID;
   atomicOr(lavapipe_flags[sg], ran ? 3u : 1u);
   const uint flags = atomicExchange(lavapipe_flags[sg], 0u);  // non-zero in one lane only
-  const uint once = ((flags & 1u) != 0u ? KERNEL_LOOP_COST + SCHED_SCAN_WORDS : 0u) +
-                    ((flags & 2u) != 0u ? LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u) : 0u);
+  const uint once = ((flags & 1u) != 0u ? LAVAPIPE_HOUSEKEEPING_LOOPS : 0u) +
+                    ((flags & 2u) != 0u ? lavapipe_interpreter_pass() : 0u);
   atomicAdd(lavapipe_meter[sg], own + once);
   return atomicAdd(lavapipe_meter[sg], 0u);
 }
