@@ -147,7 +147,9 @@ TEST(Abi, CompletionEntriesNameTheirLap) {
     for (uint32_t pos : {0u, 1u, cap - 1, cap, 5 * cap + 3, 0xffffffffu - cap + 1, 0xffffffffu}) {
       const uint32_t e = io_comp_entry(pos, cap, 7);
       EXPECT_EQ(e & 0xffffu, 7u);
-      if (pos < cap) EXPECT_NE(e >> 16, 0u) << "a fresh ring's zeroed entry must not pass at pos " << pos;
+      if (pos < cap) {
+        EXPECT_NE(e >> 16, 0u) << "a fresh ring's zeroed entry must not pass at pos " << pos;
+      }
       // The same ring index one lap before and one lap after carries another stamp.
       EXPECT_NE(e >> 16, io_comp_entry(pos - cap, cap, 7) >> 16) << "pos " << pos << " cap " << cap;
       EXPECT_NE(e >> 16, io_comp_entry(pos + cap, cap, 7) >> 16) << "pos " << pos << " cap " << cap;
