@@ -20,10 +20,33 @@
 //   one add per lane follows, and ring_head stays within capacity.
 //   ring_reserve is 0 (and ring_claim_one a CAS claim) for a ring smaller
 //   than twice the lanes.
+//
+// A noted check (ring_note_room): the lane that takes a request's
+// completion reads ring_consumed in its poll and ring_head after the
+// taker's acquire fence, so in that order, as ring_claim_one would. Its
+// process's next request then claims with the atomicAdd alone: the check's
+// two loads, and the fence between them, were on the path of every null
+// call's round trip (bench/RESULTS.md). The check holds at the moment head
+// was read, and the argument above needs nothing more: it counts one claim
+// per lane between a passed check and its add, however long that takes.
+// So a lane keeps at most one check, noted or made: every claim forgets it.
+
+// The noted check (ring_note_room): this lane saw `used` positions taken.
+bool ring_room_noted_ = false;
+uint ring_noted_used_ = 0u;
+
+// Notes a check from values read in this order: consumed, then head.
+void ring_note_room(uint consumed, uint head) {
+  ring_room_noted_ = true;
+  ring_noted_used_ = head - consumed;
+}
+
+void ring_forget_room() { ring_room_noted_ = false; }
 
 // Claims up to `want` positions. Returns how many (0: the ring is full) and
 // the first position in `pos`.
 uint ring_try_claim(uint want, out uint pos) {
+  ring_forget_room();
   const uint cap = ctrl_boot.ring_capacity - ctrl_boot.ring_reserve;
   uint claimed = 0u;
   uint first = 0u;
@@ -47,6 +70,12 @@ uint ring_try_claim(uint want, out uint pos) {
 bool ring_claim_one(out uint pos) {
   const uint reserve = ctrl_boot.ring_reserve;
   if (reserve == 0u) return ring_try_claim(1u, pos) != 0u;
+  const bool noted = ring_room_noted_ && ring_noted_used_ + reserve < ctrl_boot.ring_capacity;
+  ring_forget_room();
+  if (noted) {
+    pos = atomicAdd(ctrl.ring_head, 1u);
+    return true;
+  }
   // consumed before head: the check then holds at the moment head was read
   // (a later consumed could pass a check that was already false).
   const uint consumed = LOAD_ACQUIRE(ctrl.ring_consumed);
