@@ -28,7 +28,7 @@ void gi_print(uint fp, uint call_pc, uint lane) {
     uvec4 quad;
     for (uint i = 0u; i < 4u; ++i) {
       const uint w = 4u * q + i;
-      quad[i] = w == OUT_KEY_WORD ? procs[cur_slot].argv_off : 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u;
+      quad[i] = w == OUT_KEY_WORD ? cur_argv_off : 4u * w < n ? load32(uint64_t(ptr + done + 4u * w)) : 0u;
     }
     ring_put4(s, q, quad);
   }
@@ -41,7 +41,7 @@ void gi_print(uint fp, uint call_pc, uint lane) {
 // args_get(buf, len): copies up to len bytes of the argv blob; returns argc.
 // Blob (program store): word 0 bytes, word 1 argc, then the bytes.
 uint gi_args_get(uint fp, uint call_pc) {
-  const uint off = procs[cur_slot].argv_off;
+  const uint off = cur_argv_off;
   if (off == 0u) return 0u;
   const uint buf = ARG(0);
   const uint n = min(ARG(1), prog_words[off]);
@@ -104,7 +104,7 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
     case GI_SPAWN: {
       const uint prog = ARG(0) == 0xffffffffu ? cur_prog : ARG(0);
       PROF_START(spawn_t0);
-      r = proc_create(prog, ARG(1), cur_pid, procs[cur_slot].argv_off);
+      r = proc_create(prog, ARG(1), cur_pid, cur_argv_off);
       PROF_STOP(spawn_t0, PROF_SPAWN);
       if (r < 0x80000000u) procs[cur_slot].children += 1u;
       ticks_ += 64u;  // a spawn's bitmap scans
@@ -129,7 +129,7 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
       PROF_STOP(heap_t0, PROF_HEAP);
       has_result = id != GI_FREE;
       break;
-    case GI_ARGS_SIZE: r = procs[cur_slot].argv_off == 0u ? 0u : prog_words[procs[cur_slot].argv_off]; break;
+    case GI_ARGS_SIZE: r = cur_argv_off == 0u ? 0u : prog_words[cur_argv_off]; break;
     case GI_ARGS_GET: r = gi_args_get(fp, call_pc); break;
     default:
       if (id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u) {

@@ -70,6 +70,19 @@ bool io_reply_taken_ = false;
 // load was the first wait of every request's path.
 uint io_kept_idle_ = 0u;
 
+// The reply of the request this lane took (io_complete_slot), read by the
+// taker behind its acquire fence: valid while io_reply_taken_. Read there,
+// the loads overlap the taker's claims; read by the process, they were one
+// more wait in a row.
+uint io_taken_result_ = 0u, io_taken_reply_len_ = 0u, io_taken_held_ = 0u;
+uint io_taken_slot_ = NONE;  // the request slot they belong to
+
+// GPUs: the completion-ring position this subgroup saw as the tail at its
+// last poll. The next poll reads the entry there along with the tail, and
+// when the tail has not moved, that is the entry to take: the entry's load
+// does not wait for the tail's (io_take_completions).
+uint io_tail_guess_ = 0u;
+
 // The request this quantum publishes (gi_request fills them, io_publish
 // sends): its slot (NONE: none), ring position, opcode, frame, out-data
 // bytes.
@@ -81,16 +94,50 @@ uint io_post_rs_ = NONE, io_post_pos_, io_post_op_, io_post_fp_, io_post_len_;
 //
 // The process went BLOCKED before its request was published (io_publish),
 // so it is asleep by the time the host answers, unless a spurious wake-up
-// (a kill) has it running: then the CAS below fails, and the process, when
-// it blocks again, finds DONE and does not sleep (proc_block). Each side
-// publishes its word (DONE here, BLOCKED there) before it looks at the
+// (a kill) has it running. So on GPUs the taker first just claims it
+// (BLOCKED -> READY), and then marks the slot DONE for the process it now
+// runs: a claim, where the slow path below is a CAS on the slot, a full
+// fence and a claim in a row. A claim that fails (the process is running
+// or gone), or that took another process (the table slot was reused: a
+// spurious wake-up for it, which every blocked process tolerates), falls
+// back to the slow path. lavapipe takes only the slow path: there a
+// completion may be taken twice (a misreported CAS on the tail,
+// docs/platform.md 2g), and only the CAS on the slot turns the second
+// away.
+//
+// The slow path: DONE, then the look at the process. A running process,
+// when it blocks again, finds DONE and does not sleep (proc_block). Each
+// side publishes its word (DONE here, BLOCKED there) before it looks at the
 // other's.
-uint io_complete_slot(uint rs) {
+//
+// `ring_consumed`: ControlBlock.ring_consumed, read by the poll that found
+// the entry. With the ring head read here, after the fence, it makes a ring
+// check for the woken process's next request (ring.glsl: ring_note_room).
+uint io_complete_slot(uint rs, uint ring_consumed) {
   ACQUIRE_FENCE();  // the slot's reply was written before its entry
-  const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC));  // set at the claim; read first, it overlaps the exchange
+  // All read at once, so that they overlap the claims below: the process,
+  // the ring head, and the reply (io_taken_*).
+  const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC)), pid = READ_SHARED(IOSLOT(rs, IOF_PID));  // set at the claim
+  const uint ring_head = LOAD_RELAXED(ctrl.ring_head);
+  io_taken_result_ = READ_SHARED(IOSLOT(rs, IOF_RESULT));
+  io_taken_reply_len_ = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
+  io_taken_held_ = LOAD_RELAXED(io.held);
+  io_taken_slot_ = rs;
+  // The process's program is fixed while the process lives; when the claim
+  // fails, the registers set here are dropped with it.
+  proc_bind_program(s);
+#ifndef GPUOS_RELAXED_ATOMICS
+  if (proc_claim_woken(s)) {
+    if (cur_pid == pid) {
+      STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_DONE);  // read by this lane only, from here on
+      ring_note_room(ring_consumed, ring_head);
+      return s;
+    }
+    proc_make_ready(s);  // another process, woken for nothing
+  }
+#endif
   // A CAS, not a swap: a completion for a slot in any other state (on
-  // lavapipe, a completion taken twice through a misreported CAS on the
-  // tail, docs/platform.md 2g) must change nothing.
+  // lavapipe, a completion taken twice, above) must change nothing.
   const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
@@ -98,7 +145,9 @@ uint io_complete_slot(uint rs) {
   }
   if (prev != IOS_SUBMITTED) return NONE;
   FULL_FENCE();  // DONE before the look at the process's state
-  return proc_claim_woken(s) ? s : NONE;
+  if (!proc_claim_woken(s)) return NONE;
+  ring_note_room(ring_consumed, ring_head);
+  return s;
 }
 
 // True when the completion entry `v` was written for ring position `pos`
@@ -111,6 +160,7 @@ bool io_entry_landed(uint v, uint pos) { return (v >> 16u) == (io_comp_entry(pos
 uint io_take_completions(inout bool took) {
   if (gl_LocalInvocationIndex != 0u) return NONE;
   const uint tail = LOAD_RELAXED(io.comp_tail);
+  const uint consumed = LOAD_RELAXED(ctrl.ring_consumed);
   if (LOAD_ACQUIRE(io.comp_head) == tail) return NONE;
   const uint v = LOAD_RELAXED(io_words[tail & (io_boot.comp_capacity - 1u)]);
   // Validated before the tail moves past it: a tail taken over an entry
@@ -121,7 +171,7 @@ uint io_take_completions(inout bool took) {
   took = true;
   atomicAdd(io.completed, 1u);
   atomicAdd(io.waiting, 0xffffffffu);
-  return io_complete_slot(v & 0xffffu);
+  return io_complete_slot(v & 0xffffu, consumed);
 }
 #else
 // GPUs: a subgroup takes up to a subgroup's worth of completions with one
@@ -129,20 +179,34 @@ uint io_take_completions(inout bool took) {
 // host fills it. Each lane returns the process it woke (io_complete_slot),
 // or NONE; `took` is set on the lanes of a subgroup that took any.
 uint io_take_completions(inout bool took) {
-  // One elected lane reads both, so the two loads overlap. Both relaxed:
-  // the head only bounds which entries to look at (each entry proves its
-  // own position, io_entry_landed), and io_complete_slot fences before any
+  // One elected lane reads them all, so the loads overlap: the tail, the
+  // head, the debug ring's consumed count (io_complete_slot) and the entry
+  // at the tail this subgroup saw last (io_tail_guess_). All relaxed: the
+  // head only bounds which entries to look at, each entry proves its own
+  // position (io_entry_landed), and io_complete_slot fences before any
   // reply is read. Every subgroup polls here every iteration; on an H100
   // the acquire load here cost each round trip about 0.45 us (p50 13.05
   // against 12.6 us in a build with timestamps, 2026-11-22).
-  uvec2 tail_head = uvec2(0u);
-  if (subgroupElect()) tail_head = uvec2(LOAD_RELAXED(io.comp_tail), LOAD_RELAXED(io.comp_head));
-  const uint tail = subgroupBroadcastFirst(tail_head.x), head = subgroupBroadcastFirst(tail_head.y);
+  uvec4 seen = uvec4(0u);
+  if (subgroupElect()) {
+    seen = uvec4(LOAD_RELAXED(io.comp_tail), LOAD_RELAXED(io.comp_head), LOAD_RELAXED(ctrl.ring_consumed),
+                 LOAD_RELAXED(io_words[io_tail_guess_ & (io_boot.comp_capacity - 1u)]));
+  }
+  const uint tail = subgroupBroadcastFirst(seen.x), head = subgroupBroadcastFirst(seen.y);
+  const uint consumed = subgroupBroadcastFirst(seen.z), guessed = subgroupBroadcastFirst(seen.w);
+  // The guess was right when the tail has not moved since; then the entry
+  // at the tail is known without a second load (the latency case: one
+  // completion, found by a subgroup that saw its tail while idle).
+  const bool guess_landed = tail == io_tail_guess_ && io_entry_landed(guessed, tail);
+  io_tail_guess_ = tail;
   if (head == tail) return NONE;
   const uint i = gl_SubgroupInvocationID;
   uint v = 0u;
   bool landed = false;
-  if (i < min(head - tail, 32u)) {
+  if (guess_landed) {  // take that one entry; any others, next iteration
+    v = guessed;
+    landed = i == 0u;
+  } else if (i < min(head - tail, 32u)) {
     v = LOAD_RELAXED(io_words[(tail + i) & (io_boot.comp_capacity - 1u)]);
     landed = io_entry_landed(v, tail + i);
   }
@@ -155,7 +219,8 @@ uint io_take_completions(inout bool took) {
   if (subgroupElect()) won = atomicCompSwap(io.comp_tail, tail, tail + n) == tail ? 1u : 0u;
   if (subgroupBroadcastFirst(won) == 0u) return NONE;
   took = true;
-  const uint woke = i < n ? io_complete_slot(v & 0xffffu) : NONE;
+  io_tail_guess_ = tail + n;
+  const uint woke = i < n ? io_complete_slot(v & 0xffffu, consumed) : NONE;
   // The counts after the wake-ups: issued before them, the first fence of
   // io_complete_slot waited for both adds.
   if (subgroupElect()) {
@@ -201,6 +266,23 @@ void io_release_kept() {
 
 bool io_gathers(uint op) { return op == WASI_FD_WRITE || op == WASI_FD_PWRITE; }
 
+// True when `op` names guest memory regions: the cases of io_region.
+bool io_has_regions(uint op) {
+  switch (op) {
+    case WASI_FD_READ:
+    case WASI_FD_PREAD:
+    case WASI_PATH_OPEN:
+    case WASI_PATH_FILESTAT_GET:
+    case WASI_PATH_CREATE_DIRECTORY:
+    case WASI_PATH_REMOVE_DIRECTORY:
+    case WASI_PATH_UNLINK_FILE:
+    case WASI_PATH_READLINK:
+    case WASI_PATH_RENAME:
+    case WASI_POLL_ONEOFF: return true;
+    default: return false;
+  }
+}
+
 // Region k (0 or 1) of `op`: start and length in guest memory (0, 0: none).
 uvec2 io_region(uint op, uint fp, uint k) {
   uvec2 r = uvec2(0u);
@@ -223,6 +305,9 @@ uvec2 io_region(uint op, uint fp, uint k) {
 // Bytes of out-data `op` carries, or an errno (>= 0x80000000 | errno) when
 // the memory it names is out of bounds or too big for a slot.
 uint io_out_len(uint op, uint fp) {
+  // Most calls carry none (the null call among them): they wait for
+  // neither the memory's size nor any argument.
+  if (!io_gathers(op) && !io_has_regions(op)) return 0u;
   const uint64_t mem = mem_bytes();
   if (io_gathers(op)) {
     const uint iovs = IOARG(1), n = IOARG(2);
@@ -238,8 +323,6 @@ uint io_out_len(uint op, uint fp) {
     return total == 0xffffffffu ? (0x80000000u | WASI_EFAULT) : total;
   }
   const uvec2 a = io_region(op, fp, 0u), b = io_region(op, fp, 1u);
-  // No regions (the null call): no wait for the memory's size.
-  if (a == uvec2(0u) && b == uvec2(0u)) return 0u;
   if (uint64_t(a.x) + a.y > mem || uint64_t(b.x) + b.y > mem) return 0x80000000u | WASI_EFAULT;
   if (uint64_t(a.y) + b.y > IO_DATA_BYTES) return 0x80000000u | (io_gathers(op) ? WASI_EINVAL : 37u /* ENAMETOOLONG */);
   return a.y + b.y;
@@ -306,12 +389,12 @@ bool io_fill_step(uint op, uint fp, uint rs, uint len) {
   return end == len;
 }
 
-// Applies the reply directive at byte bulk_ of the data area; true when
-// every directive is done. A directive outside the guest's memory faults
-// the call (`faulted`: it returns EFAULT) and ends the reply.
-bool io_apply_step(uint rs, out bool faulted) {
+// Applies the reply directive at byte bulk_ of the data area (of `reply`
+// bytes); true when every directive is done. A directive outside the
+// guest's memory faults the call (`faulted`: it returns EFAULT) and ends
+// the reply.
+bool io_apply_step(uint rs, uint reply, out bool faulted) {
   faulted = false;
-  const uint reply = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
   if (bulk_ + 4u * IOW_HEADER_WORDS > reply) return true;
   const uint w0 = bulk_ >> 2u;
   const uint addr = READ_SHARED(IODATA(rs, w0)), len = READ_SHARED(IODATA(rs, w0 + 1u));
@@ -338,7 +421,7 @@ void io_publish(uint slot, uint lane) {
   io_post_rs_ = NONE;
   // The payload is read while the process is still this lane's: once it is
   // BLOCKED, a kill may wake it and run it elsewhere.
-  const uvec4 head = uvec4(io_post_op_, rs, procs[slot].argv_off, io_post_len_);  // RQ_OPCODE .. RQ_OUT_LEN
+  const uvec4 head = uvec4(io_post_op_, rs, cur_argv_off, io_post_len_);  // RQ_OPCODE .. RQ_OUT_LEN
   uvec4 args[RQ_MAX_ARGS / 2u];  // RQ_ARGS: two 64-bit arguments a quad
   for (uint k = 0u; k < RQ_MAX_ARGS; k += 2u) {  // past the call's own parameters: whatever the frame holds
     const uint64_t a = SLOT(fp + k), b = SLOT(fp + k + 1u);
@@ -388,7 +471,7 @@ uint io_claim_slot() {
 // completes; otherwise it has set pc_ = call_pc (and maybe status_).
 uint gi_request(uint op, uint fp, uint call_pc) {
   const uint held = cur_io_slot;
-  const bool taken = io_reply_taken_ && held != 0u, idle = io_kept_idle_ != 0u && held != 0u;
+  const bool taken = io_reply_taken_ && held == io_taken_slot_ + 1u, idle = io_kept_idle_ != 0u && held != 0u;
   io_reply_taken_ = false;
   io_kept_idle_ = 0u;  // a request is under way from here
   const uint st = held == 0u ? IOS_FREE
@@ -409,7 +492,7 @@ uint gi_request(uint op, uint fp, uint call_pc) {
       status_ = VM_ST_YIELD;
       return 0u;
     }
-    if (!io_fill_step(op, fp, rs, out_len)) return 0u;
+    if (out_len != 0u && !io_fill_step(op, fp, rs, out_len)) return 0u;
     if (!ring_claim_one(io_post_pos_)) {
       status_ = VM_ST_YIELD;  // ring full: post on a later quantum
       return 0u;
@@ -427,12 +510,17 @@ uint gi_request(uint op, uint fp, uint call_pc) {
     status_ = VM_ST_BLOCKED;
     return 0u;
   }
-  // IOS_DONE
-  if (!taken) ACQUIRE_FENCE();
-  // Read before the writes are applied, so that the loads overlap.
-  const uint result = READ_SHARED(IOSLOT(rs, IOF_RESULT)), held_now = LOAD_RELAXED(io.held);
+  // IOS_DONE: the reply as the taker read it, or read now (after a fence:
+  // a later step of a long reply, or a completion taken by another lane).
+  uint result = io_taken_result_, reply_len = io_taken_reply_len_, held_now = io_taken_held_;
+  if (!taken) {
+    ACQUIRE_FENCE();
+    result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
+    reply_len = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
+    held_now = LOAD_RELAXED(io.held);
+  }
   bool faulted;
-  if (!io_apply_step(rs, faulted)) return 0u;
+  if (!io_apply_step(rs, reply_len, faulted)) return 0u;
   bulk_ = 0u;
   pc_ = return_pc;
   if (held_now <= io_boot.slots / 2u) {

@@ -9,25 +9,21 @@
 // fetch the same instructions. Without it each lane starts on its own word.
 const uint SCHED_SCAN_WORDS = 32u;
 
-// Points the interpreter's accessors (vm_glue.glsl) at the process in `slot`.
-void proc_bind(uint slot) {
-  cur_slot = slot;
-  cur_pid = procs[slot].pid;
-  cur_prog = procs[slot].program;
-  cur_code = progs[cur_prog].code_off;
-  cur_funcs = progs[cur_prog].funcs_off;
-  cur_seg = progs[cur_prog].seg_off;
-  blk_meta = progs[cur_prog].blk_meta;
-  blk_globals = progs[cur_prog].blk_globals;
-  blk_tabs = progs[cur_prog].blk_tabs;
-  blk_ctl = progs[cur_prog].blk_ctl;
-  blk_slots = progs[cur_prog].blk_slots;
-  cur_slot_limit = progs[cur_prog].slot_limit;
-  cur_depth_limit = progs[cur_prog].depth_limit;
+// ProcEntry.kill_pid as proc_bind read it.
+uint kill_seen_ = 0u;
+
+// Points the interpreter's accessors (vm_glue.glsl) at the process in
+// `slot`; `program_bound`: proc_bind_program(slot) has run.
+void proc_bind(uint slot, bool program_bound) {
+  if (!program_bound) proc_bind_program(slot);
   cur_instructions = procs[slot].instructions;  // vm_glue.glsl says why here
   cur_quanta = procs[slot].quanta;
   cur_requests = procs[slot].requests;
   cur_io_slot = procs[slot].io_slot;
+  // Read here with the rest, so that the load overlaps theirs: a kill that
+  // lands after it is seen at the next quantum, as one that lands after
+  // the quantum's check always was.
+  kill_seen_ = LOAD_RELAXED(procs[slot].kill_pid);
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);
@@ -110,8 +106,9 @@ void proc_run(uint slot, uint lane, bool woken) {
   PROF_START(quantum_t0);
   PROF_COUNT(PROF_QUANTA);
   uint64_t accounted = 0UL;  // profile: time given to the phases below
-  proc_bind(slot);
+  proc_bind(slot, woken);
   io_reply_taken_ = woken;
+  if (!woken) ring_forget_room();  // only the taker notes one (ring.glsl)
   // The registers with the phase, whatever the phase: loads issued
   // together overlap, and a process that runs (PH_RUN) needs them next.
   regs_load();
@@ -122,7 +119,7 @@ void proc_run(uint slot, uint lane, bool woken) {
   const uint budget = sys_boot.quantum;
   bool blocked = false;
 
-  if (phase < PH_EXIT && LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) {
+  if (phase < PH_EXIT && kill_seen_ == cur_pid) {
     proc_begin_exit(EXIT_KILLED, 0u, 0u);
     atomicAdd(sys.killed, 1u);
     phase = PH_EXIT;

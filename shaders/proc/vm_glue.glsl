@@ -12,6 +12,7 @@
 #include "vm/vm_abi.h"
 
 uint cur_slot, cur_pid, cur_prog;
+uint cur_argv_off;  // ProcEntry.argv_off: fixed for the process's life
 uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
 uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
 uint cur_slot_limit, cur_depth_limit;
@@ -34,6 +35,28 @@ Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
 #define CTL(i) blk_ref.w[blk_ctl + (i)]
 #define VM_SLOT_LIMIT cur_slot_limit
 #define VM_DEPTH_LIMIT cur_depth_limit
+
+// The part of proc_bind (sched.glsl) that is fixed for the process's life:
+// its pid, its program and the program's layout. The completion taker calls
+// it as soon as it knows the process (io_complete_slot, io.glsl), so that
+// these loads, two in a row, overlap the taker's fence and claim instead of
+// following them.
+void proc_bind_program(uint slot) {
+  cur_slot = slot;
+  cur_pid = procs[slot].pid;
+  cur_prog = procs[slot].program;
+  cur_argv_off = procs[slot].argv_off;
+  cur_code = progs[cur_prog].code_off;
+  cur_funcs = progs[cur_prog].funcs_off;
+  cur_seg = progs[cur_prog].seg_off;
+  blk_meta = progs[cur_prog].blk_meta;
+  blk_globals = progs[cur_prog].blk_globals;
+  blk_tabs = progs[cur_prog].blk_tabs;
+  blk_ctl = progs[cur_prog].blk_ctl;
+  blk_slots = progs[cur_prog].blk_slots;
+  cur_slot_limit = progs[cur_prog].slot_limit;
+  cur_depth_limit = progs[cur_prog].depth_limit;
+}
 
 uint pte(uint page) { return blk_ref.w[BLK_PAGE_TABLE + page]; }
 

@@ -21,7 +21,7 @@ bool wasi_store32(uint addr, uint v) {
 // points argv[k] at each, a chunk of bytes per step (resumable: bulk_ is
 // the next byte, BLK_CALL_AUX the next argv index).
 uint wasi_args_get(uint fp, uint call_pc) {
-  const uint off = procs[cur_slot].argv_off;
+  const uint off = cur_argv_off;
   if (off == 0u) return WASI_ESUCCESS;
   const uint argv = WARG(0), buf = WARG(1);
   const uint n = prog_words[off], argc = prog_words[off + 1u];
@@ -83,7 +83,7 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
         quad = uvec4(0u);
       }
     }
-    quad[3] = procs[cur_slot].argv_off;  // OUT_KEY_WORD, the last word
+    quad[3] = cur_argv_off;  // OUT_KEY_WORD, the last word
     ring_put4(r, OUT_KEY_WORD >> 2u, quad);
     ring_commit(pos, cur_pid, lane, fd == 1u ? RECORD_STDOUT : RECORD_STDERR, len);
     ticks_ += 4u * OUT_KEY_WORD;
@@ -104,7 +104,7 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
   bool to_host = false;
   switch (f) {
     case WASI_ARGS_SIZES_GET: {
-      const uint off = procs[cur_slot].argv_off;
+      const uint off = cur_argv_off;
       const uint argc = off == 0u ? 0u : prog_words[off + 1u], bytes = off == 0u ? 0u : prog_words[off];
       if (!wasi_store32(WARG(0), argc) || !wasi_store32(WARG(1), bytes)) r = WASI_EFAULT;
       break;
