@@ -88,10 +88,9 @@ uint gi_wait(uint fp, uint call_pc) {
   return 0u;
 }
 
-void vm_intrinsic(uint id, uint fp, uint call_pc) {
-  const uint lane = gl_GlobalInvocationID.x;
+// The intrinsics the GPU runs alone: everything but a request to the host.
+uint gi_on_gpu(uint id, uint fp, uint call_pc, uint lane, inout bool has_result) {
   uint r = 0u;
-  bool has_result = true;
   switch (id) {
     case GI_EXIT:
       status_ = VM_ST_EXITED;
@@ -139,6 +138,25 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
         aux_ = 0x0007u;
       }
       break;
+  }
+  return r;
+}
+
+void vm_intrinsic(uint id, uint fp, uint call_pc) {
+  const uint lane = gl_GlobalInvocationID.x;
+  bool has_result = true;
+  uint r;
+  // A request to the host goes to gi_request first thing, past the
+  // dispatch of every other intrinsic (gi_on_gpu's switch, then gi_wasi's):
+  // a request's call and its reply each ran through both. gi_request has
+  // this one call site: llvmpipe's compile time grows with every inlined
+  // copy of a big helper (docs/platform.md 2e).
+  if (id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u && wasi_to_host(id - GI_WASI_BASE, fp)) {
+    PROF_START(request_t0);
+    r = gi_request(id - GI_WASI_BASE, fp, call_pc);
+    PROF_STOP(request_t0, PROF_REQUEST);
+  } else {
+    r = gi_on_gpu(id, fp, call_pc, lane, has_result);
   }
   if (pc_ != call_pc && trap_ == 0u) {  // the call completed
     cur_requests += 1UL;

@@ -97,11 +97,24 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
   return wasi_store32(WARG(3), total) ? WASI_ESUCCESS : WASI_EFAULT;
 }
 
-// Runs WASI function `f`; the result (an errno) goes to the caller unless
-// has_result comes back false (proc_exit).
+// The WASI functions below 32 that the GPU answers alone (gi_wasi), as
+// bits; WASI_UNSUPPORTED is the other. The rest, and fd_write to a file,
+// are requests to the host (wasi_to_host).
+const uint WASI_ON_GPU = (1u << WASI_ARGS_GET) | (1u << WASI_ARGS_SIZES_GET) | (1u << WASI_ENVIRON_GET) |
+                         (1u << WASI_ENVIRON_SIZES_GET) | (1u << WASI_PROC_EXIT) | (1u << WASI_SCHED_YIELD);
+
+// True when WASI function `f` is a request to the host (gi_request).
+bool wasi_to_host(uint f, uint fp) {
+  if (f == WASI_FD_WRITE) return WARG(0) != 1u && WARG(0) != 2u;  // stdout and stderr: the debug ring
+  if (f >= 32u) return f != WASI_UNSUPPORTED;
+  return ((WASI_ON_GPU >> f) & 1u) == 0u;
+}
+
+// Runs WASI function `f`, one that the GPU answers (not wasi_to_host); the
+// result (an errno) goes to the caller unless has_result comes back false
+// (proc_exit).
 uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
   uint r = WASI_ESUCCESS;
-  bool to_host = false;
   switch (f) {
     case WASI_ARGS_SIZES_GET: {
       const uint off = cur_argv_off;
@@ -120,19 +133,8 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
       has_result = false;
       break;
     case WASI_SCHED_YIELD: status_ = VM_ST_YIELD; break;
-    case WASI_UNSUPPORTED: r = WASI_ENOSYS; break;
-    case WASI_FD_WRITE:
-      if (WARG(0) == 1u || WARG(0) == 2u) r = wasi_write_stdio(fp, call_pc, lane);
-      else to_host = true;
-      break;
-    default: to_host = true; break;
-  }
-  // One call site: llvmpipe's compile time grows with every inlined copy
-  // of a big helper (docs/platform.md 2e).
-  if (to_host) {
-    PROF_START(request_t0);
-    r = gi_request(f, fp, call_pc);
-    PROF_STOP(request_t0, PROF_REQUEST);
+    case WASI_FD_WRITE: r = wasi_write_stdio(fp, call_pc, lane); break;  // stdout or stderr
+    default: r = WASI_ENOSYS; break;  // WASI_UNSUPPORTED
   }
   return r;
 }
