@@ -120,7 +120,7 @@ void RequestService::write_reply(uint32_t rs, const Reply& reply) {
   slot[offsetof(abi::IoSlot, reply_len) / 4] = static_cast<uint32_t>(words * 4);
 }
 
-void RequestService::publish(std::span<const uint32_t> slots) {
+void RequestService::publish(std::span<const uint32_t> slots, uint32_t flags) {
   if (slots.empty()) return;
   const uint32_t capacity = comp_capacity_;
   {
@@ -129,11 +129,12 @@ void RequestService::publish(std::span<const uint32_t> slots) {
     // leave the CPU in any order: a full fence (host_sync.h) puts the
     // replies before the entries, and host_publish the entries before the
     // head. An entry seen early is harmless (its stamp names its position,
-    // abi_io.h); a reply seen after its entry would not be.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    // abi_io.h); a reply seen after its entry would not be. Empty replies
+    // wrote nothing to put first.
+    if (flags != abi::IO_COMP_EMPTY) std::atomic_thread_fence(std::memory_order_seq_cst);
     for (const uint32_t rs : slots) {
       std::atomic_ref<uint32_t>(io_.words[comp_head_ & (capacity - 1)])
-          .store(abi::io_comp_entry(comp_head_, capacity, rs), std::memory_order_relaxed);
+          .store(abi::io_comp_entry(comp_head_, capacity, rs | flags), std::memory_order_relaxed);
       ++comp_head_;
     }
     host_publish(io_.header->comp_head, comp_head_);
@@ -145,14 +146,22 @@ void RequestService::publish(std::span<const uint32_t> slots) {
 void RequestService::complete(uint32_t rs, const Reply& reply) {
   if (closed_) return;
   write_reply(rs, reply);
-  publish(std::span<const uint32_t>(&rs, 1));
+  publish(std::span<const uint32_t>(&rs, 1), 0);
 }
 
 void RequestService::complete_empty(std::span<const uint32_t> slots) {
   if (closed_) return;
-  const Reply empty;
-  for (const uint32_t rs : slots) write_reply(rs, empty);
-  publish(slots);
+  // A slot out of range would name another slot, or set the flag twice.
+  std::vector<uint32_t> valid;
+  valid.reserve(slots.size());
+  for (const uint32_t rs : slots) {
+    if (rs < slots_) {
+      valid.push_back(rs);
+    } else {
+      spdlog::error("null request names slot {} of {}: dropped", rs, slots_);
+    }
+  }
+  publish(valid, abi::IO_COMP_EMPTY);
 }
 
 }  // namespace gpuos::io

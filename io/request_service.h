@@ -51,7 +51,8 @@ class RequestService {
   // Writes a reply into slot `rs` and publishes it (any thread).
   void complete(uint32_t rs, const Reply& reply);
   // Replies "done, nothing to write" to each slot of `slots` and publishes
-  // them together, with one head update (the null call's batch).
+  // them together, with one head update (the null call's batch). Nothing is
+  // written into the slots: the entries carry IO_COMP_EMPTY (abi_io.h).
   void complete_empty(std::span<const uint32_t> slots);
 
  private:
@@ -59,8 +60,9 @@ class RequestService {
   Request decode(const DebugRecord& r) const;
   // Writes the reply into the slot's header and data area (not yet published).
   void write_reply(uint32_t rs, const Reply& reply);
-  // Pushes the slots, whose replies are written, onto the completion ring.
-  void publish(std::span<const uint32_t> slots);
+  // Pushes the slots, whose replies are written (or, with `flags` =
+  // IO_COMP_EMPTY, empty), onto the completion ring.
+  void publish(std::span<const uint32_t> slots, uint32_t flags);
 
   IoBufferView io_;
   WasiHost& wasi_;

@@ -63,6 +63,8 @@ const uint IOS_SUBMITTED = 2u;  // posted; the host owns the data area, and the
 const uint IOS_DONE = 3u;       // completed; the process owns it again
 const uint IOS_ORPHAN = 4u;     // the process ended while the host served it;
                                 // the completion taker frees the slot
+const uint IOS_DONE_EMPTY = 5u; // DONE with an empty reply, which the slot does
+                                // not hold (IO_COMP_EMPTY)
 
 // One request slot's header: 32 bytes.
 struct IoSlot {
@@ -114,7 +116,14 @@ struct IoHeader {
 // 2 x slots the host cannot lap an entry the kernel has still to take.
 // Slots < 2^16 and comp_capacity <= 2^16, so a lap stamp is 16 bits and two
 // consecutive laps always differ in it, across the 2^32 wrap too.
+//
+// The slot field is the slot (below IO_MAX_SLOTS, so 15 bits), with
+// IO_COMP_EMPTY set for an empty reply: result 0 and no directives, which
+// the host does not write into the slot. So an empty reply is one store
+// and one fence fewer on the host, and on the GPU the taker needs no load
+// to know it (io.glsl: io_complete_slot).
 const uint IO_MAX_SLOTS = 32768u;
+const uint IO_COMP_EMPTY = 0x8000u;
 GPUOS_ABI_FN uint io_comp_entry(uint pos, uint capacity, uint slot) { return (((pos / capacity) + 1u) << 16u) | slot; }
 
 // ---- WASI preview1 functions (module "wasi_snapshot_preview1") -----------

@@ -15,9 +15,10 @@
 //   SUBMITTED   (a spurious wake-up) block again
 //   DONE        apply the host's writes, a directive a step; return the
 //               result; keep the slot (FILLING) or free it
+//   DONE_EMPTY  the same, for an empty reply (result 0, nothing written)
 // The completion taker (io_take_completions: a subgroup at a time on GPUs,
-// workgroup leaders on lavapipe) moves SUBMITTED -> DONE and wakes the
-// process, which the taking lane then runs at once. A process that ends with
+// workgroup leaders on lavapipe) moves SUBMITTED -> DONE (or DONE_EMPTY) and
+// wakes the process, which the taking lane then runs at once. A process that ends with
 // a request posted leaves it ORPHAN, and the taker frees the slot.
 //
 // Why a process keeps its slot: claiming one (a bitmap scan and two CASes)
@@ -110,17 +111,22 @@ uint io_post_rs_ = NONE, io_post_pos_, io_post_op_, io_post_fp_, io_post_len_;
 // side publishes its word (DONE here, BLOCKED there) before it looks at the
 // other's.
 //
-// `ring_consumed`: ControlBlock.ring_consumed, read by the poll that found
-// the entry. With the ring head read here, after the fence, it makes a ring
-// check for the woken process's next request (ring.glsl: ring_note_room).
-uint io_complete_slot(uint rs, uint ring_consumed) {
+// `entry_slot`: the entry's slot field (abi_io.h: the slot, and
+// IO_COMP_EMPTY for an empty reply, which the host did not write into the
+// slot). `ring_consumed`: ControlBlock.ring_consumed, read by the poll that
+// found the entry. With the ring head read here, after the fence, it makes
+// a ring check for the woken process's next request (ring.glsl:
+// ring_note_room).
+uint io_complete_slot(uint entry_slot, uint ring_consumed) {
+  const uint rs = entry_slot & (IO_COMP_EMPTY - 1u);
+  const bool empty = (entry_slot & IO_COMP_EMPTY) != 0u;
   ACQUIRE_FENCE();  // the slot's reply was written before its entry
   // All read at once, so that they overlap the claims below: the process,
   // the ring head, and the reply (io_taken_*).
   const uint s = READ_SHARED(IOSLOT(rs, IOF_PROC)), pid = READ_SHARED(IOSLOT(rs, IOF_PID));  // set at the claim
   const uint ring_head = LOAD_RELAXED(ctrl.ring_head);
-  io_taken_result_ = READ_SHARED(IOSLOT(rs, IOF_RESULT));
-  io_taken_reply_len_ = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
+  io_taken_result_ = empty ? 0u : READ_SHARED(IOSLOT(rs, IOF_RESULT));
+  io_taken_reply_len_ = empty ? 0u : READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
   io_taken_held_ = LOAD_RELAXED(io.held);
   io_taken_slot_ = rs;
   // The process's program is fixed while the process lives; when the claim
@@ -137,8 +143,10 @@ uint io_complete_slot(uint rs, uint ring_consumed) {
   }
 #endif
   // A CAS, not a swap: a completion for a slot in any other state (on
-  // lavapipe, a completion taken twice, above) must change nothing.
-  const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, IOS_DONE);
+  // lavapipe, a completion taken twice, above) must change nothing. The
+  // process reads its reply from the slot, unless the state says it is
+  // empty (the host wrote none there).
+  const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, empty ? IOS_DONE_EMPTY : IOS_DONE);
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
     return NONE;
@@ -171,7 +179,7 @@ uint io_take_completions(inout bool took) {
   took = true;
   atomicAdd(io.completed, 1u);
   atomicAdd(io.waiting, 0xffffffffu);
-  return io_complete_slot(v & 0xffffu, consumed);
+  return io_complete_slot(v & 0xffffu, consumed);  // the slot field
 }
 #else
 // GPUs: a subgroup takes up to a subgroup's worth of completions with one
@@ -511,9 +519,14 @@ uint gi_request(uint op, uint fp, uint call_pc) {
     return 0u;
   }
   // IOS_DONE: the reply as the taker read it, or read now (after a fence:
-  // a later step of a long reply, or a completion taken by another lane).
+  // a later step of a long reply, or a completion taken by another lane);
+  // IOS_DONE_EMPTY: result 0, nothing to apply.
   uint result = io_taken_result_, reply_len = io_taken_reply_len_, held_now = io_taken_held_;
-  if (!taken) {
+  if (st == IOS_DONE_EMPTY) {
+    result = 0u;
+    reply_len = 0u;
+    held_now = LOAD_RELAXED(io.held);
+  } else if (!taken) {
     ACQUIRE_FENCE();
     result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
     reply_len = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));

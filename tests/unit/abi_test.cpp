@@ -156,6 +156,10 @@ TEST(Abi, CompletionEntriesNameTheirLap) {
     }
   }
   EXPECT_EQ(io_comp_entry(0, 2 * IO_MAX_SLOTS, IO_MAX_SLOTS - 1) & 0xffffu, IO_MAX_SLOTS - 1) << "a slot fits 16 bits";
+  // The empty-reply flag lies above every slot, inside the slot field.
+  EXPECT_EQ((IO_MAX_SLOTS - 1) & IO_COMP_EMPTY, 0u);
+  EXPECT_EQ(io_comp_entry(0, 2 * IO_MAX_SLOTS, (IO_MAX_SLOTS - 1) | IO_COMP_EMPTY) & 0xffffu,
+            (IO_MAX_SLOTS - 1) | IO_COMP_EMPTY);
 }
 
 TEST(Abi, BootOptionDefaultsAreValid) {
