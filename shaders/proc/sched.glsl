@@ -85,7 +85,14 @@ bool proc_boot_step(uint budget) {
 // the waker publishes its change first, then looks here (table.glsl, top),
 // so one of the two sees the other. gpuos.wait gives a kept request slot
 // back first, so a process holding one waits on its request.
+//
+// The release fence puts the quantum's saved state (registers, table
+// fields) before BLOCKED: the waker that claims the process from BLOCKED
+// hands it to a runner that reads that state. A request's first block
+// (io_publish) is claimed through its completion, and the record's commit
+// fence orders that; here nothing did.
 void proc_block(uint slot) {
+  RELEASE_FENCE();
   atomicExchange(procs[slot].state, PROC_BLOCKED);
   FULL_FENCE();
   bool ready;
