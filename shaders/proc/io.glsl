@@ -514,19 +514,19 @@ uint gi_request(uint op, uint fp, uint call_pc) {
     status_ = VM_ST_BLOCKED;
     return 0u;
   }
-  // IOS_DONE: the reply as the taker read it, or read now (after a fence:
-  // a later step of a long reply, or a completion taken by another lane);
-  // IOS_DONE_EMPTY: result 0, nothing to apply.
+  // The reply as the taker read it; or, when another lane took it (or on a
+  // later step of a long reply), read now: for IOS_DONE_EMPTY nothing
+  // (result 0, nothing to apply), for IOS_DONE the slot's, after a fence.
   uint result = io_taken_result_, reply_len = io_taken_reply_len_, held_now = io_taken_held_;
-  if (st == IOS_DONE_EMPTY) {
+  if (!taken) {
+    held_now = LOAD_RELAXED(io.held);
     result = 0u;
     reply_len = 0u;
-    held_now = LOAD_RELAXED(io.held);
-  } else if (!taken) {
-    ACQUIRE_FENCE();
-    result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
-    reply_len = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
-    held_now = LOAD_RELAXED(io.held);
+    if (st != IOS_DONE_EMPTY) {
+      ACQUIRE_FENCE();
+      result = READ_SHARED(IOSLOT(rs, IOF_RESULT));
+      reply_len = READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
+    }
   }
   bool faulted;
   if (!io_apply_step(rs, reply_len, faulted)) return 0u;
