@@ -88,6 +88,9 @@ uint gi_wait(uint fp, uint call_pc) {
   return 0u;
 }
 
+// True when intrinsic `id` is a WASI function (id - GI_WASI_BASE is its WASI_*).
+bool gi_is_wasi(uint id) { return id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u; }
+
 // The intrinsics the GPU runs alone: everything but a request to the host.
 uint gi_on_gpu(uint id, uint fp, uint call_pc, uint lane, inout bool has_result) {
   uint r = 0u;
@@ -131,7 +134,7 @@ uint gi_on_gpu(uint id, uint fp, uint call_pc, uint lane, inout bool has_result)
     case GI_ARGS_SIZE: r = cur_argv_off == 0u ? 0u : prog_words[cur_argv_off]; break;
     case GI_ARGS_GET: r = gi_args_get(fp, call_pc); break;
     default:
-      if (id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u) {
+      if (gi_is_wasi(id)) {
         r = gi_wasi(id - GI_WASI_BASE, fp, call_pc, lane, has_result);
       } else {
         trap_ = VM_TRAP_UNSUPPORTED_OP;
@@ -151,7 +154,7 @@ void vm_intrinsic(uint id, uint fp, uint call_pc) {
   // a request's call and its reply each ran through both. gi_request has
   // this one call site: llvmpipe's compile time grows with every inlined
   // copy of a big helper (docs/platform.md 2e).
-  if (id >= GI_WASI_BASE && id < GI_WASI_BASE + 64u && wasi_to_host(id - GI_WASI_BASE, fp)) {
+  if (gi_is_wasi(id) && wasi_to_host(id - GI_WASI_BASE, fp)) {
     PROF_START(request_t0);
     r = gi_request(id - GI_WASI_BASE, fp, call_pc);
     PROF_STOP(request_t0, PROF_REQUEST);
