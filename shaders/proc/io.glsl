@@ -274,36 +274,40 @@ void io_release_kept() {
 
 bool io_gathers(uint op) { return op == WASI_FD_WRITE || op == WASI_FD_PWRITE; }
 
-// Region k (0 or 1) of `op`, as its arguments name it: x the argument that
-// holds the start, y the one that holds the length, z the length's unit in
-// bytes (0: `op` has no region k). The one table io_has_regions and
-// io_region read; it loads nothing, so a call with no regions waits for
-// none of its arguments.
-uvec3 io_region_args(uint op, uint k) {
-  uvec3 r = uvec3(0u);
+// True when `op` names guest memory regions: the cases of io_region.
+bool io_has_regions(uint op) {
   switch (op) {
     case WASI_FD_READ:
-    case WASI_FD_PREAD: if (k == 0u) r = uvec3(1u, 2u, 8u); break;  // the iovec array
+    case WASI_FD_PREAD:
     case WASI_PATH_OPEN:
-    case WASI_PATH_FILESTAT_GET: if (k == 0u) r = uvec3(2u, 3u, 1u); break;
+    case WASI_PATH_FILESTAT_GET:
     case WASI_PATH_CREATE_DIRECTORY:
     case WASI_PATH_REMOVE_DIRECTORY:
     case WASI_PATH_UNLINK_FILE:
-    case WASI_PATH_READLINK: if (k == 0u) r = uvec3(1u, 2u, 1u); break;
-    case WASI_PATH_RENAME: r = k == 0u ? uvec3(1u, 2u, 1u) : uvec3(4u, 5u, 1u); break;
-    case WASI_POLL_ONEOFF: if (k == 0u) r = uvec3(0u, 2u, 48u); break;  // the subscriptions
-    default: break;
+    case WASI_PATH_READLINK:
+    case WASI_PATH_RENAME:
+    case WASI_POLL_ONEOFF: return true;
+    default: return false;
   }
-  return r;
 }
-
-// True when `op` names guest memory regions.
-bool io_has_regions(uint op) { return io_region_args(op, 0u).z != 0u; }
 
 // Region k (0 or 1) of `op`: start and length in guest memory (0, 0: none).
 uvec2 io_region(uint op, uint fp, uint k) {
-  const uvec3 a = io_region_args(op, k);
-  return a.z == 0u ? uvec2(0u) : uvec2(IOARG(a.x), IOARG(a.y) * a.z);
+  uvec2 r = uvec2(0u);
+  switch (op) {
+    case WASI_FD_READ:
+    case WASI_FD_PREAD: if (k == 0u) r = uvec2(IOARG(1), IOARG(2) * 8u); break;  // the iovec array
+    case WASI_PATH_OPEN:
+    case WASI_PATH_FILESTAT_GET: if (k == 0u) r = uvec2(IOARG(2), IOARG(3)); break;
+    case WASI_PATH_CREATE_DIRECTORY:
+    case WASI_PATH_REMOVE_DIRECTORY:
+    case WASI_PATH_UNLINK_FILE:
+    case WASI_PATH_READLINK: if (k == 0u) r = uvec2(IOARG(1), IOARG(2)); break;
+    case WASI_PATH_RENAME: r = k == 0u ? uvec2(IOARG(1), IOARG(2)) : uvec2(IOARG(4), IOARG(5)); break;
+    case WASI_POLL_ONEOFF: if (k == 0u) r = uvec2(IOARG(0), IOARG(2) * 48u); break;  // the subscriptions
+    default: break;
+  }
+  return r;
 }
 
 // Bytes of out-data `op` carries, or an errno (>= 0x80000000 | errno) when
