@@ -203,6 +203,7 @@ const uint PTE_TAG_PLAIN = 0u;    // memory.grow / initial memory
 // 1..HEAP_CLASSES: a slab of that size class (abi_heap.h)
 const uint PTE_TAG_LARGE = 0xFEu;  // first page of a large allocation
 const uint PTE_TAG_LARGE_TAIL = 0xFDu;
+const uint PTE_TAG_LARGE_FREE = 0xFCu;  // first page of a freed large run (on the run list)
 
 // The sys buffer header: 4 lines of 128 bytes.
 struct SysHeader {

@@ -138,6 +138,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
     });
   }
   nlohmann::json heap = nlohmann::json::array();
+  uint64_t bad_frees = 0;  // every class's: free() or realloc() of no live block (slab.glsl)
   for (uint32_t c = 0; c <= abi::HEAP_CLASSES && c < s.heap.size(); ++c) {
     const abi::HeapClassStats& st = s.heap[c];
     heap.push_back({
@@ -151,6 +152,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
         {"slabs", st.slabs},
         {"bad_frees", st.bad_frees},
     });
+    bad_frees += st.bad_frees;
   }
   return {
       {"schema", JSON_SCHEMA},
@@ -171,6 +173,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
                     {"killed", h.killed},
                     {"trapped", h.trapped},
                     {"spawn_failed", h.spawn_failed},
+                    {"bad_frees", bad_frees},
                     {"grow_failed", h.grow_failed},
                     {"pages_used", h.pages_used}}},
       {"procs", procs},
