@@ -143,11 +143,17 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
   return EXIT_ERROR;
 }
 
-int cmd_kill(const std::string& session, uint32_t pid, bool as_json) {
-  auto r = one_call(session, {{"verb", "kill"}, {"pid", pid}});
+int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool as_json) {
+  json req = {{"verb", "kill"}, {"pid", pid}};
+  if (tree) req["tree"] = true;
+  auto r = one_call(session, req);
   if (auto* code = std::get_if<int>(&r)) return *code;
+  const json& j = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", std::get<json>(r).dump().c_str());
+    std::printf("%s\n", j.dump().c_str());
+  } else if (tree) {
+    const unsigned n = j.value("ended", 0u);
+    std::printf("killed the tree of pid %u: %u process%s ended\n", pid, n, n == 1 ? "" : "es");
   } else {
     std::printf("killed pid %u\n", pid);
   }
@@ -216,8 +222,9 @@ int cmd_stats(const std::string& session, bool as_json) {
   auto u = [](const json& j, const char* k) { return j[k].get<unsigned long long>(); };
   std::printf("processes  %llu live, %llu zombies; %llu spawned, %llu exited (%llu killed, %llu trapped)\n",
               u(c, "live"), u(c, "zombies"), u(c, "spawned"), u(c, "exited"), u(c, "killed"), u(c, "trapped"));
-  std::printf("refused    %llu spawns (table full or no pages), %llu grows (no pages)\n", u(c, "spawn_failed"),
-              u(c, "grow_failed"));
+  std::printf("refused    %llu spawns (table full or no pages), %llu GPU spawns (tree limit or tree kill), %llu grows "
+              "(no pages)\n",
+              u(c, "spawn_failed"), c.value("tree_refused", 0ull), u(c, "grow_failed"));
   std::printf("table      %llu of %llu slots in use (highest used: %llu)\n", u(c, "slots_used"),
               u(cfg, "table_size"), u(c, "slot_high"));
   std::printf("pages      %llu of %llu in use (%s of %s); at most %llu per process\n", u(c, "pages_used"),

@@ -74,7 +74,7 @@ struct SpawnArgs {
   bool json = false;
 };
 int cmd_spawn(const std::string& session, const SpawnArgs& a);
-int cmd_kill(const std::string& session, uint32_t pid, bool json);
+int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool json);
 // Returns the process's exit status (status < 256, else 1) once it has exited.
 int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool json);
 int cmd_ps(const std::string& session, bool json, bool heap);

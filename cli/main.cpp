@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
   c_boot->add_option("--proc-slots", boot.options.proc_slots,
                      "process-table slots, a multiple of 32 (0: 1024 on lavapipe, 131072 on GPUs)")
       ->capture_default_str();
+  c_boot->add_option("--max-procs-per-tree", boot.options.max_procs_per_tree,
+                     "slots one process tree (a spawned process and all it spawns) may hold; a GPU spawn past "
+                     "it fails with -4 (0: a quarter of the table)")
+      ->capture_default_str();
   c_boot->add_option("--arena-mib", boot.options.arena_mib,
                      "memory for process pages in MiB, a multiple of 2 (0: 128 on lavapipe, 8192 on GPUs)")
       ->capture_default_str();
@@ -186,10 +190,14 @@ int main(int argc, char** argv) {
   });
 
   uint32_t pid = 0;
+  bool kill_tree = false;
   auto* c_kill = app.add_subcommand("kill", "kill a process (it stops at its next quantum boundary)");
   c_kill->add_option("pid", pid, "the process")->required()->check(CLI::Range(1u, 4294967295u));
+  c_kill->add_flag("--tree", kill_tree,
+                   "end the whole process tree PID is the root of: it and every process spawned from it, "
+                   "including any spawned meanwhile");
   c_kill->add_flag("--json", json, "machine-readable output");
-  c_kill->callback([&] { rc = cmd_kill(session, pid, json); });
+  c_kill->callback([&] { rc = cmd_kill(session, pid, kill_tree, json); });
 
   double wait_timeout = 0;
   auto* c_wait = app.add_subcommand("wait", "wait until a process exits; exit with its exit status");

@@ -84,6 +84,7 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   h.snap_units = static_cast<uint32_t>(m->out_.size / 128);
   h.group_by_program = cfg.group_by_program ? 1 : 0;
   h.profile = cfg.profile ? 1 : 0;
+  h.max_per_tree = cfg.max_per_tree;
   std::memset(m->io_.mapped, 0, io_bytes);
   IoHeader& io = m->io_header();
   io.slots = cfg.io_slots;

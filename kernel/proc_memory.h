@@ -28,6 +28,7 @@ struct ProcConfig {
   bool profile = false;        // the kernel counts lane time (SysHeader.prof)
   uint32_t io_slots = 0;       // request slots (a multiple of 32; shaders/abi_io.h)
   bool group_by_program = true;
+  uint32_t max_per_tree = 0;   // slots one process tree may hold (SysHeader.max_per_tree)
 };
 
 class ProcMemory {

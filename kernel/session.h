@@ -61,12 +61,23 @@ struct BootOptions {
   uint32_t quantum = 0;        // ticks per quantum (lavapipe 256, at most 1024; GPUs 10000)
   uint32_t store_mib = 16;     // program store
   bool group_by_program = true;
+  // Slots one process tree (a host spawn and every process it spawns on the
+  // GPU, and theirs) may hold; a GPU spawn beyond it fails with -4.
+  // 0: a quarter of the table (docs/processes.md, "Trees").
+  uint32_t max_procs_per_tree = 0;
   // The kernel that counts where lane time goes (SysHeader.prof; GPUs with
   // shaderDeviceClock only; a little slower).
   bool profile = false;
   // Host I/O (shaders/abi_io.h). 0: the device's default.
   uint32_t io_slots = 0;       // request slots (lavapipe 128, GPUs 4096)
   io::IoBackendChoice io_backend = io::IoBackendChoice::Auto;
+};
+
+// What a tree kill found (Session::kill_tree).
+struct TreeKill {
+  bool found = false;    // `pid` is the root of a tree that holds slots
+  uint32_t running = 0;  // its processes that were running, ready or blocked: each ends
+  uint32_t root = 0;     // !found and `pid` runs: the root of its tree
 };
 
 struct SpawnResult {
@@ -181,6 +192,8 @@ class Session {
   // "io_uring", or "thread-pool (why io_uring was not used)".
   std::string io_backend_description() const;
   Result<bool, SessionError> kill(uint32_t pid);  // false: no such live process
+  // `kill --tree`: ends every process of the tree whose root is `pid`.
+  Result<TreeKill, SessionError> kill_tree(uint32_t pid);
   Result<ProcSnapshot, SessionError> snapshot();
   const procs::ExitLog& exits() const { return exits_; }
   const procs::ProcessProgram* program(uint32_t id) const;

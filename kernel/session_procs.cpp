@@ -32,6 +32,14 @@ Result<void, SessionError> Session::init_processes() {
   }
   cfg.store_words = opts_.store_mib * 262144u;
   cfg.group_by_program = opts_.group_by_program;
+  // A quarter of the table by default: a fork bomb fills at most that, and
+  // the rest stays free for everyone else (and for `gpuos kill`'s work).
+  cfg.max_per_tree = opts_.max_procs_per_tree ? opts_.max_procs_per_tree : std::max(1u, cfg.slots / 4u);
+  if (cfg.max_per_tree > cfg.slots) {
+    return fail(SessionError::BadArgument,
+                fmt::format("processes: --max-procs-per-tree {} is more than the table's {} slots", cfg.max_per_tree,
+                            cfg.slots));
+  }
   cfg.profile = opts_.profile;
   cfg.io_slots = opts_.io_slots ? opts_.io_slots : (lvp ? 128u : 4096u);
   auto m = ProcMemory::create(*ctx_, cfg);
@@ -153,6 +161,20 @@ Result<bool, SessionError> Session::kill(uint32_t pid) {
   auto reply = command(OP_KILL, pid);
   if (!reply) return fail(reply.code(), reply.detail());
   return reply->value[0] != 0;
+}
+
+// A tree kill is one flag the kernel sets on the tree's root entry (every
+// member reads it at its quantum boundary, and a member's spawn fails once
+// it is set), then a job over the table that wakes the tree's sleepers; the
+// reply comes when that job ends. The processes end at their next quantum.
+Result<TreeKill, SessionError> Session::kill_tree(uint32_t pid) {
+  auto reply = command(OP_KILL, pid, KILL_TREE, 0, 0, 30000ms);
+  if (!reply) return fail(reply.code(), reply.detail());
+  TreeKill k;
+  k.found = reply->value[0] != 0;
+  k.running = reply->value[1];
+  k.root = reply->value[2];
+  return k;
 }
 
 Result<ProcSnapshot, SessionError> Session::snapshot() {

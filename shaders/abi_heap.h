@@ -15,6 +15,16 @@
 //               dropped, so it can only hurt its own process).
 //   bump        per process and class: the next never-used block of the
 //               newest slab; a fresh slab is all bump, no list building.
+//   free mark   a small block on a free list holds, in its second word, its
+//               address xor the process's heap key (HS_KEY): free() of a
+//               block that bears it is a double free, and a block popped
+//               from a list must bear it (malloc clears it), so no block
+//               is handed out twice. A freed large run's first page is
+//               tagged LARGE_FREE in the page table (out of the guest's
+//               reach) instead.
+//   bad free    free() or realloc() of anything but a live block: already
+//               free, never handed out, misaligned, outside the heap. It is
+//               counted (HeapClassStats.bad_frees) and otherwise ignored.
 //   large       above the largest class: whole pages, the first tagged
 //               LARGE and the rest LARGE_TAIL; freed runs are kept on a
 //               per-process list (first fit) and reused.
@@ -60,6 +70,7 @@ const uint HEAP_MIN_ALIGN = 16u;     // every block is at least 16-byte aligned
 // 32 words indexed by class (index 0: the large-run free list).
 const uint HS_FREE = 0u;     // free-list head (linear address, 0: empty)
 const uint HS_BUMP = 32u;    // next unused block of the newest slab
+const uint HS_KEY = 32u;     //   [0] (large runs have no bump): the free-mark key, odd; 0: not yet made
 const uint HS_END = 64u;     // end of the newest slab
 const uint HS_ALLOCS = 96u;  // allocations not yet flushed to HeapClassStats
 const uint HS_FREES = 128u;  // frees not yet flushed
@@ -72,7 +83,7 @@ struct HeapClassStats {
   uint allocs;
   uint frees;
   uint slabs;      // slab pages mapped (large: pages of runs)
-  uint bad_frees;  // free() of a pointer no slab or run owns
+  uint bad_frees;  // free()/realloc() of no live block: row of the class its page holds, else 0
 };
 const uint HEAP_STATS_WORDS = 128u;  // 32 classes x 4 words: 4 snapshot units
 

@@ -31,7 +31,13 @@ const uint MAX_PROGRAMS = 256u;
 // Answered when all are created: value0 spawned, value1 refused for lack of
 // slots, value2 refused for lack of pages; out[i] = pid of instance i or 0.
 const uint OP_SPAWN = 0x0101u;
-const uint OP_KILL = 0x0102u;      // arg0 pid; value0 1 if it was alive
+// OP_KILL: arg0 pid, arg1 0 or KILL_TREE. Alone: value0 1 if it was alive.
+// KILL_TREE (table.glsl, proc_kill_tree): arg0 names a tree by its root's
+// pid (ProcEntry.group); value0 1 if such a tree holds slots, value1 its
+// processes found running (answered when the wake-up job ends), value2 the
+// tree's root pid when arg0 is a member but not the root (value0 0 then).
+const uint OP_KILL = 0x0102u;
+const uint KILL_TREE = 1u;
 const uint OP_SNAPSHOT = 0x0103u;  // copies SNAP_UNITS(...) units to out; value0 units
 // Units of 32 words copied by OP_SNAPSHOT: header and heap stats, then the
 // table up to the highest slot ever used.
@@ -74,6 +80,8 @@ const uint GI_COUNT = 15u;
 const uint SPAWN_NO_SLOT = 0xffffffffu;     // -1: the process table is full
 const uint SPAWN_NO_PAGES = 0xfffffffeu;    // -2: not enough free pages
 const uint SPAWN_BAD_PROGRAM = 0xfffffffdu; // -3: no such program
+const uint SPAWN_TREE_LIMIT = 0xfffffffcu;  // -4: the caller's tree holds its limit of slots
+const uint SPAWN_KILLED = 0xfffffffbu;      // -5: the caller's tree is being killed
 const uint WAIT_NOT_CHILD = 0xffffffffu;    // -1
 
 // ---- process states (ProcEntry.state) -----------------------------------
@@ -137,7 +145,15 @@ struct ProcEntry {
   uint vm_status;    // [kernel] VM_ST_* after its last quantum
   uint pc;           // [kernel] code word it runs next
   uint io_slot;      // [kernel] request slot held + 1 (io.glsl), 0: none
-  uint _pad[4];
+  // Trees (process groups). A host spawn starts a tree, whose id is the
+  // root's pid; a GPU spawn's child inherits its parent's. The root's entry
+  // holds the tree's two shared words, and its slot is kept (state FREE,
+  // slot bit still set) until the tree's last slot is given back, so a
+  // member can always reach them at slot_of(group).
+  uint group;        // [kernel] the tree's id: its root's pid
+  uint tree_slots;   // [kernel] root entry: slots the tree holds (live, zombie, the root's own)
+  uint tree_kill;    // [kernel] root entry: == group once `kill --tree` was asked for it
+  uint _pad;
 };
 
 // Program descriptor (program store, index = program id). The host writes
@@ -203,6 +219,7 @@ const uint PTE_TAG_PLAIN = 0u;    // memory.grow / initial memory
 // 1..HEAP_CLASSES: a slab of that size class (abi_heap.h)
 const uint PTE_TAG_LARGE = 0xFEu;  // first page of a large allocation
 const uint PTE_TAG_LARGE_TAIL = 0xFDu;
+const uint PTE_TAG_LARGE_FREE = 0xFCu;  // first page of a freed large run (on the run list)
 
 // The sys buffer header: 4 lines of 128 bytes.
 struct SysHeader {
@@ -222,7 +239,8 @@ struct SysHeader {
   uint snap_units;       // 32-word units OP_SNAPSHOT copies at most
   uint group_by_program; // 1: lanes of a subgroup start on the same ready word
   uint profile;          // 1: the kernel is the GPUOS_PROFILE variant (prof[] counts)
-  uint _pad0[15];
+  uint max_per_tree;     // slots one tree may hold; a GPU spawn past it gets SPAWN_TREE_LIMIT
+  uint _pad0[14];
   // line 1 [kernel] counters
   uint pages_used;
   uint live;             // processes not FREE and not ZOMBIE
@@ -239,7 +257,8 @@ struct SysHeader {
   uint page_hint;        // rotating start word of the page bitmap
   uint slot_hint;        // spawns so far; start word of the slot bitmap = hint / 32,
                          // so 32 spawns in a row share a word (and a subgroup)
-  uint _pad1[18];
+  uint tree_refused;     // GPU spawns refused: tree limit reached, or the tree being killed
+  uint _pad1[17];
   // line 2 [kernel] the process job (OP_SPAWN or OP_SNAPSHOT), as the emit
   // job: positions only grow, so a lane holding a finished job's `end` can
   // never claim a unit of the next one. Unit u of a job is position begin + u.
@@ -247,9 +266,9 @@ struct SysHeader {
   uint job_end;      // one past its last; published last (release)
   uint job_cursor;   // next position to hand out
   uint job_done;     // positions finished; the lane completing it replies
-  uint job_op;       // OP_SPAWN or OP_SNAPSHOT
+  uint job_op;       // OP_SPAWN, OP_SNAPSHOT or OP_KILL (a tree kill's wake-ups)
   uint job_seq;      // mailbox seq to answer
-  uint job_arg0;     // OP_SPAWN: program
+  uint job_arg0;     // OP_SPAWN: program; OP_KILL: the tree
   uint job_arg1;     //   first spawn argument
   uint job_arg2;     //   argv blob
   uint job_ok;       // units that succeeded

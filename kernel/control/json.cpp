@@ -114,6 +114,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
     procs.push_back({
         {"pid", p.pid},
         {"ppid", p.ppid},
+        {"group", p.group},
         {"state", proc_state_name(p.state)},
         {"program", p.program},
         {"prog", p.program < s.program_names.size() ? s.program_names[p.program] : fmt::format("#{}", p.program)},
@@ -138,6 +139,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
     });
   }
   nlohmann::json heap = nlohmann::json::array();
+  uint64_t bad_frees = 0;  // every class's: free() or realloc() of no live block (slab.glsl)
   for (uint32_t c = 0; c <= abi::HEAP_CLASSES && c < s.heap.size(); ++c) {
     const abi::HeapClassStats& st = s.heap[c];
     heap.push_back({
@@ -151,6 +153,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
         {"slabs", st.slabs},
         {"bad_frees", st.bad_frees},
     });
+    bad_frees += st.bad_frees;
   }
   return {
       {"schema", JSON_SCHEMA},
@@ -161,7 +164,8 @@ nlohmann::json to_json(const ProcSnapshot& s) {
                   {"max_pages", h.max_pages},
                   {"quantum", h.quantum},
                   {"block_words", h.block_words},
-                  {"group_by_program", h.group_by_program != 0}}},
+                  {"group_by_program", h.group_by_program != 0},
+                  {"max_procs_per_tree", h.max_per_tree}}},
       {"counters", {{"live", h.live},
                     {"zombies", h.zombies},
                     {"slots_used", h.slots_used},
@@ -171,6 +175,8 @@ nlohmann::json to_json(const ProcSnapshot& s) {
                     {"killed", h.killed},
                     {"trapped", h.trapped},
                     {"spawn_failed", h.spawn_failed},
+                    {"tree_refused", h.tree_refused},
+                    {"bad_frees", bad_frees},
                     {"grow_failed", h.grow_failed},
                     {"pages_used", h.pages_used}}},
       {"procs", procs},

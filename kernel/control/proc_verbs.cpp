@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -193,6 +194,38 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
   if (verb == "kill") {
     const auto pid = uint_field(req, "pid", std::nullopt, 1, UINT32_MAX, bad);
     if (!pid) return error_reply("kill: pid must be an integer 1..4294967295");
+    if (req.contains("tree") && !req["tree"].is_boolean()) return error_reply("kill: tree must be true or false");
+    if (req.value("tree", false)) {
+      // The kernel's flag ends the tree; the reply says how many of its
+      // processes ran then. Wait (bounded) until none of them runs, so the
+      // caller sees the tree gone when the reply says so.
+      auto k = session_.kill_tree(static_cast<uint32_t>(*pid));
+      if (!k) return session_error_reply("kill", session_, k.detail());
+      if (!k->found && k->root != 0) {
+        return error_reply(fmt::format("kill: pid {} is not the root of its process tree; the root is pid {} "
+                                       "(kill --tree {} ends the whole tree)",
+                                       *pid, k->root, k->root));
+      }
+      if (!k->found) return error_reply(fmt::format("kill: no such process tree: no tree has root pid {}", *pid));
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      uint32_t left = 0;
+      while (true) {
+        auto snap = session_.snapshot();
+        if (!snap) return session_error_reply("kill", session_, snap.detail());
+        left = static_cast<uint32_t>(std::count_if(snap->procs.begin(), snap->procs.end(), [&](const abi::ProcEntry& p) {
+          return p.group == *pid && p.state != abi::PROC_ZOMBIE;
+        }));
+        if (left == 0 || std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (left != 0) {
+        return error_reply(fmt::format("kill: the tree of pid {} was told to end, but {} of its processes still "
+                                       "run after 10 s",
+                                       *pid, left));
+      }
+      return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"pid", *pid}, {"tree", true}, {"ended", k->running}}
+          .dump();
+    }
     auto r = session_.kill(static_cast<uint32_t>(*pid));
     if (!r) return session_error_reply("kill", session_, r.detail());
     if (!*r) return error_reply(fmt::format("kill: no such process: pid {} is not running", *pid));

@@ -49,8 +49,8 @@ uint gi_heap(uint id, uint a0, uint a1, uint call_pc) {
           release = a0;
           break;
         }
-        if (old == 0u) {
-          atomicAdd(heap_stats[0].bad_frees, 1u);
+        if (old == 0u) {  // not a live block: NULL, and the pointer is left alone
+          heap_bad_free(a0);
           return 0u;
         }
         if (a1 <= old) return a0;  // shrinking keeps the block

@@ -6,6 +6,11 @@
 //
 // Results are linear-memory offsets; 0 means failure (out of pages, over
 // the memory cap, a module without memory, or a size beyond 4 GiB).
+//
+// A free() of anything but a live block (abi_heap.h, "bad free") is
+// counted and ignored: a block is live from its malloc to its free, and
+// checking that takes its page's tag, its offset, the class's bump and the
+// free mark, so no bad free reaches a free list.
 
 // Free-list links are the first word of a block, and blocks are 16-byte
 // aligned, so links are read and written as whole words of linear memory.
@@ -29,12 +34,58 @@ void heap_count(uint c, uint counter, uint bytes, bool alloc) {
   else procs[cur_slot].heap_live -= bytes;
 }
 
-// A free-list head is guest memory: accept it only if it is a block of
-// class c inside memory; anything else drops the list (only this process's
-// own heap can have been corrupted).
+// The free mark of the block at p (abi_heap.h): p xor the process's key,
+// odd, so never 0 (a fresh page's word) nor a 16-aligned link. The key is
+// made on first use from the pid and the clock; it need not be secret, only
+// unlikely to meet by chance in a live block's second word (a guest that
+// forges marks on purpose can only hurt its own heap).
+uint heap_free_mark(uint p) {
+  uint key = HS(HS_KEY);
+  if (key == 0u) {
+    key = ((cur_pid * 0x9E3779B9u) ^ (LOAD_RELAXED(ctrl.clock_ms) * 0x85EBCA6Bu) ^ uint(cur_instructions)) | 1u;
+    HS(HS_KEY) = key;
+  }
+  return p ^ key;
+}
+
+// True when p is where a block of class c can start: inside memory, on a
+// slab of c, at a multiple of the size, with the whole block in the page.
 bool heap_block_ok(uint p, uint c) {
   const uint size = heap_class_size(c);
-  return p != 0u && uint64_t(p) < mem_bytes() && pte_tag(p) == c && ((p & 0xffffu) % size) == 0u;
+  const uint off = p & 0xffffu;
+  return p != 0u && uint64_t(p) < mem_bytes() && pte_tag(p) == c && off % size == 0u && off + size <= PAGE_BYTES;
+}
+
+// A free-list head is guest memory: accept it only if it is a block of
+// class c that bears its free mark; anything else drops the list (only
+// this process's own heap can have been corrupted). A block that is on a
+// list twice is caught the same way: its first pop cleared its mark.
+bool heap_free_head_ok(uint p, uint c) {
+  return heap_block_ok(p, c) && mem_load_word((p >> 2u) + 1u) == heap_free_mark(p);
+}
+
+// The class (1..HEAP_CLASSES) of the live small block at p, 0 for a live
+// large run, NONE for anything else: a free block, a block of the newest
+// slab never handed out (at or past its bump), a pointer inside a block,
+// beyond the slab's last block, into plain memory, or out of memory.
+uint heap_live_class(uint p) {
+  if (p == 0u || uint64_t(p) >= mem_bytes()) return NONE;
+  const uint tag = pte_tag(p);
+  if (tag == PTE_TAG_LARGE) return (p & 0xffffu) == 0u ? 0u : NONE;
+  if (tag < 1u || tag > HEAP_CLASSES || !heap_block_ok(p, tag)) return NONE;
+  const uint end = HS(HS_END + tag);
+  if (end != 0u && (p >> 16u) == ((end - 1u) >> 16u) && p >= HS(HS_BUMP + tag)) return NONE;
+  return mem_load_word((p >> 2u) + 1u) == heap_free_mark(p) ? NONE : tag;
+}
+
+// Counts a bad free in the row of the class p's page holds (else row 0).
+void heap_bad_free(uint p) {
+  const uint tag = p != 0u && uint64_t(p) < mem_bytes() ? pte_tag(p) : 0u;
+  atomicAdd(heap_stats[tag >= 1u && tag <= HEAP_CLASSES ? tag : 0u].bad_frees, 1u);
+}
+
+void pte_set_tag(uint page, uint tag) {
+  blk_ref.w[BLK_PAGE_TABLE + page] = (pte(page) & PTE_PAGE_MASK) | (tag << PTE_TAG_SHIFT);
 }
 
 // Pages a large run starting at page `first` holds (its LARGE_TAIL pages + 1).
@@ -54,12 +105,13 @@ uint heap_alloc_small(uint c, out uint status) {
   status = GROW_DONE;
   const uint size = heap_class_size(c);
   uint p = HS(HS_FREE + c);
-  if (p != 0u && !heap_block_ok(p, c)) {
+  if (p != 0u && !heap_free_head_ok(p, c)) {
     HS(HS_FREE + c) = 0u;
     p = 0u;
   }
   if (p != 0u) {
     HS(HS_FREE + c) = mem_load_word(p >> 2u);
+    mem_store_word((p >> 2u) + 1u, 0u);  // the mark: live again
   } else if (HS(HS_BUMP + c) != 0u && HS(HS_BUMP + c) + size <= HS(HS_END + c)) {
     p = HS(HS_BUMP + c);
     HS(HS_BUMP + c) = p + size;
@@ -80,12 +132,14 @@ uint heap_alloc_small(uint c, out uint status) {
 // or a new one grown at the end of memory.
 uint heap_alloc_large(uint size, out uint status) {
   status = GROW_DONE;
-  const uint want = (size + 0xffffu) >> 16u;
+  // In 64 bits: (size + 0xffff) wraps for sizes near 4 GiB, and a run of 0
+  // pages would be the end of memory, which the next grow hands out again.
+  const uint want = uint((uint64_t(size) + 0xffffUL) >> 16u);  // <= 65536: grow_step refuses it
   if (bulk_ == 0u) {
     uint prev = 0u, p = HS(HS_FREE);
     uint found = 0u;
     for (uint k = 0u; k < 8u && p != 0u && found == 0u; ++k) {
-      if (uint64_t(p) >= mem_bytes() || (p & 0xffffu) != 0u || pte_tag(p) != PTE_TAG_LARGE) {
+      if (uint64_t(p) >= mem_bytes() || (p & 0xffffu) != 0u || pte_tag(p) != PTE_TAG_LARGE_FREE) {
         p = 0u;  // a corrupt link: stop here and keep what came before
       } else if (heap_run_pages(p >> 16u) >= want) {
         found = p;
@@ -100,6 +154,7 @@ uint heap_alloc_large(uint size, out uint status) {
       if (prev == 0u) HS(HS_FREE) = next;
       else mem_store_word(prev >> 2u, next);
       mem_store_word(found >> 2u, 0u);  // the link word was the only write
+      pte_set_tag(found >> 16u, PTE_TAG_LARGE);
       heap_count(0u, HS_ALLOCS, heap_run_pages(found >> 16u) << 16u, true);
       return found;
     }
@@ -116,29 +171,29 @@ uint heap_alloc(uint size, out uint status) {
   return heap_alloc_small(heap_class_of(max(size, 1u)), status);
 }
 
-// Usable bytes of the block at p (0: not a heap block).
+// Usable bytes of the live block at p (0: not a live heap block).
 uint heap_block_size(uint p) {
-  if (p == 0u || uint64_t(p) >= mem_bytes()) return 0u;
-  const uint tag = pte_tag(p);
-  if (tag >= 1u && tag <= HEAP_CLASSES) return heap_class_size(tag);
-  if (tag == PTE_TAG_LARGE && (p & 0xffffu) == 0u) return heap_run_pages(p >> 16u) << 16u;
-  return 0u;
+  const uint c = heap_live_class(p);
+  if (c == NONE) return 0u;
+  return c != 0u ? heap_class_size(c) : heap_run_pages(p >> 16u) << 16u;
 }
 
 void heap_free(uint p) {
   if (p == 0u) return;
-  const uint tag = uint64_t(p) < mem_bytes() ? pte_tag(p) : 0u;
-  if (tag >= 1u && tag <= HEAP_CLASSES && ((p & 0xffffu) % heap_class_size(tag)) == 0u) {
-    mem_store_word(p >> 2u, HS(HS_FREE + tag));
-    HS(HS_FREE + tag) = p;
-    heap_count(tag, HS_FREES, heap_class_size(tag), false);
-  } else if (tag == PTE_TAG_LARGE && (p & 0xffffu) == 0u) {
+  const uint c = heap_live_class(p);
+  if (c == NONE) {
+    heap_bad_free(p);  // not a live block: ignored, counted
+  } else if (c != 0u) {
+    mem_store_word(p >> 2u, HS(HS_FREE + c));
+    mem_store_word((p >> 2u) + 1u, heap_free_mark(p));
+    HS(HS_FREE + c) = p;
+    heap_count(c, HS_FREES, heap_class_size(c), false);
+  } else {
     const uint bytes = heap_run_pages(p >> 16u) << 16u;
     mem_store_word(p >> 2u, HS(HS_FREE));
     HS(HS_FREE) = p;
+    pte_set_tag(p >> 16u, PTE_TAG_LARGE_FREE);
     heap_count(0u, HS_FREES, bytes, false);
-  } else {
-    atomicAdd(heap_stats[0].bad_frees, 1u);  // not a block: ignored, counted
   }
 }
 

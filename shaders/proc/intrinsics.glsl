@@ -106,7 +106,7 @@ uint gi_on_gpu(uint id, uint fp, uint call_pc, uint lane, inout bool has_result)
     case GI_SPAWN: {
       const uint prog = ARG(0) == 0xffffffffu ? cur_prog : ARG(0);
       PROF_START(spawn_t0);
-      r = proc_create(prog, ARG(1), cur_pid, cur_argv_off);
+      r = proc_spawn_child(prog, ARG(1));  // in the caller's tree, within its limit
       PROF_STOP(spawn_t0, PROF_SPAWN);
       if (r < 0x80000000u) procs[cur_slot].children += 1u;
       ticks_ += 64u;  // a spawn's bitmap scans

@@ -9,8 +9,10 @@
 // fetch the same instructions. Without it each lane starts on its own word.
 const uint SCHED_SCAN_WORDS = 32u;
 
-// ProcEntry.kill_pid as proc_bind read it.
+// ProcEntry.kill_pid as proc_bind read it, and whether its tree is being
+// killed (table.glsl, proc_tree_killed).
 uint kill_seen_ = 0u;
+bool tree_kill_seen_ = false;
 
 // Points the interpreter's accessors (vm_glue.glsl) at the process in
 // `slot`; `program_bound`: proc_bind_program(slot) has run.
@@ -24,6 +26,7 @@ void proc_bind(uint slot, bool program_bound) {
   // lands after it is seen at the next quantum, as one that lands after
   // the quantum's check always was.
   kill_seen_ = LOAD_RELAXED(procs[slot].kill_pid);
+  tree_kill_seen_ = proc_tree_killed(slot);
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);
@@ -104,7 +107,7 @@ void proc_block(uint slot) {
     const uint st = LOAD_RELAXED(procs[cs].state);
     ready = LOAD_RELAXED(procs[cs].pid) != child || st == PROC_ZOMBIE || st == PROC_FREE;
   }
-  if (ready || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid) proc_wake(slot);
+  if (ready || LOAD_RELAXED(procs[slot].kill_pid) == cur_pid || proc_tree_killed(slot)) proc_wake(slot);
 }
 
 // Runs the process in `slot` for one quantum: taken off the ready bitmap,
@@ -126,7 +129,7 @@ void proc_run(uint slot, uint lane, bool woken) {
   const uint budget = sys_boot.quantum;
   bool blocked = false;
 
-  if (phase < PH_EXIT && kill_seen_ == cur_pid) {
+  if (phase < PH_EXIT && (kill_seen_ == cur_pid || tree_kill_seen_)) {
     proc_begin_exit(EXIT_KILLED, 0u, 0u);
     atomicAdd(sys.killed, 1u);
     phase = PH_EXIT;

@@ -13,22 +13,50 @@ void proc_make_ready(uint slot) {
   bitmap_set(sys_boot.ready_bits_off, slot);
 }
 
-// Gives the slot back. Its pid stays, so the slot's next pid follows it.
-void proc_free_slot(uint slot) {
+// Gives the slot back: state, bit, then the count. Its pid stays, so the
+// slot's next pid follows it.
+void proc_release_slot(uint slot) {
   atomicExchange(procs[slot].state, PROC_FREE);
   RELEASE_FENCE();
   bitmap_clear(sys_boot.slot_bits_off, slot);
   atomicAdd(sys.slots_used, 0xffffffffu);  // after the bit: a reservation always finds one
 }
 
+// A slot of tree `g` was given back (or a GPU spawn's reservation undone).
+// The one that takes the tree's count to 0 gives the root's kept slot back:
+// the root, and every member, had finished with it before their decrement.
+void tree_leave(uint g) {
+  const uint gs = slot_of(g);
+  if (atomicAdd(procs[gs].tree_slots, 0xffffffffu) == 1u) proc_release_slot(gs);
+}
+
+// An exited process's slot, given back by itself. A tree's root keeps its
+// slot (FREE, but its bit set and counted in slots_used) while members of
+// its tree hold slots, since they reach the tree's words through it.
+void proc_free_slot(uint slot) {
+  const uint g = procs[slot].group;
+  if (g != procs[slot].pid) proc_release_slot(slot);
+  else atomicExchange(procs[slot].state, PROC_FREE);
+  tree_leave(g);
+}
+
 // ZOMBIE -> FREE by whoever wins the CAS (the parent's wait or the sweep).
+// Zombies are GPU-spawned, so never a tree's root.
 bool proc_reap(uint slot) {
   if (atomicCompSwap(procs[slot].state, PROC_ZOMBIE, PROC_FREE) != PROC_ZOMBIE) return false;
   atomicAdd(sys.zombies, 0xffffffffu);
+  const uint g = procs[slot].group;  // before the bit: then the slot may be reused
   RELEASE_FENCE();
   bitmap_clear(sys_boot.slot_bits_off, slot);
   atomicAdd(sys.slots_used, 0xffffffffu);
+  tree_leave(g);
   return true;
+}
+
+// True when the tree of the process in `slot` is being killed (`kill --tree`).
+bool proc_tree_killed(uint slot) {
+  const uint g = procs[slot].group;
+  return LOAD_RELAXED(procs[slot_of(g)].tree_kill) == g;
 }
 
 bool proc_alive(uint pid) {
@@ -38,11 +66,13 @@ bool proc_alive(uint pid) {
   return LOAD_RELAXED(procs[s].pid) == pid && (st == PROC_READY || st == PROC_RUNNING || st == PROC_BLOCKED);
 }
 
-// Creates a process of `prog`. Returns its pid, or SPAWN_* (>= 2^31).
+// Creates a process of `prog` in tree `group` (0: a tree of its own; a GPU
+// spawn's caller has reserved the slot on the tree's count). Returns its
+// pid, or SPAWN_* (>= 2^31).
 // Pages for the initial memory are mapped here (zero already); the block's
 // meta, globals and tables are copied by the process itself (PH_BOOT), so a
 // spawn costs a slot, its pages and one entry.
-uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
+uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   if (prog >= MAX_PROGRAMS || progs[prog].state != 1u) return SPAWN_BAD_PROGRAM;
   const uint T = sys_boot.table_size;
   if (atomicAdd(sys.slots_used, 1u) >= T) {
@@ -108,6 +138,11 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off) {
   procs[slot].heap_frees = 0u;
   procs[slot].io_slot = 0u;
   procs[slot].children = 0u;
+  // A new root's tree words (a late tree kill of the slot's previous tree
+  // names that tree's id, so it never matches this one).
+  procs[slot].group = group == 0u ? pid : group;
+  atomicExchange(procs[slot].tree_kill, 0u);
+  atomicExchange(procs[slot].tree_slots, group == 0u ? 1u : 0u);
   atomicAdd(sys.live, 1u);
   atomicAdd(sys.spawned, 1u);
   atomicMax(sys.slot_high, slot + 1u);
@@ -135,4 +170,27 @@ uint proc_kill(uint pid) {
   FULL_FENCE();  // the request before the look at its state (see the top)
   proc_wake(s);
   return 1u;
+}
+
+// gpuos.spawn: a child in the caller's tree. The slot is reserved on the
+// tree's count first, then the kill flag is read (a full fence between):
+// a tree kill sets the flag, then (fence) its job looks at the tree's
+// processes, so a child created here is either seen by that job or was
+// created after the flag, which every member (the child too) reads at its
+// quantum boundary. Either way it ends: no spawn escapes a tree kill.
+uint proc_spawn_child(uint prog, uint arg) {
+  const uint g = procs[cur_slot].group;
+  const uint gs = slot_of(g);
+  uint r;
+  if (atomicAdd(procs[gs].tree_slots, 1u) >= sys_boot.max_per_tree) {
+    r = SPAWN_TREE_LIMIT;
+  } else {
+    FULL_FENCE();
+    r = LOAD_RELAXED(procs[gs].tree_kill) == g ? SPAWN_KILLED : proc_create(prog, arg, cur_pid, cur_argv_off, g);
+  }
+  if (r >= 0x80000000u) {
+    atomicAdd(procs[gs].tree_slots, 0xffffffffu);  // never the last: the caller holds one
+    if (r == SPAWN_TREE_LIMIT || r == SPAWN_KILLED) atomicAdd(sys.tree_refused, 1u);
+  }
+  return r;
 }

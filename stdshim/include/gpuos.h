@@ -33,8 +33,16 @@ GPUOS_IMPORT(getppid) int32_t gpuos_getppid(void);
  * passed to gpuos_spawn for GPU spawns. */
 GPUOS_IMPORT(arg) int32_t gpuos_arg(void);
 /* Starts `program` (GPUOS_SELF: the caller's own) with spawn argument `arg`.
- * Returns the child's pid (> 0) or a negative error. */
+ * Returns the child's pid (> 0) or a negative error (GPUOS_SPAWN_*; the same
+ * values as shaders/abi_proc.h's SPAWN_*). The child joins the caller's
+ * process tree, which may hold at most `gpuos boot --max-procs-per-tree`
+ * slots (its processes and their unreaped zombies). */
 #define GPUOS_SELF (-1)
+#define GPUOS_SPAWN_NO_SLOT (-1)     /* the process table is full */
+#define GPUOS_SPAWN_NO_PAGES (-2)    /* not enough free memory pages */
+#define GPUOS_SPAWN_BAD_PROGRAM (-3) /* no such program */
+#define GPUOS_SPAWN_TREE_LIMIT (-4)  /* the caller's tree holds its limit of slots */
+#define GPUOS_SPAWN_KILLED (-5)      /* the caller's tree is being killed (kill --tree) */
 GPUOS_IMPORT(spawn) int32_t gpuos_spawn(int32_t program, int32_t arg);
 /* Blocks until child `pid` exits and returns its exit status: the exit()
  * value, 137 if it was killed, 134 if it trapped. Negative if `pid` is not a
