@@ -153,6 +153,22 @@ int main(int argc, char** argv) {
   c_run->callback([&] {
     run.dirs = order_dirs(c_run, run_dirs);
     if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
+    // Options of one form given to the other would be ignored: refused.
+    static const char* const kProgramOnly[] = {"--dir", "--dir-ro", "--no-cwd", "--cwd-rw", "--stdin", "--instances",
+                                               "--device", "--block-kib", "--store-mib", "--proc-slots"};
+    for (const char* o : kProgramOnly) {
+      if (!run.invoke.empty() && c_run->count(o)) {
+        std::fprintf(stderr, "gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
+                     std::string(o) == "--device" ? "; --invoke uses $GPUOS_DEVICE" : "");
+        rc = EXIT_ERROR;
+        return;
+      }
+    }
+    if (run.invoke.empty() && c_run->count("--max-call-depth")) {
+      std::fprintf(stderr, "gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
+      rc = EXIT_ERROR;
+      return;
+    }
     if (run.invoke.empty()) {
       if (run.json) {
         std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");

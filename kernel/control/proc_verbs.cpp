@@ -82,7 +82,10 @@ struct OutputFile {
 
 std::shared_ptr<OutputFile> open_output(const std::string& path, std::string& why) {
   auto f = std::make_shared<OutputFile>();
-  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO with no reader fails (ENXIO) instead of blocking
+  // the daemon in open(2); writes block as before once it is open.
+  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (f->fd >= 0) ::fcntl(f->fd, F_SETFL, ::fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
   if (f->fd < 0) why = fmt::format("cannot open {} for writing: {}", path, std::strerror(errno));
   return f->fd < 0 ? nullptr : f;
 }

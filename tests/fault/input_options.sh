@@ -39,6 +39,13 @@ contains "... names --store-mib" "(the program store of 1 MiB; --store-mib)"
 # Conflicting options.
 expect_rc 1 "run --no-cwd --cwd-rw is refused" -- g run --no-cwd --cwd-rw "$GUESTS/hello.wasm"
 contains "... saying they exclude each other" "excludes"
+# Options of one form of `run` given to the other were silently ignored.
+expect_rc 1 "run --invoke with --dir is refused" -- g run mem2000.wasm --invoke _start --dir "$WORK"
+contains "... saying why" "--dir goes without --invoke"
+expect_rc 1 "run --invoke with --device is refused" -- g run mem2000.wasm --invoke _start --device 0
+contains "... saying why" "--device goes without --invoke"
+expect_rc 1 "run (a program) with --max-call-depth is refused" -- g run --max-call-depth 9 "$GUESTS/hello.wasm"
+contains "... saying why" "--max-call-depth goes with --invoke"
 # A bad --dir-ro says --dir-ro (and a bad --dir, --dir).
 expect_rc 1 "run --dir-ro of a missing directory" -- g run --dir-ro "$WORK/nope" "$GUESTS/hello.wasm"
 contains "... names --dir-ro" "--dir-ro $WORK/nope: not a directory"

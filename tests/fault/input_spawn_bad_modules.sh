@@ -49,6 +49,12 @@ contains "... says so" "give an absolute path"
 expect_rc 1 "spawn: a path that is not UTF-8" -- g spawn -s $S "$(printf 'bad\377.wasm')"
 contains "... says so" "is not valid UTF-8"
 
+# An output FIFO with no reader: the daemon's open(2) blocked on it.
+if [ -f "$GUESTS/hello.wasm" ]; then
+  expect_rc 1 "spawn --stdout a FIFO with no reader" -- g spawn -s $S --stdout "$WORK/fifo" "$GUESTS/hello.wasm"
+  contains "... says so" "cannot open $WORK/fifo for writing"
+fi
+
 expect_rc 0 "the session is still up" -- g ping -s $S -n 3
 if [ -f "$GUESTS/hello.wasm" ]; then
   expect_rc 0 "and still spawns a good module" -- g spawn -s $S "$GUESTS/hello.wasm"
