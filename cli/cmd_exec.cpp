@@ -107,6 +107,16 @@ int cmd_exec(const RunArgs& a) {
     }
     io->dirs.push_back(*d);
   }
+  if (!a.stdin_path.empty()) {
+    // Checked before the boot; a FIFO or a device is a fine stdin (as in a shell).
+    std::error_code ec;
+    const auto st = std::filesystem::status(a.stdin_path, ec);
+    if (ec || st.type() == std::filesystem::file_type::directory) {
+      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", a.stdin_path.c_str(),
+                   ec ? ec.message().c_str() : "is a directory");
+      return EXIT_ERROR;
+    }
+  }
   io->stdin_path = a.stdin_path.empty() ? "/dev/stdin" : a.stdin_path;
   if (a.stdin_path.empty() && ::isatty(0) == 0 && ::access("/dev/stdin", R_OK) != 0) io->stdin_path.clear();
   std::mutex out_mu;

@@ -99,6 +99,12 @@ contains "... says so" "cannot preopen the current directory"
 contains "... and what to do" "--no-cwd"
 one_line "... in one line"
 
+# --stdin that cannot be one: refused before any boot.
+expect_rc 1 "run --stdin of a missing file" -- g run --stdin nope.txt "$GUESTS/hello.wasm"
+contains "... says so" "--stdin nope.txt: No such file or directory"
+expect_rc 1 "run --stdin of a directory" -- g run --stdin adir "$GUESTS/hello.wasm"
+contains "... says so" "--stdin adir: is a directory"
+
 # ---- suite: a folder that is not a suite
 expect_rc 1 "suite: a missing folder" -- g suite nope
 contains "... says so" "no such directory"
