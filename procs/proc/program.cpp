@@ -206,7 +206,7 @@ Result<uint32_t, ProgramError> add_start_function(ProgramImage& img) {
 
 // What a module may declare to run in a session of these sizes: checked by
 // the decoder as it reads each count, so nothing is sized from a declared
-// count that cannot fit (a 40-byte module declaring a table of 10^9
+// count that cannot fit (a 46-byte module declaring a table of 10^9
 // entries is refused before any table exists). Everything a process holds
 // besides linear memory (meta: one word per function and type, descriptors
 // of tables and segments; globals and table elements, two words each)
@@ -227,7 +227,7 @@ wasm::DecodeLimits decode_limits(const ProcessLimits& lim) {
   d.elem_items = std::min(d.elem_items, words / 2);
   d.data_segments = std::min(d.data_segments, words / VM_DESC_WORDS);
   d.memory_pages = std::min(d.memory_pages, lim.max_pages);
-  d.memory_pages_source = fmt::format("pages per process; --max-pages");
+  d.memory_pages_source = "pages per process; --max-pages";
   if (lim.store_words != 0) {
     d.data_bytes = std::min<uint64_t>(d.data_bytes, lim.store_words * 4);
     d.data_bytes_source = fmt::format("the program store of {} MiB; --store-mib", lim.store_words / 262144);
