@@ -121,7 +121,8 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
     req[key] = abs.lexically_normal().string();
   }
   if (!a.stdin_path.empty() && !std::filesystem::is_regular_file(a.stdin_path, ec)) {
-    std::fprintf(stderr, "gpuos: spawn: --stdin %s: no such file\n", a.stdin_path.c_str());
+    std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+                 std::filesystem::exists(a.stdin_path, ec) ? "not a regular file" : "no such file");
     return EXIT_ERROR;
   }
   json dirs = json::array();

@@ -49,6 +49,13 @@ contains "... says so" "give an absolute path"
 expect_rc 1 "spawn: a path that is not UTF-8" -- g spawn -s $S "$(printf 'bad\377.wasm')"
 contains "... says so" "is not valid UTF-8"
 
+# --stdin must be a regular file (checked by the client, named right).
+if [ -f "$GUESTS/hello.wasm" ]; then
+  expect_rc 1 "spawn --stdin of a directory" -- g spawn -s $S --stdin adir "$GUESTS/hello.wasm"
+  contains "... says so" "--stdin adir: not a regular file"
+  expect_rc 1 "spawn --stdin of a missing file" -- g spawn -s $S --stdin nope.txt "$GUESTS/hello.wasm"
+  contains "... says so" "--stdin nope.txt: no such file"
+fi
 # An output FIFO with no reader: the daemon's open(2) blocked on it.
 if [ -f "$GUESTS/hello.wasm" ]; then
   expect_rc 1 "spawn --stdout a FIFO with no reader" -- g spawn -s $S --stdout "$WORK/fifo" "$GUESTS/hello.wasm"
