@@ -26,7 +26,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/text_escape.h"
+#include "kernel/text_escape.h"
 #include "procs/wasm/module_file.h"
 
 namespace gpuos::cli {

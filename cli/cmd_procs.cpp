@@ -15,7 +15,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/text_escape.h"
+#include "kernel/text_escape.h"
 #include "procs/wasm/reader.h"
 
 namespace gpuos::cli {

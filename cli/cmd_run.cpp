@@ -21,7 +21,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/text_escape.h"
+#include "kernel/text_escape.h"
 #include "procs/vm/gpu_exec.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"

@@ -9,7 +9,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "cli/text_escape.h"
+#include "kernel/text_escape.h"
 
 namespace gpuos::cli {
 
@@ -24,7 +24,7 @@ std::string fmt_bytes(uint64_t b) {
   return fmt::format("{} B", b);
 }
 
-// One record, one line. Text a guest wrote is escaped (cli/text_escape.h):
+// One record, one line. Text a guest wrote is escaped (kernel/text_escape.h):
 // newlines inside it too, so a record cannot pass for another; `raw`
 // prints it as written.
 void print_record_line(const json& r, bool raw) {

@@ -60,7 +60,7 @@ int cmd_suite(const SuiteArgs& a);
 
 int cmd_status(const std::string& session, bool json);
 int cmd_ping(const std::string& session, uint32_t count, bool json);
-// raw: guest text as written (else escape_text, cli/text_escape.h).
+// raw: guest text as written (else escape_text, kernel/text_escape.h).
 int cmd_tail(const std::string& session, uint32_t n, bool follow, bool json, bool raw = false);
 int cmd_emit(const std::string& session, uint32_t count, const std::string& kind, bool may_drop, bool json);
 int cmd_shutdown(const std::string& session, bool json);

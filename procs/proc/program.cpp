@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/text_escape.h"
 #include "procs/vm/bytecode.h"
 #include "procs/vm/meta_layout.h"
 #include "procs/vm/ref_exec.h"
@@ -104,7 +105,8 @@ std::string signature_of(const wasm::FuncType& t) {
 
 // The intrinsic an import becomes, or why the process cannot have it.
 Result<uint32_t, ProgramError> resolve_import(const ProgramImage& img, const vm::ImageImport& imp) {
-  const std::string what = fmt::format("import {}.{}", imp.module, imp.name);
+  // The names are the module's: shown escaped, as they reach a terminal.
+  const std::string what = fmt::format("import {}.{}", escape_text(imp.module), escape_text(imp.name));
   const bool is_wasi = imp.module == kWasi;
   if (imp.kind != wasm::ExternKind::Func) {
     return unsupported(what + ": a process can import only functions (from \"gpuos\" or \"wasi_snapshot_preview1\")");

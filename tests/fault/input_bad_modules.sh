@@ -37,6 +37,13 @@ contains "... names --max-pages" "memory 0 declares 2000 pages; at most 1024 all
 expect_rc 1 "run --invoke: memory over its --max-pages refused" -- g run mem2000.wasm --invoke _start --max-pages 1000
 contains "... names --max-pages" "--max-pages"
 
+# Names from the module reach the terminal escaped (item 7): an import whose
+# module name is an OSC title sequence.
+printf '\000asm\001\000\000\000\001\004\001\140\000\000\002\016\001\010\033]0;pwn\007\001f\000\000' >escimport.wasm
+expect_rc 1 "run: a module importing from an ESC-sequence name" -- g run escimport.wasm
+contains "... shows the name escaped" 'import \x1b]0;pwn\x07.f: unknown module'
+lacks "... and no raw ESC byte" "$(printf '\033')"
+
 # ---- item 3: files that are not modules
 mkdir adir
 mkfifo fifo

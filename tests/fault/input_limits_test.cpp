@@ -12,7 +12,7 @@
 // files are refused by wasm::read_module_file at once (a FIFO without a
 // writer would block a plain open forever; /dev/zero never ends).
 //
-// TextEscape: cli/text_escape.h, what `tail` and `ps` print.
+// TextEscape: kernel/text_escape.h, what `tail` and `ps` print.
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -28,7 +28,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cli/text_escape.h"
+#include "kernel/text_escape.h"
 #include "procs/proc/program.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"
@@ -315,7 +315,7 @@ TEST_F(ModuleFile, UnreadableFileIsRefused) {
 // ---- terminal escaping ----------------------------------------------------------
 
 TEST(TextEscape, ControlsAndSequencesBecomeVisible) {
-  using cli::escape_text;
+  using gpuos::escape_text;
   EXPECT_EQ(escape_text("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07");
   EXPECT_EQ(escape_text("\x1b[31mred\x1b[0m"), "\\x1b[31mred\\x1b[0m");
   EXPECT_EQ(escape_text("a\bb\rc\x7f"), "a\\x08b\\rc\\x7f");
@@ -330,7 +330,7 @@ TEST(TextEscape, ControlsAndSequencesBecomeVisible) {
 }
 
 TEST(TextEscape, ValidUtf8AndPlainTextStayIntact) {
-  using cli::escape_text;
+  using gpuos::escape_text;
   EXPECT_EQ(escape_text("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80"), "h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80");
   EXPECT_EQ(escape_text("plain text, with \\ backslash"), "plain text, with \\ backslash");
   EXPECT_EQ(escape_text(""), "");

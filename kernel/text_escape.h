@@ -1,4 +1,5 @@
-// text_escape.h: guest text made safe for a terminal.
+// text_escape.h: guest text made safe for a terminal (header-only, so the
+// CLI, the loader and the daemon can all use it).
 //
 // What a guest writes (its stdout in `tail`, its program and function
 // names in `ps`, `wait` and error messages) reaches the user's terminal. A
@@ -20,7 +21,7 @@
 #include <string>
 #include <string_view>
 
-namespace gpuos::cli {
+namespace gpuos {
 
 namespace escape_detail {
 
@@ -95,4 +96,4 @@ inline std::string escape_text(std::string_view s, bool keep_newlines = false) {
   return out;
 }
 
-}  // namespace gpuos::cli
+}  // namespace gpuos
