@@ -15,6 +15,8 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "kernel/text_escape.h"
+#include "procs/wasm/reader.h"
 
 namespace gpuos::cli {
 
@@ -89,16 +91,18 @@ std::variant<json, int> snapshot(const std::string& session, const char* verb) {
 }  // namespace
 
 int cmd_spawn(const std::string& session, const SpawnArgs& a) {
-  // The daemon reads the file, and its working directory is not ours.
+  // The daemon reads the file, and its working directory is not ours. What
+  // the file is (missing, a directory, a FIFO, too large) is the daemon's
+  // to judge (wasm::read_module_file): a check here could only race it.
   std::error_code ec;
-  const std::filesystem::path path = std::filesystem::absolute(a.program, ec);
-  if (ec) {
-    std::fprintf(stderr, "gpuos: spawn: %s: %s\n", a.program.c_str(), ec.message().c_str());
+  if (a.program.empty()) {
+    std::fprintf(stderr, "gpuos: spawn: the program path is empty\n");
     return EXIT_ERROR;
   }
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    std::fprintf(stderr, "gpuos: spawn: %s: %s\n", a.program.c_str(),
-                 std::filesystem::exists(path, ec) ? "not a regular file" : "no such file");
+  const std::filesystem::path path = std::filesystem::absolute(a.program, ec);
+  if (ec) {  // a relative path from a working directory that was removed
+    std::fprintf(stderr, "gpuos: spawn: %s: %s (give an absolute path)\n", escape_text(a.program).c_str(),
+                 ec.message().c_str());
     return EXIT_ERROR;
   }
   json req = {{"verb", "spawn"},
@@ -108,10 +112,17 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
               {"args", a.args}};
   // Files and directories: the daemon opens them, so they go as absolute paths.
   for (const auto& [key, p] : {std::pair{"stdout", &a.stdout_path}, {"stderr", &a.stderr_path}, {"stdin", &a.stdin_path}}) {
-    if (!p->empty()) req[key] = std::filesystem::absolute(*p, ec).lexically_normal().string();
+    if (p->empty()) continue;
+    const std::filesystem::path abs = std::filesystem::absolute(*p, ec);
+    if (ec) {
+      std::fprintf(stderr, "gpuos: spawn: --%s %s: %s\n", key, escape_text(*p).c_str(), ec.message().c_str());
+      return EXIT_ERROR;
+    }
+    req[key] = abs.lexically_normal().string();
   }
   if (!a.stdin_path.empty() && !std::filesystem::is_regular_file(a.stdin_path, ec)) {
-    std::fprintf(stderr, "gpuos: spawn: --stdin %s: no such file\n", a.stdin_path.c_str());
+    std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+                 std::filesystem::exists(a.stdin_path, ec) ? "not a regular file" : "no such file");
     return EXIT_ERROR;
   }
   json dirs = json::array();
@@ -125,6 +136,21 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
     dirs.push_back({{"host", d->host}, {"guest", d->guest}, {"read_only", d->read_only}});
   }
   if (!dirs.empty()) req["dirs"] = dirs;
+  // The control protocol is JSON, whose strings are UTF-8: a path or an
+  // argument that is not would make the request unencodable.
+  std::vector<std::pair<std::string, const std::string*>> texts = {{"the program path", &a.program},
+                                                                   {"--stdout", &a.stdout_path},
+                                                                   {"--stderr", &a.stderr_path},
+                                                                   {"--stdin", &a.stdin_path}};
+  for (const std::string& arg : a.args) texts.emplace_back("an argument", &arg);
+  for (const auto& d : a.dirs) texts.emplace_back(d.second ? "--dir-ro" : "--dir", &d.first);
+  for (const auto& [what, text] : texts) {
+    if (!wasm::is_valid_utf8(*text)) {
+      std::fprintf(stderr, "gpuos: spawn: %s (%s) is not valid UTF-8, which the session's protocol needs\n",
+                   what.c_str(), escape_text(*text).c_str());
+      return EXIT_ERROR;
+    }
+  }
   auto r = one_call(session, req);
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
@@ -172,7 +198,8 @@ int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> tim
   if (as_json) {
     std::printf("%s\n", j.dump().c_str());
   } else if (how == "trapped") {
-    std::printf("pid %u trapped: %s (pc %u); status %u\n", pid, e.value("trap_where", std::string("?")).c_str(),
+    std::printf("pid %u trapped: %s (pc %u); status %u\n", pid,
+                escape_text(e.value("trap_where", std::string("?"))).c_str(),
                 e["trap_pc"].get<unsigned>(), status);
   } else if (how == "killed") {
     std::printf("pid %u was killed (status %u)\n", pid, status);
@@ -183,7 +210,7 @@ int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> tim
   return status < 256 ? static_cast<int>(status) : EXIT_ERROR;
 }
 
-int cmd_ps(const std::string& session, bool as_json, bool heap) {
+int cmd_ps(const std::string& session, bool as_json, bool heap, bool raw) {
   auto r = snapshot(session, "ps");
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& s = std::get<json>(r);
@@ -193,8 +220,9 @@ int cmd_ps(const std::string& session, bool as_json, bool heap) {
   }
   std::vector<std::vector<std::string>> rows;
   for (const json& p : s["procs"]) {
+    const std::string prog = p["prog"].get<std::string>();
     rows.push_back({std::to_string(p["pid"].get<unsigned>()), std::to_string(p["ppid"].get<unsigned>()),
-                    p["state"].get<std::string>(), p["prog"].get<std::string>(),
+                    p["state"].get<std::string>(), raw ? prog : escape_text(prog),
                     std::to_string(p["instructions"].get<uint64_t>()), fmt_mem(p["mem_bytes"].get<uint64_t>()),
                     fmt_ms(p["time_ms"].get<uint64_t>())});
   }

@@ -14,8 +14,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
@@ -23,9 +21,11 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "kernel/text_escape.h"
 #include "procs/vm/gpu_exec.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"
+#include "procs/wasm/module_file.h"
 
 namespace gpuos::cli {
 
@@ -33,6 +33,10 @@ namespace {
 
 using vm::ref::Slot;
 using wasm::ValType;
+
+// A table of the instance is a vector of 8-byte slots on the host and on
+// the GPU: 2^20 entries (8 MiB) is far above what compilers emit.
+constexpr uint32_t kInvokeMaxTableEntries = 1u << 20;
 
 std::optional<Slot> parse_arg(ValType t, const std::string& text) {
   errno = 0;
@@ -87,15 +91,25 @@ std::string format_result(ValType t, Slot s) {
 }  // namespace
 
 int cmd_run(const RunArgs& a) {
-  std::ifstream in(a.module, std::ios::binary);
-  if (!in) {
-    std::fprintf(stderr, "gpuos: cannot read %s: %s\n", a.module.c_str(), std::strerror(errno));
+  auto bytes = wasm::read_module_file(a.module);
+  if (!bytes) {
+    std::fprintf(stderr, "gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
     return EXIT_ERROR;
   }
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), {});
-  auto module = wasm::load_module(bytes);
+  // What the store below allocates is sized from the module's declarations:
+  // bounded here, before any of it exists (the GPU copy of memory is capped
+  // at GpuLimits::mem_cap_pages anyway).
+  vm::gpu::GpuLimits limits;
+  limits.max_depth = a.max_call_depth;
+  if (a.boot_max_pages) limits.mem_cap_pages = *a.boot_max_pages;
+  wasm::DecodeLimits decode;
+  decode.memory_pages = limits.mem_cap_pages;
+  decode.memory_pages_source = "`run --invoke` memory pages; --max-pages";
+  decode.table_entries = kInvokeMaxTableEntries;
+  decode.source = "`run --invoke` implementation limit";
+  auto module = wasm::load_module(*bytes, decode);
   if (!module) {
-    std::fprintf(stderr, "gpuos: %s: %s\n", a.module.c_str(), module.detail().c_str());
+    std::fprintf(stderr, "gpuos: %s: %s\n", a.module.c_str(), escape_text(module.detail()).c_str());
     return EXIT_ERROR;
   }
   auto image = vm::translate(module.value());
@@ -107,7 +121,7 @@ int cmd_run(const RunArgs& a) {
   if (!shared->imports.empty()) {
     const auto& i = shared->imports.front();
     std::fprintf(stderr, "gpuos: %s imports %s.%s; `gpuos run --invoke` provides no imports yet\n",
-                 a.module.c_str(), i.module.c_str(), i.name.c_str());
+                 a.module.c_str(), escape_text(i.module).c_str(), escape_text(i.name).c_str());
     return EXIT_ERROR;
   }
 
@@ -119,7 +133,7 @@ int cmd_run(const RunArgs& a) {
   if (!exp) {
     std::string names;
     for (const auto& e : shared->exports) {
-      if (e.kind == vm::ExternKind::Func) names += (names.empty() ? "" : ", ") + e.name;
+      if (e.kind == vm::ExternKind::Func) names += (names.empty() ? "" : ", ") + escape_text(e.name);
     }
     std::fprintf(stderr, "gpuos: %s exports no function '%s' (it exports: %s)\n", a.module.c_str(),
                  a.invoke.c_str(), names.empty() ? "none" : names.c_str());
@@ -144,8 +158,6 @@ int cmd_run(const RunArgs& a) {
     inv.args.push_back(*v);
   }
 
-  vm::gpu::GpuLimits limits;
-  limits.max_depth = a.max_call_depth;
   auto gpu = vm::gpu::GpuVm::create(limits);
   if (!gpu) {
     std::fprintf(stderr, "gpuos: %s\n", gpu.error().detail.c_str());
@@ -154,7 +166,8 @@ int cmd_run(const RunArgs& a) {
   vm::ref::Store store;
   auto instance = store.instantiate(shared, {});
   if (!instance) {
-    std::fprintf(stderr, "gpuos: %s: instantiation failed: %s\n", a.module.c_str(), instance.detail().c_str());
+    std::fprintf(stderr, "gpuos: %s: instantiation failed: %s\n", a.module.c_str(),
+                 escape_text(instance.detail()).c_str());
     return instance.code() == vm::ref::InstantiateError::Trap ? EXIT_TRAP : EXIT_ERROR;
   }
   std::vector<vm::gpu::SegmentState> segments;
@@ -169,7 +182,7 @@ int cmd_run(const RunArgs& a) {
     if (const auto* d = shared->locate(out.pc)) {
       const std::string_view name = shared->function_name(d->func);
       where = fmt::format(" in function {}{} at wasm offset 0x{:x}", d->func,
-                          name.empty() ? "" : fmt::format(" '{}'", name), d->wasm_offset);
+                          name.empty() ? "" : fmt::format(" '{}'", escape_text(name)), d->wasm_offset);
     }
     std::fprintf(stderr, "gpuos: trap: %s%s\n", vm::trap_message(out.trap), where.c_str());
     if (a.json) {

@@ -40,6 +40,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "kernel/control/json.h"
+#include "procs/wasm/module_file.h"
 
 #ifndef GPUOS_APPS_DIR
 #error "GPUOS_APPS_DIR (the build's apps folder) comes from cli/CMakeLists.txt"
@@ -204,6 +205,11 @@ int cmd_suite(const SuiteArgs& a) {
                  a.dir.c_str());
     return EXIT_ERROR;
   }
+  // A FIFO or a device named suite.json would block the manifest's read.
+  if (!fs::is_regular_file(dir / "suite.json", ec)) {
+    std::fprintf(stderr, "gpuos: suite: %s/suite.json is not a regular file\n", a.dir.c_str());
+    return EXIT_ERROR;
+  }
   apps::Suite suite;
   try {
     suite = apps::load_suite(fs::absolute(dir, ec));
@@ -224,15 +230,15 @@ int cmd_suite(const SuiteArgs& a) {
   for (const auto& c : suite.cases) {
     if (wasm.count(c.app)) continue;
     const fs::path p = apps_dir / (c.app + ".wasm");
-    std::ifstream f(p, std::ios::binary);
-    if (!f) {
-      std::fprintf(stderr, "gpuos: suite: case %s: app '%s': %s is missing\n", c.name.c_str(), c.app.c_str(),
-                   p.string().c_str());
+    auto bytes = wasm::read_module_file(p.string());
+    if (!bytes) {
+      std::fprintf(stderr, "gpuos: suite: case %s: app '%s': %s\n", c.name.c_str(), c.app.c_str(),
+                   bytes.detail().c_str());
       missing = true;
       wasm[c.app];
       continue;
     }
-    wasm[c.app].assign(std::istreambuf_iterator<char>(f), {});
+    wasm[c.app] = std::move(*bytes);
   }
   if (missing) {
     std::fprintf(stderr, "gpuos: suite: %s (now %s)\n", kBuiltBy, apps_dir.string().c_str());

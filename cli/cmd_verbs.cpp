@@ -9,6 +9,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "kernel/text_escape.h"
 
 namespace gpuos::cli {
 
@@ -23,14 +24,19 @@ std::string fmt_bytes(uint64_t b) {
   return fmt::format("{} B", b);
 }
 
-void print_record_line(const json& r) {
+// One record, one line. Text a guest wrote is escaped (kernel/text_escape.h):
+// newlines inside it too, so a record cannot pass for another; `raw`
+// prints it as written.
+void print_record_line(const json& r, bool raw) {
   const std::string kind = r.value("kind", "");
   std::string body;
   if (kind == "text") {
     body = r.value("text", "");
-  } else if (kind == "stdout" || kind == "stderr") {  // a process's own output, as it wrote it
-    body = kind + ": " + r.value("text", "");
-    while (!body.empty() && body.back() == '\n') body.pop_back();
+    if (!raw) body = escape_text(body);
+  } else if (kind == "stdout" || kind == "stderr") {  // a process's own output
+    std::string text = r.value("text", "");
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    body = kind + ": " + (raw ? text : escape_text(text));
   } else {
     body = kind + " [";
     const auto& words = r["words"];
@@ -106,7 +112,7 @@ int cmd_emit(const std::string& session, uint32_t count, const std::string& kind
   return EXIT_OK;
 }
 
-int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json) {
+int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, bool raw) {
   auto c = Client::connect(session);
   if (!c) {
     std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
@@ -133,7 +139,7 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json) 
         rec["schema"] = j.value("schema", 1);
         std::printf("%s\n", rec.dump().c_str());
       } else {
-        print_record_line(j["record"]);
+        print_record_line(j["record"], raw);
       }
       std::fflush(stdout);
       continue;

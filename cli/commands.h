@@ -37,6 +37,8 @@ struct RunArgs {
   std::string stdin_path;  // empty: this command's stdin
   uint32_t instances = 1;
   std::optional<uint32_t> device;
+  BootOptions boot;  // the session's sizes: --max-pages, --block-kib, --store-mib, --proc-slots
+  std::optional<uint32_t> boot_max_pages;  // --max-pages as given (--invoke caps its memory with it)
 };
 int cmd_run(const RunArgs& a);
 int cmd_exec(const RunArgs& a);
@@ -58,7 +60,8 @@ int cmd_suite(const SuiteArgs& a);
 
 int cmd_status(const std::string& session, bool json);
 int cmd_ping(const std::string& session, uint32_t count, bool json);
-int cmd_tail(const std::string& session, uint32_t n, bool follow, bool json);
+// raw: guest text as written (else escape_text, kernel/text_escape.h).
+int cmd_tail(const std::string& session, uint32_t n, bool follow, bool json, bool raw = false);
 int cmd_emit(const std::string& session, uint32_t count, const std::string& kind, bool may_drop, bool json);
 int cmd_shutdown(const std::string& session, bool json);
 int cmd_fault(const std::string& session, const std::string& what);
@@ -77,7 +80,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a);
 int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool json);
 // Returns the process's exit status (status < 256, else 1) once it has exited.
 int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool json);
-int cmd_ps(const std::string& session, bool json, bool heap);
+int cmd_ps(const std::string& session, bool json, bool heap, bool raw = false);
 int cmd_stats(const std::string& session, bool json);
 
 }  // namespace gpuos::cli

@@ -14,6 +14,50 @@
 using namespace gpuos;
 using namespace gpuos::cli;
 
+namespace {
+
+// The sizes a session gives each process and program, on every verb that
+// boots one (boot, run). Error messages name these options.
+void add_size_options(CLI::App* c, BootOptions& o) {
+  c->add_option("--max-pages", o.max_pages, "linear-memory pages (64 KiB) a process may hold, 1..65536")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 65536u));
+  c->add_option("--block-kib", o.block_kib,
+                "KiB per process block: registers, page table, globals, tables, call frames")
+      ->capture_default_str()
+      ->check(CLI::Range(4u, 65536u));
+  c->add_option("--store-mib", o.store_mib, "MiB of program store: the code and data of every loaded program")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 4095u));
+}
+
+// Adds --dir and --dir-ro to `c`, one HOST[:GUEST] per occurrence. Their
+// order on the command line is the order of the preopens (fds 3, 4, ...),
+// so it is rebuilt from CLI11's parse order by order_dirs().
+struct DirOptions {
+  CLI::Option* rw = nullptr;
+  CLI::Option* ro = nullptr;
+  std::vector<std::string> rw_specs, ro_specs;
+};
+void add_dir_options(CLI::App* c, DirOptions& d, const char* rw_help) {
+  d.rw = c->add_option("--dir", d.rw_specs, rw_help)->allow_extra_args(false);
+  d.ro = c->add_option("--dir-ro", d.ro_specs, "preopen HOST[:GUEST] read-only (repeatable)")->allow_extra_args(false);
+}
+std::vector<std::pair<std::string, bool>> order_dirs(const CLI::App* c, const DirOptions& d) {
+  std::vector<std::pair<std::string, bool>> out;
+  size_t rw = 0, ro = 0;
+  for (const CLI::Option* o : c->parse_order()) {
+    if (o == d.rw && rw < d.rw_specs.size()) out.emplace_back(d.rw_specs[rw++], false);
+    if (o == d.ro && ro < d.ro_specs.size()) out.emplace_back(d.ro_specs[ro++], true);
+  }
+  // Anything parse_order did not account for (it should not happen) keeps its place after.
+  while (rw < d.rw_specs.size()) out.emplace_back(d.rw_specs[rw++], false);
+  while (ro < d.ro_specs.size()) out.emplace_back(d.ro_specs[ro++], true);
+  return out;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Diagnostics go to stderr; stdout is for what the verb prints.
@@ -59,6 +103,9 @@ int main(int argc, char** argv) {
   c_boot->add_option("--arena-mib", boot.options.arena_mib,
                      "memory for process pages in MiB, a multiple of 2 (0: 128 on lavapipe, 8192 on GPUs)")
       ->capture_default_str();
+  add_size_options(c_boot, boot.options);
+  c_boot->add_flag("--profile", boot.options.profile,
+                   "count where lane time goes (GPUs with shaderDeviceClock only; a little slower)");
   c_boot->callback([&] {
     boot.session = session;
     if (*o_dev) boot.options.device = device;
@@ -90,20 +137,42 @@ int main(int argc, char** argv) {
                     "the program's arguments; with --invoke the export's, by parameter type (ints: decimal or 0x; "
                     "floats: C numbers)");
   c_run->add_flag("--json", run.json, "--invoke: machine-readable output");
-  std::vector<std::string> run_dirs, run_dirs_ro;
-  c_run->add_option("--dir", run_dirs, "preopen HOST[:GUEST] read-write (repeatable)");
-  c_run->add_option("--dir-ro", run_dirs_ro, "preopen HOST[:GUEST] read-only (repeatable)");
-  c_run->add_flag("--no-cwd", run.no_cwd, "do not preopen the current directory (read-only as \".\" by default)");
-  c_run->add_flag("--cwd-rw", run.cwd_rw, "preopen the current directory read-write");
+  DirOptions run_dirs;
+  add_dir_options(c_run, run_dirs, "preopen HOST[:GUEST] read-write (repeatable; fds from 4, in the order given)");
+  auto* o_no_cwd =
+      c_run->add_flag("--no-cwd", run.no_cwd, "do not preopen the current directory (read-only as \".\", fd 3, by default)");
+  c_run->add_flag("--cwd-rw", run.cwd_rw, "preopen the current directory read-write")->excludes(o_no_cwd);
   c_run->add_option("--stdin", run.stdin_path, "the program's stdin (default: this command's)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
+  add_size_options(c_run, run.boot);
+  c_run->get_option("--max-pages")
+      ->description("linear-memory pages (64 KiB) a process may hold, 1..65536 (--invoke: default 2048)");
+  c_run->add_option("--proc-slots", run.boot.proc_slots,
+                    "process-table slots, a multiple of 32 (0: 1024 on lavapipe, 131072 on GPUs)")
+      ->capture_default_str();
   c_run->callback([&] {
-    for (const auto& d : run_dirs) run.dirs.emplace_back(d, false);
-    for (const auto& d : run_dirs_ro) run.dirs.emplace_back(d, true);
+    run.dirs = order_dirs(c_run, run_dirs);
+    if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
+    // Options of one form given to the other would be ignored: refused.
+    static const char* const kProgramOnly[] = {"--dir", "--dir-ro", "--no-cwd", "--cwd-rw", "--stdin", "--instances",
+                                               "--device", "--block-kib", "--store-mib", "--proc-slots"};
+    for (const char* o : kProgramOnly) {
+      if (!run.invoke.empty() && c_run->count(o)) {
+        std::fprintf(stderr, "gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
+                     std::string(o) == "--device" ? "; --invoke uses $GPUOS_DEVICE" : "");
+        rc = EXIT_ERROR;
+        return;
+      }
+    }
+    if (run.invoke.empty() && c_run->count("--max-call-depth")) {
+      std::fprintf(stderr, "gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
+      rc = EXIT_ERROR;
+      return;
+    }
     if (run.invoke.empty()) {
       if (run.json) {
         std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");
@@ -148,7 +217,9 @@ int main(int argc, char** argv) {
   c_tail->add_option("-n", tail_n, "records to print first")->capture_default_str();
   c_tail->add_flag("-f,--follow", follow, "keep printing new records until the session ends or Ctrl-C");
   c_tail->add_flag("--json", json, "one JSON object per record");
-  c_tail->callback([&] { rc = cmd_tail(session, tail_n, follow, json); });
+  bool raw = false;
+  c_tail->add_flag("--raw", raw, "guest text as written (default: control characters and escape sequences shown as \\xNN)");
+  c_tail->callback([&] { rc = cmd_tail(session, tail_n, follow, json, raw); });
 
   uint32_t emit_n = 0;
   std::string kind = "text";
@@ -179,13 +250,12 @@ int main(int argc, char** argv) {
   c_spawn->add_option("--stdout", spawn.stdout_path, "write the processes' stdout to FILE (default: gpuos tail only)");
   c_spawn->add_option("--stderr", spawn.stderr_path, "write their stderr to FILE (may be the --stdout file)");
   c_spawn->add_option("--stdin", spawn.stdin_path, "each process reads FILE as its stdin (default: empty)");
-  std::vector<std::string> spawn_dirs, spawn_dirs_ro;
-  c_spawn->add_option("--dir", spawn_dirs, "preopen HOST[:GUEST] read-write (repeatable; none by default)");
-  c_spawn->add_option("--dir-ro", spawn_dirs_ro, "preopen HOST[:GUEST] read-only (repeatable)");
+  DirOptions spawn_dirs;
+  add_dir_options(c_spawn, spawn_dirs,
+                  "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
   c_spawn->callback([&] {
-    for (const auto& d : spawn_dirs) spawn.dirs.emplace_back(d, false);
-    for (const auto& d : spawn_dirs_ro) spawn.dirs.emplace_back(d, true);
+    spawn.dirs = order_dirs(c_spawn, spawn_dirs);
     rc = cmd_spawn(session, spawn);
   });
 
@@ -213,7 +283,8 @@ int main(int argc, char** argv) {
   auto* c_ps = app.add_subcommand("ps", "list the processes: PID PPID STATE PROG INSTR MEM TIME");
   c_ps->add_flag("--json", json, "the whole snapshot: counters, processes, heap classes");
   c_ps->add_flag("--heap", heap, "add the heap's per-size-class table");
-  c_ps->callback([&] { rc = cmd_ps(session, json, heap); });
+  c_ps->add_flag("--raw", raw, "program names as given (default: control characters shown as \\xNN)");
+  c_ps->callback([&] { rc = cmd_ps(session, json, heap, raw); });
 
   auto* c_stats = app.add_subcommand("stats", "process and page counters, and the heap's per-size-class table");
   c_stats->add_flag("--json", json, "machine-readable output");

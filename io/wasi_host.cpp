@@ -105,7 +105,8 @@ Result<void, WasiError> WasiHost::add_spawn(uint32_t key, std::shared_ptr<const 
   for (const SpawnIo::Dir& d : io->dirs) {
     const int fd = ::open(d.host.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) {
-      return fail(WasiError::BadDirectory, fmt::format("--dir {}: {}", d.host, std::strerror(errno)));
+      return fail(WasiError::BadDirectory,
+                  fmt::format("{} {}: {}", d.read_only ? "--dir-ro" : "--dir", d.host, std::strerror(errno)));
     }
     s->dir_fds.push_back(fd);
   }

@@ -93,6 +93,7 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
   procs::ProcessLimits lim;
   lim.block_words = cfg.block_words;
   lim.max_pages = cfg.max_pages;
+  lim.store_words = cfg.store_words;
   auto prog = procs::prepare_program(wasm, name, lim);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("{}: {}: {}", name, to_string(prog.code()), prog.detail()));
   auto at = procs_->append(prog->words);

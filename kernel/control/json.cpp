@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "procs/wasm/reader.h"
 #include "shaders/abi.h"
 
 namespace gpuos::control {
@@ -41,10 +42,13 @@ nlohmann::json to_json(const SessionStatus& s) {
 nlohmann::json to_json(const io::DebugRecord& r) {
   nlohmann::json j = {{"seq", r.seq}, {"pid", r.pid}, {"lane", r.lane}, {"kind", io::record_kind_name(r.kind)}};
   if (r.kind == abi::RECORD_TEXT || r.kind == abi::RECORD_STDOUT || r.kind == abi::RECORD_STDERR) {
-    // Guest text may be any bytes; the JSON library would refuse invalid UTF-8.
+    // Guest text may be any bytes; the JSON library would refuse invalid
+    // UTF-8. Well-formed UTF-8 passes as written (`tail` escapes controls).
     std::string text(r.text());
-    for (char& c : text) {
-      if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    if (!wasm::is_valid_utf8(text)) {
+      for (char& c : text) {
+        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+      }
     }
     j["text"] = text;
   } else {

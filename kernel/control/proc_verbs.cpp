@@ -24,6 +24,7 @@
 #include "kernel/control/server.h"
 #include "kernel/control/server_detail.h"
 #include "procs/vm/bytecode.h"
+#include "procs/wasm/module_file.h"
 #include "shaders/abi.h"
 
 namespace gpuos::control {
@@ -35,7 +36,7 @@ using detail::session_error_reply;
 
 namespace {
 
-constexpr size_t kMaxModuleBytes = 256u << 20;  // far above what the program store holds
+constexpr uint64_t kMaxModuleBytes = wasm::kMaxModuleFileBytes;  // far above what the program store holds
 constexpr auto kWaitStep = std::chrono::milliseconds(200);
 constexpr uint64_t kMaxWaitMs = uint64_t{1} << 36;  // about 2 years; keeps deadlines far from overflow
 // How long `wait` lets the debug ring catch up before it calls a pid that is
@@ -82,7 +83,10 @@ struct OutputFile {
 
 std::shared_ptr<OutputFile> open_output(const std::string& path, std::string& why) {
   auto f = std::make_shared<OutputFile>();
-  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO with no reader fails (ENXIO) instead of blocking
+  // the daemon in open(2); writes block as before once it is open.
+  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
+  if (f->fd >= 0) ::fcntl(f->fd, F_SETFL, ::fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
   if (f->fd < 0) why = fmt::format("cannot open {} for writing: {}", path, std::strerror(errno));
   return f->fd < 0 ? nullptr : f;
 }
@@ -151,25 +155,13 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
       if (a.find('\0') != std::string::npos) return error_reply("spawn: an argument contains a NUL byte");
     }
 
-    std::error_code ec;
-    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec)) {
-      return error_reply(fmt::format("spawn: {} is not a regular file", path));
-    }
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return error_reply(fmt::format("spawn: cannot read {}: {}", path, std::strerror(errno)));
-    f.seekg(0, std::ios::end);
-    const auto size = static_cast<uint64_t>(std::max<std::streamoff>(0, f.tellg()));
-    if (size > kMaxModuleBytes) {
-      return error_reply(fmt::format("spawn: {} is {} bytes; modules of at most {} bytes are taken", path, size,
-                                     kMaxModuleBytes));
-    }
-    f.seekg(0);
-    std::vector<uint8_t> bytes(static_cast<size_t>(size));
-    if (!f.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()))) {
-      return error_reply(fmt::format("spawn: cannot read {}: {}", path, std::strerror(errno)));
-    }
+    // A regular file of bounded size only, and never a blocking open or
+    // read: a FIFO, a device or a directory is refused at once, and this
+    // daemon serves every other client meanwhile (module_file.h).
+    auto bytes = wasm::read_module_file(path, kMaxModuleBytes);
+    if (!bytes) return error_reply("spawn: " + bytes.detail());
     const std::string name = program_name(path);
-    auto prog = session_.load_program(bytes, name);
+    auto prog = session_.load_program(*bytes, name);
     if (!prog) {
       // The loader's messages start with the program's name; the path says more.
       std::string why = prog.detail();

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "kernel/text_escape.h"
 #include "procs/vm/bytecode.h"
 #include "procs/vm/meta_layout.h"
 #include "procs/vm/ref_exec.h"
@@ -104,7 +105,8 @@ std::string signature_of(const wasm::FuncType& t) {
 
 // The intrinsic an import becomes, or why the process cannot have it.
 Result<uint32_t, ProgramError> resolve_import(const ProgramImage& img, const vm::ImageImport& imp) {
-  const std::string what = fmt::format("import {}.{}", imp.module, imp.name);
+  // The names are the module's: shown escaped, as they reach a terminal.
+  const std::string what = fmt::format("import {}.{}", escape_text(imp.module), escape_text(imp.name));
   const bool is_wasi = imp.module == kWasi;
   if (imp.kind != wasm::ExternKind::Func) {
     return unsupported(what + ": a process can import only functions (from \"gpuos\" or \"wasi_snapshot_preview1\")");
@@ -204,6 +206,37 @@ Result<uint32_t, ProgramError> add_start_function(ProgramImage& img) {
   return u32(img.functions.size() - 1);
 }
 
+// What a module may declare to run in a session of these sizes: checked by
+// the decoder as it reads each count, so nothing is sized from a declared
+// count that cannot fit (a 46-byte module declaring a table of 10^9
+// entries is refused before any table exists). Everything a process holds
+// besides linear memory (meta: one word per function and type, descriptors
+// of tables and segments; globals and table elements, two words each)
+// lives in its block after the page table, so the block bounds each count.
+wasm::DecodeLimits decode_limits(const ProcessLimits& lim) {
+  wasm::DecodeLimits d;
+  const int64_t room = int64_t{lim.block_words} - BLK_PAGE_TABLE - lim.max_pages;
+  const uint32_t words = uint32_t(std::max<int64_t>(room, 0));
+  d.source = fmt::format("a process block of {} KiB holds {} words besides its page table; --block-kib",
+                         lim.block_words / 256, words);
+  d.types = std::min(d.types, words);
+  d.functions = std::min(d.functions, words);
+  d.imports = std::min(d.imports, words);
+  d.tables = std::min(d.tables, words / VM_DESC_WORDS);
+  d.table_entries = std::min(d.table_entries, words / 2);
+  d.globals = std::min(d.globals, words / 2);
+  d.elem_segments = std::min(d.elem_segments, words / VM_DESC_WORDS);
+  d.elem_items = std::min(d.elem_items, words / 2);
+  d.data_segments = std::min(d.data_segments, words / VM_DESC_WORDS);
+  d.memory_pages = std::min(d.memory_pages, lim.max_pages);
+  d.memory_pages_source = "pages per process; --max-pages";
+  if (lim.store_words != 0) {
+    d.data_bytes = std::min<uint64_t>(d.data_bytes, lim.store_words * 4);
+    d.data_bytes_source = fmt::format("the program store of {} MiB; --store-mib", lim.store_words / 262144);
+  }
+  return d;
+}
+
 }  // namespace
 
 const char* to_string(ProgramError e) {
@@ -219,8 +252,11 @@ std::span<const Intrinsic> intrinsics() { return kIntrinsics; }
 
 Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wasm_bytes, std::string name,
                                                      const ProcessLimits& lim) {
-  auto module = wasm::load_module(wasm_bytes);
-  if (!module) return fail(ProgramError::Invalid, module.detail());
+  auto module = wasm::load_module(wasm_bytes, decode_limits(lim));
+  if (!module) {
+    return fail(module.code() == wasm::WasmError::LimitExceeded ? ProgramError::TooLarge : ProgramError::Invalid,
+                module.detail());
+  }
   auto translated = vm::translate(*module);
   if (!translated) return fail(ProgramError::Invalid, translated.detail());
   ProcessProgram prog;
@@ -281,8 +317,23 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
     d.mem_pages = m.min;
     d.has_memory = 1;
   }
-  // tables (each with its growth room), then elem items
+  // tables (each with its growth room), then elem items: two block words
+  // each, counted before anything is sized from them.
+  uint64_t tab_elems = 0;
+  for (const vm::ImageTable& t : img.tables) {
+    const uint64_t max = t.max == kNone ? 0xffffffffull : t.max;
+    tab_elems += std::max<uint64_t>(t.min, std::min<uint64_t>(max, uint64_t{t.min} + lim.table_headroom));
+  }
+  for (const vm::ImageElem& e : img.elems) tab_elems += e.items.size();
+  if (2 * tab_elems + uint64_t{BLK_PAGE_TABLE} + lim.max_pages + L.words > lim.block_words) {
+    return fail(ProgramError::TooLarge,
+                fmt::format("its tables need {} elements ({} words) with their growth room; a process block of {} "
+                            "KiB has {} words besides its page table and meta (--block-kib)",
+                            tab_elems, 2 * tab_elems, lim.block_words / 256,
+                            std::max<int64_t>(0, int64_t{lim.block_words} - BLK_PAGE_TABLE - lim.max_pages - L.words)));
+  }
   std::vector<uint64_t> tabs;
+  tabs.reserve(tab_elems);
   for (size_t i = 0; i < img.tables.size(); ++i) {
     const vm::ImageTable& t = img.tables[i];
     const uint64_t max = t.max == kNone ? 0xffffffffull : t.max;

@@ -31,6 +31,7 @@ struct ProcessLimits {
   uint32_t max_pages = 1024;    // page-table entries per process
   uint32_t max_depth = 256;     // nested calls (fewer if the block is short)
   uint32_t table_headroom = 64; // table.grow room per table
+  uint64_t store_words = 0;     // the program store (--store-mib); 0: not checked here
 };
 
 enum class ProgramError {

@@ -5,6 +5,9 @@
 // imports, exports, segments, start, names) into the image's plain structs,
 // so no executor ever needs the wasm::Module or its bytes.
 #include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
 
 #include "procs/vm/translator.h"
 #include "procs/wasm/opcodes.h"
@@ -27,24 +30,38 @@ InitExpr init_expr(const wasm::ConstExpr& e) {
   return out;
 }
 
-uint32_t import_of(const wasm::Module& m, ExternKind kind, uint32_t index) {
-  for (uint32_t i = 0; i < m.imports.size(); ++i) {
-    if (m.imports[i].kind == kind && m.imports[i].index == index) return i;
+// Import number of each imported entry, by kind and index: one pass, so a
+// module of many imports costs linear time, not imports x entries.
+struct ImportIndex {
+  std::vector<uint32_t> by_kind[4];
+  explicit ImportIndex(const wasm::Module& m) {
+    for (uint32_t i = 0; i < m.imports.size(); ++i) {
+      auto& v = by_kind[static_cast<uint32_t>(m.imports[i].kind) & 3];
+      const uint32_t index = m.imports[i].index;
+      if (index >= v.size()) v.resize(index + 1, kNone);
+      v[index] = i;
+    }
   }
-  return kNone;
-}
+  uint32_t operator()(ExternKind kind, uint32_t index) const {
+    const auto& v = by_kind[static_cast<uint32_t>(kind) & 3];
+    return index < v.size() ? v[index] : kNone;
+  }
+};
 
 }  // namespace
 
 Result<ProgramImage, TranslateError> translate(const wasm::Module& m) {
   ProgramImage img;
   img.types = m.types;
+  // A type's signature id is the first index of an equal type. A map, not
+  // a scan of the earlier types: a module may declare up to a million
+  // (DecodeLimits), and a quadratic scan of those takes hours.
   img.type_sig_ids.resize(m.types.size());
+  std::map<std::pair<std::vector<ValType>, std::vector<ValType>>, uint32_t> first;
   for (uint32_t i = 0; i < m.types.size(); ++i) {
-    uint32_t j = 0;
-    while (!(m.types[j] == m.types[i])) ++j;
-    img.type_sig_ids[i] = j;
+    img.type_sig_ids[i] = first.try_emplace({m.types[i].params, m.types[i].results}, i).first->second;
   }
+  const ImportIndex import_of(m);
 
   img.functions.resize(m.num_funcs());
   for (uint32_t f = 0; f < m.num_funcs(); ++f) {
@@ -53,22 +70,22 @@ Result<ProgramImage, TranslateError> translate(const wasm::Module& m) {
     out.type_index = m.func_type_indices[f];
     out.num_params = static_cast<uint32_t>(t.params.size());
     out.num_results = static_cast<uint32_t>(t.results.size());
-    if (m.is_imported_func(f)) out.import = import_of(m, ExternKind::Func, f);
+    if (m.is_imported_func(f)) out.import = import_of(ExternKind::Func, f);
   }
   for (uint32_t i = 0; i < m.tables.size(); ++i) {
     const auto& t = m.tables[i];
     img.tables.push_back({t.elem_type, t.limits.min, t.limits.max.value_or(kNone),
-                          i < m.num_imported_tables ? import_of(m, ExternKind::Table, i) : kNone});
+                          i < m.num_imported_tables ? import_of(ExternKind::Table, i) : kNone});
   }
   for (uint32_t i = 0; i < m.memories.size(); ++i) {
     const auto& mem = m.memories[i];
     img.memories.push_back({mem.limits.min, mem.limits.max.value_or(kNone),
-                            i < m.num_imported_memories ? import_of(m, ExternKind::Memory, i) : kNone});
+                            i < m.num_imported_memories ? import_of(ExternKind::Memory, i) : kNone});
   }
   for (uint32_t i = 0; i < m.globals.size(); ++i) {
     const auto& g = m.globals[i];
     ImageGlobal out{g.type.type, g.type.is_mutable, kNone, {}};
-    if (g.imported) out.import = import_of(m, ExternKind::Global, i);
+    if (g.imported) out.import = import_of(ExternKind::Global, i);
     else out.init = init_expr(g.init);
     img.globals.push_back(out);
   }

@@ -45,7 +45,7 @@ constexpr uint32_t kVersion = 1;
 
 class Decoder {
  public:
-  explicit Decoder(Module& module) : m_(module), bytes_(module.bytes) {}
+  Decoder(Module& module, const DecodeLimits& limits) : m_(module), bytes_(module.bytes), lim_(limits) {}
   Result<void, WasmError> run();
 
  private:
@@ -77,8 +77,16 @@ class Decoder {
 
   void begin_entry(const char* kind, uint32_t index) { entry_kind_ = kind, entry_ = index; }
 
+  // Records LimitExceeded at `at` if n > limit: "too many WHAT: N, limit L (source)".
+  void check_count(ByteReader& r, uint32_t at, uint64_t n, uint64_t limit, const char* what);
+  // A table's or memory's declared initial size against its limit.
+  void check_initial(ByteReader& r, const Limits& limits, bool memory);
+
   Module& m_;
   ByteSpan bytes_;
+  const DecodeLimits& lim_;
+  uint64_t elem_items_ = 0;  // over all element segments so far
+  uint64_t data_bytes_ = 0;  // over all data segments so far
   uint8_t section_ = kCustom;
   const char* entry_kind_ = "";
   std::optional<uint32_t> entry_;
@@ -98,6 +106,29 @@ Error<WasmError> Decoder::section_error(const Diagnostic& diag) const {
   where.func_index = func_index_;
   where.body_offset = body_offset_;
   return make_error(diag, where);
+}
+
+void Decoder::check_count(ByteReader& r, uint32_t at, uint64_t n, uint64_t limit, const char* what) {
+  if (r.ok() && n > limit) {
+    r.fail(WasmError::LimitExceeded, at,
+           "too many " + std::string(what) + ": " + std::to_string(n) + ", limit " + std::to_string(limit) + " (" +
+               lim_.source + ")");
+  }
+}
+
+void Decoder::check_initial(ByteReader& r, const Limits& l, bool memory) {
+  if (!r.ok()) return;
+  // A minimum above the maximum, or memory above 65536 pages, is invalid
+  // (validator.cpp); only a size the spec allows is refused as too large.
+  if (l.max && l.min > *l.max) return;
+  if (memory && l.min > 65536) return;
+  const uint32_t limit = memory ? lim_.memory_pages : lim_.table_entries;
+  if (l.min <= limit) return;
+  const uint32_t index = static_cast<uint32_t>(memory ? m_.memories.size() : m_.tables.size());
+  r.fail(WasmError::LimitExceeded, l.offset,
+         std::string(memory ? "memory " : "table ") + std::to_string(index) + " declares " + std::to_string(l.min) +
+             (memory ? " pages" : " entries") + "; at most " + std::to_string(limit) + " allowed (" +
+             (memory ? lim_.memory_pages_source : lim_.source) + ")");
 }
 
 uint32_t Decoder::read_count(ByteReader& r, uint32_t& reserve, uint32_t min_entry_size) {
@@ -139,6 +170,7 @@ Result<void, WasmError> Decoder::run() {
     const uint32_t begin = top.skip(section_size);
     if (!top.ok()) return section_error(top.diagnostic());
     ByteReader r(bytes_, begin, begin + section_size);
+    const uint64_t elem_items_before = elem_items_, data_bytes_before = data_bytes_;
     read_section(id, r);
     if (!r.ok() && r.diagnostic().truncated && r.end() < size && id != kCustom) {
       // An entry runs past the section end. The reference interpreter
@@ -148,6 +180,7 @@ Result<void, WasmError> Decoder::run() {
       // attempt added do not matter.) A custom section's name must fit its
       // size, so there "unexpected end" stands.
       ByteReader extended(bytes_, begin, size);
+      elem_items_ = elem_items_before, data_bytes_ = data_bytes_before;
       read_section(id, extended);
       if (!extended.ok()) return section_error(extended.diagnostic());
       entry_kind_ = "", entry_.reset(), func_index_.reset(), body_offset_.reset();
@@ -218,7 +251,9 @@ void Decoder::read_custom(ByteReader& r) {
 
 void Decoder::read_types(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 3);
+  check_count(r, count_at, count, lim_.types, "types");
   m_.types.reserve(reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("type", i);
@@ -285,7 +320,9 @@ GlobalType Decoder::read_global_type(ByteReader& r) {
 
 void Decoder::read_imports(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 4);
+  check_count(r, count_at, count, lim_.imports, "imports");
   m_.imports.reserve(reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("import", i);
@@ -306,18 +343,22 @@ void Decoder::read_imports(ByteReader& r) {
       case 1:
         imp.kind = ExternKind::Table;
         imp.table = read_table_type(r);
+        check_initial(r, imp.table.limits, false);
+        check_count(r, imp.offset, m_.tables.size() + 1, lim_.tables, "tables");
         imp.index = m_.num_imported_tables++;
         m_.tables.push_back(imp.table);
         break;
       case 2:
         imp.kind = ExternKind::Memory;
         imp.memory = read_memory_type(r);
+        check_initial(r, imp.memory.limits, true);
         imp.index = m_.num_imported_memories++;
         m_.memories.push_back(imp.memory);
         break;
       case 3:
         imp.kind = ExternKind::Global;
         imp.global = read_global_type(r);
+        check_count(r, imp.offset, m_.globals.size() + 1, lim_.globals, "globals");
         imp.index = m_.num_imported_globals++;
         m_.globals.push_back(Global{imp.global, true, {}, imp.offset});
         break;
@@ -331,7 +372,9 @@ void Decoder::read_imports(ByteReader& r) {
 
 void Decoder::read_functions(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve);
+  check_count(r, count_at, count, lim_.functions, "functions");
   m_.functions.reserve(reserve);
   m_.func_type_indices.reserve(m_.func_type_indices.size() + reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
@@ -347,11 +390,14 @@ void Decoder::read_functions(ByteReader& r) {
 
 void Decoder::read_tables(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 3);
+  check_count(r, count_at, uint64_t{count} + m_.tables.size(), lim_.tables, "tables");
   m_.tables.reserve(m_.tables.size() + reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("table", i);
     TableType t = read_table_type(r);
+    check_initial(r, t.limits, false);
     if (r.ok()) m_.tables.push_back(t);
   }
 }
@@ -363,6 +409,7 @@ void Decoder::read_memories(ByteReader& r) {
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("memory", i);
     MemoryType t = read_memory_type(r);
+    check_initial(r, t.limits, true);
     if (r.ok()) m_.memories.push_back(t);
   }
 }
@@ -389,7 +436,9 @@ ConstExpr Decoder::read_const_expr(ByteReader& r) {
 
 void Decoder::read_globals(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 4);
+  check_count(r, count_at, uint64_t{count} + m_.globals.size(), lim_.globals, "globals");
   m_.globals.reserve(m_.globals.size() + reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("global", m_.num_imported_globals + i);
@@ -403,7 +452,9 @@ void Decoder::read_globals(ByteReader& r) {
 
 void Decoder::read_exports(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 3);
+  check_count(r, count_at, count, lim_.exports, "exports");
   m_.exports.reserve(reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("export", i);
@@ -421,7 +472,9 @@ void Decoder::read_exports(ByteReader& r) {
 
 void Decoder::read_elements(ByteReader& r) {
   uint32_t reserve;
+  const uint32_t count_at = r.pos();
   const uint32_t count = read_count(r, reserve, 2);
+  check_count(r, count_at, count, lim_.elem_segments, "element segments");
   m_.elements.reserve(reserve);
   for (uint32_t i = 0; i < count && r.ok(); ++i) {
     begin_entry("element segment", i);
@@ -454,7 +507,10 @@ void Decoder::read_elements(ByteReader& r) {
       }
     }
     uint32_t item_reserve;
+    const uint32_t items_at = r.pos();
     const uint32_t items = read_count(r, item_reserve);
+    elem_items_ += items;
+    check_count(r, items_at, elem_items_, lim_.elem_items, "element items (over all segments)");
     if (seg.uses_exprs) {
       seg.exprs.reserve(item_reserve);
       for (uint32_t k = 0; k < items && r.ok(); ++k) seg.exprs.push_back(read_const_expr(r));
@@ -559,6 +615,7 @@ void Decoder::read_data(ByteReader& r) {
   const uint32_t count_at = r.pos();
   uint32_t reserve;
   const uint32_t count = read_count(r, reserve, 2);
+  check_count(r, count_at, count, lim_.data_segments, "data segments");
   if (r.ok() && m_.data_count && *m_.data_count != count) {
     r.fail_malformed(count_at, "data count and data section have inconsistent lengths");
   }
@@ -576,7 +633,14 @@ void Decoder::read_data(ByteReader& r) {
     seg.mode = flags == 1 ? SegmentMode::Passive : SegmentMode::Active;
     if (flags == 2) seg.memory_index = r.u32();
     if (flags != 1) seg.offset_expr = read_const_expr(r);
+    const uint32_t size_at = r.pos();
     seg.data_size = r.length();
+    data_bytes_ += seg.data_size;
+    if (r.ok() && data_bytes_ > lim_.data_bytes) {
+      r.fail(WasmError::LimitExceeded, size_at,
+             "data segments hold " + std::to_string(data_bytes_) + " bytes so far; at most " +
+                 std::to_string(lim_.data_bytes) + " allowed (" + lim_.data_bytes_source + ")");
+    }
     seg.data_offset = r.skip(seg.data_size);
     if (r.ok()) m_.data.push_back(std::move(seg));
   }
@@ -584,20 +648,20 @@ void Decoder::read_data(ByteReader& r) {
 
 }  // namespace
 
-Result<Module, WasmError> decode_module(ByteSpan bytes) {
+Result<Module, WasmError> decode_module(ByteSpan bytes, const DecodeLimits& limits) {
   if (bytes.size() > kMaxModuleSize) {
     return fail(WasmError::LimitExceeded, "module too large: " + std::to_string(bytes.size()) +
                                               " bytes, limit " + std::to_string(kMaxModuleSize) + " (at 0x0, module)");
   }
   Module module;
   module.bytes.assign(bytes.begin(), bytes.end());
-  Decoder decoder(module);
+  Decoder decoder(module, limits);
   if (Result<void, WasmError> s = decoder.run(); !s) return s.error();
   return module;
 }
 
-Result<Module, WasmError> load_module(ByteSpan bytes) {
-  Result<Module, WasmError> module = decode_module(bytes);
+Result<Module, WasmError> load_module(ByteSpan bytes, const DecodeLimits& limits) {
+  Result<Module, WasmError> module = decode_module(bytes, limits);
   if (!module) return module;
   if (Result<void, WasmError> s = validate_module(*module); !s) return s.error();
   return module;
