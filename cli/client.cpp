@@ -99,7 +99,15 @@ Result<void, ClientError> Client::send(const nlohmann::json& request) {
   while (off < line.size()) {
     const ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(ClientError::Io, fmt::format("the session closed the connection ({})", std::strerror(errno)));
+    if (n <= 0) {
+      const int err = errno;
+      // A daemon that refuses a connection (too many clients) says why in
+      // one line and closes; that line is still there to read.
+      if (auto why = read(std::chrono::milliseconds(200)); why && why->contains("error")) {
+        return fail(ClientError::Io, why->value("error", std::string("refused")));
+      }
+      return fail(ClientError::Io, fmt::format("the session closed the connection ({})", std::strerror(err)));
+    }
     off += static_cast<size_t>(n);
   }
   return {};

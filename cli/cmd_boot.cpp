@@ -156,11 +156,17 @@ int cmd_boot(const BootArgs& a) {
     std::printf("gpuos: signal %d: shutting down session '%s'\n", g_signal.load(), a.session.c_str());
   }
   const auto stopped = s.shutdown();
-  server.value()->stop();
+  // A request still running after the grace period (the server says so)
+  // must not keep the daemon, and with it the session's lock, alive.
+  const bool server_clean = server.value()->stop(std::chrono::milliseconds(3000));
   ::unlink(paths->lock.c_str());
-  if (code != EXIT_OK) {
-    // A hung dispatch may still hold driver threads; don't let exit-time
-    // destructors wait for it.
+  if (code != EXIT_OK || !server_clean) {
+    if (!server_clean) {
+      std::fprintf(stderr, "gpuos: session '%s': a client request was still running; exiting without it\n",
+                   a.session.c_str());
+    }
+    // A hung dispatch may still hold driver threads (or a worker a
+    // request); don't let exit-time destructors wait for them.
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(code);
