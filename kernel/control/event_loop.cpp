@@ -417,7 +417,9 @@ void ControlServer::Loop::end_tail(Conn& c) {
   c.skipped = 0;
   --tails_;
   flush(c);
-  if (!c.dead) process(c);  // requests sent after the tail
+  // Requests sent after the tail are served by the caller's process() loop
+  // (or, from the loop's own rounds, by the process() call there), never
+  // from here, so that pipelined tails cannot nest without bound.
 }
 
 void ControlServer::Loop::pump_tails(bool final_round) {
@@ -427,7 +429,10 @@ void ControlServer::Loop::pump_tails(bool final_round) {
   for (auto& [id, cp] : conns_) {
     Conn& c = *cp;
     if (c.dead) continue;
-    if (c.tail == TailState::History && !final_round && c.pending() < lim_.max_backlog / 2) fill_history(c);
+    if (c.tail == TailState::History && !final_round && c.pending() < lim_.max_backlog / 2) {
+      fill_history(c);
+      if (!c.dead && c.tail == TailState::None) process(c);  // requests sent after the tail
+    }
     if (!c.dead && c.tail == TailState::Live) from = std::min(from, c.cursor);
   }
   // Live followers share one copy of the new records, each line formatted
@@ -470,7 +475,10 @@ void ControlServer::Loop::pump_tails(bool final_round) {
   if (!ended) return;
   for (auto& [id, cp] : conns_) {
     Conn& c = *cp;
-    if (!c.dead && c.tail != TailState::None) end_tail(c);
+    if (!c.dead && c.tail != TailState::None) {
+      end_tail(c);
+      if (!final_round && !c.dead) process(c);
+    }
   }
 }
 
