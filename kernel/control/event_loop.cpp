@@ -397,8 +397,12 @@ void ControlServer::Loop::fill_history(Conn& c) {
   c.tail = TailState::Live;
 }
 
+// Every connection may hold kFloor unsent bytes whatever the others hold, so
+// that followers which never read, holding the shared budget, cannot starve
+// one that does (nor keep it from hearing how many records it missed).
 bool ControlServer::Loop::room(const Conn& c) const {
-  return c.pending() < lim_.max_backlog && total_out_ < lim_.max_total_backlog;
+  constexpr size_t kFloor = 64u << 10;
+  return c.pending() < kFloor || (c.pending() < lim_.max_backlog && total_out_ < lim_.max_total_backlog);
 }
 
 void ControlServer::Loop::end_tail(Conn& c) {

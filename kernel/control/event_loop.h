@@ -13,7 +13,9 @@
 // is queued whole, but a client that sends a request while more than
 // max_backlog of earlier replies is unread is disconnected; a `tail -f`
 // follower that falls behind gets a {"skipped":N} line instead of the N
-// records); unsent bytes of all connections together (followers drop first).
+// records); unsent bytes of all connections together (followers drop first,
+// but each may always hold 64 KiB, so that the ones that never read cannot
+// starve one that does).
 #pragma once
 
 #include <sys/types.h>

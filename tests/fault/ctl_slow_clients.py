@@ -60,6 +60,20 @@ for i in range(n):
     s.connect(path)
     s.sendall(b'{"verb":"tail","n":0,"follow":true}\n')
     followers.append(s)
+# Every follower is live once it has seen a marker record: read it from a
+# few of them (they read nothing else until the end).
+sample = followers[:5]
+reply, took = call({"verb": "emit", "count": 1}, timeout=120)
+t0 = time.monotonic()
+for s in sample:
+    s.settimeout(30)
+    buf = b""
+    while b"emit 0" not in buf:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+check("the sample followers are live", time.monotonic() - t0 < 30, f"{time.monotonic() - t0:.2f} s")
 time.sleep(1.0)
 threads1, rss1 = daemon()
 print(f"daemon with {n} followers: {threads1} threads, {rss1 // 1024} MiB", flush=True)
@@ -102,7 +116,7 @@ for s in extra:
 
 # A follower that reads again gets every record or a count of those it missed.
 told = 0
-for s in followers[:5]:
+for s in sample:
     s.settimeout(10)
     got, skipped, buf = 0, 0, b""
     try:
