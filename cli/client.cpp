@@ -29,11 +29,28 @@ int exit_code_for(ClientError e) {
 namespace {
 // True when nobody holds the session's lock, i.e. no daemon is alive.
 bool lock_is_free(const std::string& lock_path) {
-  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CLOEXEC);
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return true;
   const bool free_ = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
   ::close(fd);  // releases it again
   return free_;
+}
+
+// Who serves the socket: its daemon must run as us (or as root, who could
+// read our files anyway). Checked before the first byte is sent, since a
+// request can carry paths and arguments (paths.h says how a socket of
+// another user gets there).
+Result<void, ClientError> check_server(int fd, const std::string& socket_path) {
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    return fail(ClientError::Io, fmt::format("cannot tell who serves {}: {}", socket_path, std::strerror(errno)));
+  }
+  if (cred.uid == ::geteuid() || cred.uid == 0) return {};
+  return fail(ClientError::Io,
+              fmt::format("refusing to talk to {}: it is served by uid {} (pid {}), not by you (uid {}) or root; "
+                          "another user may have planted it: remove it and check who can write to its directory",
+                          socket_path, cred.uid, cred.pid, ::geteuid()));
 }
 }  // namespace
 
@@ -47,7 +64,13 @@ Result<Client, ClientError> Client::connect(const std::string& name) {
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
   std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", paths->socket.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return Client(fd);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+    if (auto ok = check_server(fd, paths->socket); !ok) {
+      ::close(fd);
+      return ok.error();
+    }
+    return Client(fd);
+  }
   const int err = errno;
   ::close(fd);
   if (err == ENOENT) {
@@ -76,7 +99,15 @@ Result<void, ClientError> Client::send(const nlohmann::json& request) {
   while (off < line.size()) {
     const ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(ClientError::Io, fmt::format("the session closed the connection ({})", std::strerror(errno)));
+    if (n <= 0) {
+      const int err = errno;
+      // A daemon that refuses a connection (too many clients) says why in
+      // one line and closes; that line is still there to read.
+      if (auto why = read(std::chrono::milliseconds(200)); why && why->contains("error")) {
+        return fail(ClientError::Io, why->value("error", std::string("refused")));
+      }
+      return fail(ClientError::Io, fmt::format("the session closed the connection ({})", std::strerror(err)));
+    }
     off += static_cast<size_t>(n);
   }
   return {};

@@ -62,11 +62,15 @@ int cmd_boot(const BootArgs& a) {
     std::fprintf(stderr, "gpuos: %s\n", paths.detail().c_str());
     return EXIT_ERROR;
   }
-  const int lock_fd = ::open(paths->lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0) {
-    std::fprintf(stderr, "gpuos: cannot open %s: %s\n", paths->lock.c_str(), std::strerror(errno));
+  // Never through a symlink, and only a regular file of ours: the pid is
+  // written into it (cmd_boot truncates it), so a planted link must not
+  // lead anywhere else (paths.h).
+  auto lock = control::open_session_file(paths->dir, a.session + ".lock", O_RDWR | O_CREAT);
+  if (!lock) {
+    std::fprintf(stderr, "gpuos: %s\n", lock.detail().c_str());
     return EXIT_ERROR;
   }
+  const int lock_fd = lock.value();
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     char pid[32] = {};
     (void)!::pread(lock_fd, pid, sizeof(pid) - 1, 0);
@@ -112,12 +116,14 @@ int cmd_boot(const BootArgs& a) {
     ::close(fds[0]);
     ready.fd = fds[1];
     ::setsid();
-    const int log_fd = ::open(paths->log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    // A log made afresh (the old one, or whatever was planted at its name,
+    // is removed, not followed or truncated).
+    auto log = control::open_session_file(paths->dir, a.session + ".log", O_WRONLY, /*fresh=*/true);
+    if (!log) return boot_error(ready, paths->lock, EXIT_ERROR, log.detail());
+    const int log_fd = log.value();
     const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log_fd >= 0) {
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-    }
+    ::dup2(log_fd, STDOUT_FILENO);
+    ::dup2(log_fd, STDERR_FILENO);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
   }
   const std::string pid_text = std::to_string(::getpid());
@@ -150,11 +156,17 @@ int cmd_boot(const BootArgs& a) {
     std::printf("gpuos: signal %d: shutting down session '%s'\n", g_signal.load(), a.session.c_str());
   }
   const auto stopped = s.shutdown();
-  server.value()->stop();
+  // A request still running after the grace period (the server says so)
+  // must not keep the daemon, and with it the session's lock, alive.
+  const bool server_clean = server.value()->stop(std::chrono::milliseconds(3000));
   ::unlink(paths->lock.c_str());
-  if (code != EXIT_OK) {
-    // A hung dispatch may still hold driver threads; don't let exit-time
-    // destructors wait for it.
+  if (code != EXIT_OK || !server_clean) {
+    if (!server_clean) {
+      std::fprintf(stderr, "gpuos: session '%s': a client request was still running; exiting without it\n",
+                   a.session.c_str());
+    }
+    // A hung dispatch may still hold driver threads (or a worker a
+    // request); don't let exit-time destructors wait for them.
     std::fflush(stdout);
     std::fflush(stderr);
     std::_Exit(code);

@@ -144,6 +144,14 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
       std::fflush(stdout);
       continue;
     }
+    if (j.contains("skipped")) {  // this reader fell behind; the daemon dropped records for it
+      if (as_json) {
+        std::printf("%s\n", j.dump().c_str());
+      } else {
+        std::printf("-- %llu records skipped: this reader fell behind --\n", j.value("skipped", 0ull));
+      }
+      continue;
+    }
     if (j.value("end", false)) {
       const auto drops = j.value("drops", 0ull);
       if (as_json) {

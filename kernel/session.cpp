@@ -451,7 +451,9 @@ void Session::drain_loop() {
 
 Result<MailboxReply, SessionError> Session::command(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2,
                                                     uint32_t a3, std::chrono::milliseconds timeout) {
-  std::lock_guard cmd_lock(command_mu_);
+  command_waiters_.fetch_add(1, std::memory_order_relaxed);  // emit() lets us go first
+  std::unique_lock cmd_lock(command_mu_);
+  command_waiters_.fetch_sub(1, std::memory_order_relaxed);
   if (failed_) return fail(SessionError::Failed, failure());
   {
     std::lock_guard lock(service_mu_);
@@ -511,21 +513,62 @@ Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, ui
   if (count > (1u << 30)) {
     return fail(SessionError::BadArgument, fmt::format("at most {} records per job", 1u << 30));
   }
-  // One job at a time: a new EMIT would overwrite the fields of an open one
-  // (possible only after an earlier emit timed out).
+  // One emit at a time (a second waits here, as it used to wait for the mailbox).
+  std::lock_guard emit_lock(emit_mu_);
+  // A new EMIT would overwrite the fields of an open job (possible only
+  // after an earlier emit timed out).
   if (static_cast<int32_t>(load(ctrl_->emit.end) - load(ctrl_->emit.done)) > 0) {
     return fail(SessionError::BadArgument, "the previous emit job is still running");
   }
-  auto r = command(abi::OP_EMIT, count, kind, flags, 0, timeout);
-  if (!r) return r.error();
-  // The kernel answers with the job size and the records it dropped.
-  EmitResult out{r->value[0] - r->value[1], r->value[1]};
+  // The kernel answers OP_EMIT only when the whole job is written, and the
+  // mailbox serves one command at a time: one job of millions of records
+  // held every other command (ping, spawn, ps) for 10-24 s on lavapipe. So
+  // the records go out as several jobs, numbered on from the previous one
+  // (OP_EMIT arg3), and a command that is waiting goes between two jobs.
+  // A job costs a round trip and, on lavapipe, often a relaunch (tens of ms
+  // under load), so jobs are sized by time: 100 ms after a command went in
+  // between, doubling up to 1 s while none does. A command thus waits at
+  // most about a second.
+  constexpr auto kJobShort = std::chrono::milliseconds(100);
+  constexpr auto kJobLong = std::chrono::milliseconds(1000);
+  constexpr uint64_t kMinJob = 4096, kMaxJob = 1u << 24;
+  const auto deadline = Clock::now() + timeout;
+  EmitResult out;
+  auto target = kJobShort;
+  double rate = 0;  // records per ms, as measured on the previous job
+  uint32_t first = 0;
+  do {
+    if (first > 0) {
+      const bool waited = command_waiters_.load(std::memory_order_relaxed) > 0;
+      // Let a waiting command take the mailbox first (std::mutex is not fair).
+      for (int i = 0; i < 2000 && command_waiters_.load(std::memory_order_relaxed) > 0; ++i) {
+        std::this_thread::sleep_for(50us);
+      }
+      target = waited ? kJobShort : std::min(kJobLong, target * 2);
+    }
+    const uint64_t job = first == 0 ? 65536 : std::clamp<uint64_t>(static_cast<uint64_t>(rate * target.count()), kMinJob, kMaxJob);
+    const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(job, count - first));
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      return fail(SessionError::Timeout, fmt::format("op 0x{:04x}: no reply within {} ms", abi::OP_EMIT, timeout.count()));
+    }
+    const auto t0 = Clock::now();
+    auto r = command(abi::OP_EMIT, n, kind, flags, first, left);
+    if (!r) return r.error();
+    // The kernel answers with the job size and the records it dropped.
+    out.emitted += r->value[0] - r->value[1];
+    out.dropped += r->value[1];
+    first += n;
+    rate = n / std::max(1.0, std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  } while (first < count);
   // Every record of the job is stamped before the reply; wait until the
   // host has drained up to the ring head as it is now.
   const uint32_t head = load(ctrl_->ring_head);
-  const auto deadline = Clock::now() + timeout;
+  const auto drain_deadline = Clock::now() + timeout;
   while (static_cast<int32_t>(head - static_cast<uint32_t>(drained_position_.load())) > 0) {
-    if (Clock::now() > deadline) return fail(SessionError::Timeout, "the host did not drain the emitted records in time");
+    if (Clock::now() > drain_deadline) {
+      return fail(SessionError::Timeout, "the host did not drain the emitted records in time");
+    }
     if (drain_paused_) break;
     std::this_thread::sleep_for(20us);
   }

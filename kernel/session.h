@@ -259,6 +259,8 @@ class Session {
   std::chrono::steady_clock::time_point booted_at_;
 
   std::mutex command_mu_;  // one mailbox command at a time
+  std::atomic<int> command_waiters_{0};  // commands waiting for command_mu_ (emit yields to them)
+  std::mutex emit_mu_;     // one emit() at a time: its jobs are several commands
   std::atomic<uint64_t> commands_{0};
 
   mutable std::mutex service_mu_;

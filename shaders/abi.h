@@ -81,7 +81,7 @@ const uint FAULT_DEAF_PROBE = 1u;  // the boot-time probe never answers, so the 
 //   0x7F00-0x7FFF fault injection (tests only)
 const uint OP_NOP = 0x0000u;
 const uint OP_PING = 0x0001u;      // arg0: token, echoed in value0
-const uint OP_EMIT = 0x0002u;      // arg0: count, arg1: record kind, arg2: EMIT_* flags
+const uint OP_EMIT = 0x0002u;      // arg0: count, arg1: record kind, arg2: EMIT_* flags, arg3: first index
 const uint OP_SHUTDOWN = 0x0003u;  // every lane exits; reply is sent first
 const uint OP_FAULT_HANG = 0x7F01u;  // heartbeat stops and slices stop ending
 
@@ -174,7 +174,8 @@ struct ControlBlock {
   // line 3: kernel-internal claim counters [both]
   uint cmd_claimed;  // seq of the newest command a lane has taken
   uint ring_head;    // next ring position to claim
-  uint _pad_l3[6];
+  uint emit_first;   // [kernel] index of the emit job's first record (OP_EMIT arg3)
+  uint _pad_l3[5];
   EmitJob emit;
   uint _pad_l3b[16];
 };

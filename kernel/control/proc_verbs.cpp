@@ -1,24 +1,31 @@
 // The process verbs of the control socket: spawn, kill, wait, ps, stats
 // (server.h lists the requests; docs/cli.md has the protocol).
 //
-// `wait` is the one verb that blocks for long: it runs on its client's own
-// thread (the server has one per connection), in 200 ms steps, so it notices
-// a client that went away, a server that stops and a session that fails or
-// shuts down, and other clients are never held up by it.
+// They run on the server's workers (event_loop.h). `wait` is the one verb
+// that blocks for long, so it does not hold a worker: start_wait answers at
+// once when it can, else parks the client, and the event loop calls
+// poll_wait every few ms until the exit record arrives, the deadline
+// passes, the session fails or shuts down, or the client goes away.
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "kernel/control/json.h"
 #include "kernel/control/server.h"
@@ -31,13 +38,16 @@ namespace gpuos::control {
 
 using nlohmann::json;
 using detail::error_reply;
-using detail::peer_closed;
 using detail::session_error_reply;
 
 namespace {
 
 constexpr uint64_t kMaxModuleBytes = wasm::kMaxModuleFileBytes;  // far above what the program store holds
-constexpr auto kWaitStep = std::chrono::milliseconds(200);
+// A spawn's output file: how long its open may take (a FIFO never makes it
+// wait; a dead network filesystem might), and how long one record may wait
+// for a FIFO or device that does not drain before it is dropped.
+constexpr auto kOpenTimeout = std::chrono::seconds(2);
+constexpr auto kWriteWait = std::chrono::milliseconds(500);
 constexpr uint64_t kMaxWaitMs = uint64_t{1} << 36;  // about 2 years; keeps deadlines far from overflow
 // How long `wait` lets the debug ring catch up before it calls a pid that is
 // not in the table unknown (the exit record of a process that has just ended
@@ -66,29 +76,90 @@ std::string program_name(const std::string& path) {
 
 // A file a spawn's output goes to, opened by the daemon, written with one
 // write(2) per record (so what a process wrote is on disk when it exits).
+// A FIFO, socket or device stays non-blocking: a reader that stops reading
+// costs each record at most kWriteWait, then its output is dropped, and the
+// session's drain thread, which calls this, is never held for long.
 struct OutputFile {
   int fd = -1;
+  bool stream = false;
+  std::string path;
+  std::atomic<bool> warned{false};
   ~OutputFile() {
     if (fd >= 0) ::close(fd);
   }
-  void write(std::string_view text) const {
+  void write(std::string_view text) {
+    const auto until = std::chrono::steady_clock::now() + kWriteWait;
     while (!text.empty()) {
       const ssize_t n = ::write(fd, text.data(), text.size());
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && stream) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+        pollfd p{fd, POLLOUT, 0};
+        if (left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0) continue;
+        if (!warned.exchange(true)) spdlog::warn("spawn output {}: its reader is not reading; output dropped", path);
+        return;
+      }
       if (n <= 0) return;  // a full disk loses output; the process is not stopped for it
       text.remove_prefix(static_cast<size_t>(n));
     }
   }
 };
 
+// Opens `path` for writing without ever holding the caller for long.
+// O_NONBLOCK makes a FIFO without a reader fail at once (ENXIO) instead of
+// waiting for one (which held a server thread forever, and with it the
+// daemon's exit), and a device open return at once; the open itself runs on
+// a helper thread that the caller waits for at most kOpenTimeout, for opens
+// that can hang anyway (a dead network filesystem). Only a regular file is
+// truncated.
 std::shared_ptr<OutputFile> open_output(const std::string& path, std::string& why) {
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false, abandoned = false;
+    int fd = -1, err = 0;
+  };
+  auto p = std::make_shared<Pending>();
+  std::thread([p, path] {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
+    const int err = errno;
+    std::lock_guard lock(p->mu);
+    if (p->abandoned) {  // too late: nobody will use it
+      if (fd >= 0) ::close(fd);
+      return;
+    }
+    p->fd = fd;
+    p->err = err;
+    p->done = true;
+    p->cv.notify_one();
+  }).detach();
+  std::unique_lock lock(p->mu);
+  if (!p->cv.wait_for(lock, kOpenTimeout, [&] { return p->done; })) {
+    p->abandoned = true;
+    why = fmt::format("cannot open {} for writing: the open did not finish within {} s", path, kOpenTimeout.count());
+    return nullptr;
+  }
+  if (p->fd < 0) {
+    why = p->err == ENXIO ? fmt::format("cannot open {} for writing: it is a FIFO with no reader (the session does "
+                                        "not wait for one: start the reader first)",
+                                        path)
+                          : fmt::format("cannot open {} for writing: {}", path, std::strerror(p->err));
+    return nullptr;
+  }
   auto f = std::make_shared<OutputFile>();
-  // O_NONBLOCK: a FIFO with no reader fails (ENXIO) instead of blocking
-  // the daemon in open(2); writes block as before once it is open.
-  f->fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644);
-  if (f->fd >= 0) ::fcntl(f->fd, F_SETFL, ::fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
-  if (f->fd < 0) why = fmt::format("cannot open {} for writing: {}", path, std::strerror(errno));
-  return f->fd < 0 ? nullptr : f;
+  f->fd = p->fd;
+  f->path = path;
+  struct stat st {};
+  if (::fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    if (::ftruncate(f->fd, 0) != 0) {
+      why = fmt::format("cannot truncate {}: {}", path, std::strerror(errno));
+      return nullptr;
+    }
+    ::fcntl(f->fd, F_SETFL, ::fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
+  } else {
+    f->stream = true;
+  }
+  return f;
 }
 
 // The request's "stdout", "stderr", "stdin" (absolute paths) and "dirs"
@@ -137,7 +208,7 @@ std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
 
 }  // namespace
 
-std::optional<std::string> ControlServer::handle_proc_verb(const std::string& verb, const json& req, int fd) {
+std::optional<std::string> ControlServer::handle_proc_verb(const std::string& verb, const json& req, Parked& park) {
   bool bad = false;
   if (verb == "spawn") {
     if (!req.contains("path") || !req["path"].is_string() || req["path"].get<std::string>().empty()) {
@@ -228,7 +299,7 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     if (!pid) return error_reply("wait: pid must be an integer 1..4294967295");
     const auto timeout = uint_field(req, "timeout_ms", std::nullopt, 0, kMaxWaitMs, bad);
     if (bad) return error_reply(fmt::format("wait: timeout_ms must be an integer 0..{}", kMaxWaitMs));
-    return wait_for_exit(static_cast<uint32_t>(*pid), timeout, fd);
+    return start_wait(static_cast<uint32_t>(*pid), timeout, park);
   }
   if (verb == "ps" || verb == "stats") {
     auto snap = session_.snapshot();
@@ -238,79 +309,69 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
   return std::nullopt;
 }
 
-std::string ControlServer::wait_for_exit(uint32_t pid, std::optional<uint64_t> timeout_ms, int fd) {
+namespace {
+
+std::string exit_reply(Session& session, const procs::ExitInfo& e) {
+  json x = to_json(e);
+  const procs::ProcessProgram* prog = session.program(e.program);
+  x["prog"] = prog ? prog->name : fmt::format("#{}", e.program);
+  if (e.trap != 0) {
+    x["trap_name"] = e.trap < 0x100 ? vm::trap_message(static_cast<vm::TrapKind>(e.trap)) : "unsupported";
+    x["trap_where"] = prog ? procs::describe_trap(*prog, e.trap, e.trap_pc) : x["trap_name"].get<std::string>();
+  }
+  return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"exit", x}}.dump();
+}
+
+}  // namespace
+
+std::string ControlServer::start_wait(uint32_t pid, std::optional<uint64_t> timeout_ms, Parked& park) {
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  const procs::ExitLog& log = session_.exits();
-
-  auto exit_reply = [&](const procs::ExitInfo& e) {
-    json x = to_json(e);
-    const procs::ProcessProgram* prog = session_.program(e.program);
-    x["prog"] = prog ? prog->name : fmt::format("#{}", e.program);
-    if (e.trap != 0) {
-      x["trap_name"] = e.trap < 0x100 ? vm::trap_message(static_cast<vm::TrapKind>(e.trap)) : "unsupported";
-      x["trap_where"] = prog ? procs::describe_trap(*prog, e.trap, e.trap_pc) : x["trap_name"].get<std::string>();
-    }
-    return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"exit", x}}.dump();
-  };
-  const std::string ended = error_reply(fmt::format("wait: the session ended before pid {} exited", pid));
-  // Why a wait that found no exit record stops, or nullopt to keep waiting.
-  auto interrupted = [&]() -> std::optional<std::string> {
-    if (session_.failed()) return session_error_reply("wait", session_, session_.failure());
-    if (stopping_ || shutdown_requested_) return ended;
-    if (peer_closed(fd)) return std::string();  // nobody to answer
-    return std::nullopt;
-  };
-  // ExitLog::wait returns early without a record only once the log is
-  // closed (Session::shutdown): answer then, before the server drops the
-  // connection.
-  bool log_closed = false;
-  auto wait_step = [&](std::chrono::milliseconds step) -> std::optional<procs::ExitInfo> {
-    const auto t0 = Clock::now();
-    auto e = log.wait(pid, step);
-    if (!e && Clock::now() - t0 + std::chrono::milliseconds(2) < step) log_closed = true;
-    return e;
-  };
-
-  if (auto e = log.find(pid)) return exit_reply(*e);
+  if (auto e = session_.exits().find(pid)) return exit_reply(session_, *e);
 
   // No exit recorded: is the pid in the table at all?
   auto snap = session_.snapshot();
   if (!snap) return session_error_reply("wait", session_, snap.detail());
   const bool present = std::any_of(snap->procs.begin(), snap->procs.end(),
                                    [&](const abi::ProcEntry& p) { return p.pid == pid; });
+  park.kind = Parked::Kind::Wait;
+  park.pid = pid;
   if (!present) {
     // The kernel writes the exit record before it frees the slot, so if the
     // process ended before the snapshot, its record lies before the ring
     // head read now: once the host has drained up to there, the log is
     // complete for this pid.
     const SessionStatus st = session_.status();
-    const uint64_t target =
-        st.ring_position + static_cast<uint32_t>(st.ring_head - static_cast<uint32_t>(st.ring_position));
-    const auto until = Clock::now() + kDrainCatchUp;
-    while (session_.status().ring_position < target && Clock::now() < until) {
-      if (auto e = wait_step(std::chrono::milliseconds(10))) return exit_reply(*e);
-      if (log_closed) return ended;
-      if (auto why = interrupted()) return *why;
-    }
-    if (auto e = log.find(pid)) return exit_reply(*e);
-    return error_reply(fmt::format("wait: no such process: pid {} is not running and no exit of it is recorded", pid));
+    park.catch_up = true;
+    park.target = st.ring_position + static_cast<uint32_t>(st.ring_head - static_cast<uint32_t>(st.ring_position));
+    park.until = Clock::now() + kDrainCatchUp;
+    return {};
   }
+  if (timeout_ms) {
+    park.deadline = start + std::chrono::milliseconds(*timeout_ms);
+    park.timeout_ms = *timeout_ms;
+  }
+  return {};
+}
 
-  const auto deadline = timeout_ms ? start + std::chrono::milliseconds(*timeout_ms) : Clock::time_point::max();
-  while (true) {
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      return error_reply(fmt::format("wait: pid {} did not exit within {:.3g} s", pid,
-                                     static_cast<double>(*timeout_ms) / 1000.0));
-    }
-    const auto step = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::min<Clock::duration>(kWaitStep, deadline - now)) +
-                      std::chrono::milliseconds(1);
-    if (auto e = wait_step(step)) return exit_reply(*e);
-    if (log_closed) return ended;
-    if (auto why = interrupted()) return *why;
+std::optional<std::string> ControlServer::poll_wait(const Parked& w) {
+  if (auto e = session_.exits().find(w.pid)) return exit_reply(session_, *e);
+  if (session_.failed()) return session_error_reply("wait", session_, session_.failure());
+  if (stopping_ || shutdown_requested_) {
+    return error_reply(fmt::format("wait: the session ended before pid {} exited", w.pid));
   }
+  const auto now = std::chrono::steady_clock::now();
+  if (w.catch_up) {
+    if (session_.status().ring_position < w.target && now < w.until) return std::nullopt;
+    if (auto e = session_.exits().find(w.pid)) return exit_reply(session_, *e);
+    return error_reply(
+        fmt::format("wait: no such process: pid {} is not running and no exit of it is recorded", w.pid));
+  }
+  if (w.deadline && now >= *w.deadline) {
+    return error_reply(fmt::format("wait: pid {} did not exit within {:.3g} s", w.pid,
+                                   static_cast<double>(w.timeout_ms) / 1000.0));
+  }
+  return std::nullopt;
 }
 
 }  // namespace gpuos::control

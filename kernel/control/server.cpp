@@ -1,7 +1,8 @@
 #include "kernel/control/server.h"
 
-#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "kernel/control/json.h"
+#include "kernel/control/event_loop.h"
 #include "kernel/control/server_detail.h"
 
 namespace gpuos::control {
@@ -22,8 +24,6 @@ namespace gpuos::control {
 using nlohmann::json;
 
 namespace {
-
-constexpr size_t kMaxRequestBytes = 64 * 1024;
 
 double percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -36,18 +36,6 @@ double percentile(std::vector<double> v, double p) {
 
 namespace detail {
 
-bool send_line(int fd, const std::string& s) {
-  std::string out = s + "\n";
-  size_t off = 0;
-  while (off < out.size()) {
-    const ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    off += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 std::string error_reply(const std::string& msg) {
   return json{{"ok", false}, {"schema", JSON_SCHEMA}, {"error", msg}}.dump();
 }
@@ -58,25 +46,15 @@ std::string session_error_reply(const std::string& verb, Session& s, const std::
       .dump();
 }
 
-bool peer_closed(int fd) {
-  pollfd p{fd, POLLIN, 0};
-  if (::poll(&p, 1, 0) <= 0) return false;
-  if (p.revents & (POLLHUP | POLLERR)) return true;
-  char c;
-  return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
-}
-
 }  // namespace detail
 
 using detail::error_reply;
-using detail::peer_closed;
-using detail::send_line;
 using detail::session_error_reply;
 
 Result<std::unique_ptr<ControlServer>, ServerError> ControlServer::start(Session& session, std::string session_name,
-                                                                         std::string socket_path) {
+                                                                         std::string socket_path, ServerLimits limits) {
   std::unique_ptr<ControlServer> s(new ControlServer(session, std::move(session_name), std::move(socket_path)));
-  s->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  s->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (s->listen_fd_ < 0) return fail(ServerError::Socket, fmt::format("socket: {}", std::strerror(errno)));
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -84,93 +62,47 @@ Result<std::unique_ptr<ControlServer>, ServerError> ControlServer::start(Session
   if (::bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     return fail(ServerError::Socket, fmt::format("bind {}: {}", s->path_, std::strerror(errno)));
   }
-  if (::listen(s->listen_fd_, 64) != 0) {
+  // Owner only (the directory is already 0700; this holds if it is ever
+  // made reachable some other way). SO_PEERCRED is the real check.
+  ::chmod(s->path_.c_str(), 0600);
+  if (::listen(s->listen_fd_, 512) != 0) {
     return fail(ServerError::Socket, fmt::format("listen {}: {}", s->path_, std::strerror(errno)));
   }
-  s->accept_thread_ = std::thread([p = s.get()] { p->accept_loop(); });
+  // Every client is a descriptor: make room for max_clients of them.
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < limits.max_clients + 256) {
+    nofile.rlim_cur = std::min<rlim_t>(nofile.rlim_max, limits.max_clients + 256);
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+  auto loop = Loop::create(*s, limits);
+  if (!loop) return loop.error();
+  s->loop_ = std::move(loop.value());
   return s;
 }
 
-ControlServer::~ControlServer() { stop(); }
+ControlServer::ControlServer(Session& s, std::string name, std::string path)
+    : session_(s), name_(std::move(name)), path_(std::move(path)) {}
 
-void ControlServer::stop() {
-  if (stopping_.exchange(true)) return;
-  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
-  if (accept_thread_.joinable()) accept_thread_.join();
-  if (listen_fd_ >= 0) ::close(listen_fd_);
-  ::unlink(path_.c_str());
-  std::lock_guard lock(clients_mu_);
-  for (Client& c : clients_) ::shutdown(c.fd, SHUT_RDWR);  // unblocks reads and follows
-  for (Client& c : clients_) {
-    if (c.thread.joinable()) c.thread.join();
-    ::close(c.fd);
-  }
-  clients_.clear();
+ControlServer::~ControlServer() {
+  if (!stop()) spdlog::warn("control server: a worker was still busy when the server was destroyed");
 }
 
-void ControlServer::reap_finished() {
-  for (auto it = clients_.begin(); it != clients_.end();) {
-    if (!it->done.load()) {
-      ++it;
-      continue;
-    }
-    it->thread.join();
-    ::close(it->fd);
-    it = clients_.erase(it);
+bool ControlServer::stop(std::chrono::milliseconds grace) {
+  stopping_ = true;
+  bool clean = true;
+  if (loop_) clean = loop_->stop(grace);  // idempotent
+  // A worker still inside a verb uses the loop's queues: leave them be
+  // (the caller is about to _Exit).
+  if (!clean) (void)loop_.release();
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    ::unlink(path_.c_str());
   }
+  return clean;
 }
 
-void ControlServer::accept_loop() {
-  while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    const int pr = ::poll(&p, 1, 100);
-    std::lock_guard lock(clients_mu_);
-    reap_finished();
-    if (pr <= 0 || stopping_) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      // Out of descriptors, say: back off instead of spinning on poll.
-      if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      continue;
-    }
-    Client& c = clients_.emplace_back();
-    c.fd = fd;
-    c.thread = std::thread([this, &c] { serve(c); });
-  }
-}
-
-void ControlServer::serve(Client& c) {
-  const int fd = c.fd;
-  std::string buf;
-  char chunk[4096];
-  while (!stopping_) {
-    const size_t nl = buf.find('\n');
-    if (nl != std::string::npos) {
-      const std::string line = buf.substr(0, nl);
-      buf.erase(0, nl + 1);
-      std::string reply;
-      try {
-        reply = handle(line, fd);
-      } catch (const std::exception& e) {  // nothing escapes a client thread
-        reply = error_reply(fmt::format("internal error: {}", e.what()));
-      }
-      if (!reply.empty() && !send_line(fd, reply)) break;
-      continue;
-    }
-    if (buf.size() > kMaxRequestBytes) {
-      send_line(fd, error_reply("request line too long"));
-      break;
-    }
-    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    buf.append(chunk, static_cast<size_t>(n));
-  }
-  ::shutdown(fd, SHUT_RDWR);
-  c.done = true;  // the accept loop joins this thread and closes fd
-}
-
-std::string ControlServer::handle(const std::string& line, int fd) {
+std::string ControlServer::handle(const std::string& line, Parked& park) {
   json req;
   try {
     req = json::parse(line);
@@ -182,13 +114,13 @@ std::string ControlServer::handle(const std::string& line, int fd) {
   }
   const std::string verb = req["verb"];
   try {
-    return handle_verb(verb, req, fd);
+    return handle_verb(verb, req, park);
   } catch (const json::exception& e) {  // a field of the wrong type
     return error_reply(fmt::format("bad request for '{}': {}", verb, e.what()));
   }
 }
 
-std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::json& req, int fd) {
+std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::json& req, Parked& park) {
   auto uint_arg = [&](const char* key, uint64_t def, uint64_t max) -> std::optional<uint64_t> {
     if (!req.contains(key)) return def;
     if (!req[key].is_number_unsigned() || req[key].get<uint64_t>() > max) return std::nullopt;
@@ -229,33 +161,13 @@ std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::
     if (!r) return session_error_reply("emit", session_, r.detail());
     return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"emitted", r->emitted}, {"dropped", r->dropped}}.dump();
   }
-  if (verb == "tail") {
+  if (verb == "tail") {  // served by the loop (event_loop.cpp), record by record
     const auto n = uint_arg("n", 10, 1u << 24);
     if (!n) return error_reply("tail: n must be a non-negative integer");
-    const bool follow = req.value("follow", false);
-    const io::DebugLog& log = session_.log();
-    uint64_t next = log.next_seq();
-    for (const auto& r : log.last(*n)) {
-      if (!send_line(fd, json{{"ok", true}, {"schema", JSON_SCHEMA}, {"record", to_json(r)}}.dump())) return {};
-    }
-    while (follow && !stopping_ && !session_.failed()) {
-      auto batch = log.wait_from(next, std::chrono::milliseconds(200));
-      for (const auto& r : batch) {
-        if (!send_line(fd, json{{"ok", true}, {"schema", JSON_SCHEMA}, {"record", to_json(r)}}.dump())) return {};
-        next = r.seq + 1;
-      }
-      if (batch.empty() && peer_closed(fd)) return {};
-      if (session_.status().kernel_state == "stopped" && shutdown_requested_) break;
-    }
-    const auto st = session_.status();
-    return json{{"ok", true},
-                {"schema", JSON_SCHEMA},
-                {"end", true},
-                {"received", st.ring_received},
-                {"drops", st.ring_drops},
-                {"failed", st.failed},
-                {"reason", st.failed ? "session failed: " + st.failure : (follow ? "session ended" : "done")}}
-        .dump();
+    park.kind = Parked::Kind::Tail;
+    park.n = *n;
+    park.follow = req.value("follow", false);
+    return {};
   }
   if (verb == "fault") {  // tests only: make the kernel misbehave on purpose
     if (req.value("what", "") != "hang") return error_reply("fault: what must be \"hang\"");
@@ -266,14 +178,15 @@ std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::
   if (verb == "shutdown") {
     const auto stopped = session_.shutdown();
     // Stop taking connections before replying, so a client that asks right
-    // after `shutdown` returns already finds no session.
+    // after `shutdown` returns already finds no session (the loop closes
+    // the listening socket when it sees the flag).
     ::unlink(path_.c_str());
-    ::shutdown(listen_fd_, SHUT_RDWR);
     shutdown_requested_ = true;
+    park.shutdown = true;
     spdlog::info("shutdown requested over the control socket; kernel stopped in {} us", stopped.count());
     return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"kernel_stop_us", stopped.count()}}.dump();
   }
-  if (auto r = handle_proc_verb(verb, req, fd)) return *r;  // proc_verbs.cpp
+  if (auto r = handle_proc_verb(verb, req, park)) return *r;  // proc_verbs.cpp
   return error_reply(fmt::format(
       "unknown verb '{}' (try hello, status, ping, emit, tail, spawn, kill, wait, ps, stats, shutdown)", verb));
 }

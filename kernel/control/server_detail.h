@@ -1,5 +1,5 @@
-// Helpers shared by the control server's source files (server.cpp and
-// proc_verbs.cpp); not part of the server's interface.
+// Helpers shared by the control server's source files (server.cpp,
+// event_loop.cpp and proc_verbs.cpp); not part of the server's interface.
 #pragma once
 
 #include <string>
@@ -8,14 +8,10 @@
 
 namespace gpuos::control::detail {
 
-// Writes all of `s` plus a newline; false when the client is gone.
-bool send_line(int fd, const std::string& s);
 // {"ok":false,"schema":1,"error":msg}
 std::string error_reply(const std::string& msg);
 // An error that comes from the session itself: says whether it has failed
 // (hang, device lost), so the CLI can exit with "session failed".
 std::string session_error_reply(const std::string& verb, Session& s, const std::string& detail);
-// The peer closed its end (a follower or a waiter must stop when its reader goes away).
-bool peer_closed(int fd);
 
 }  // namespace gpuos::control::detail

@@ -6,7 +6,9 @@
 // `done`; the lane whose count completes the job sends the mailbox reply.
 const uint EMIT_CHUNK = 4u;  // records a lane claims at a time
 
-void emit_open_job(uint seq, uint count, uint kind, uint flags) {
+// `first` numbers the job's records from there (Session::emit splits a large
+// emit into jobs, so that other commands are served in between).
+void emit_open_job(uint seq, uint count, uint kind, uint flags, uint first) {
   const uint begin = READ_SHARED(ctrl.emit.end);  // the previous job left cursor == done == end
   if (count == 0u) {
     mailbox_reply(seq, STATUS_OK, 0u, 0u, 0u, 0u);
@@ -15,6 +17,7 @@ void emit_open_job(uint seq, uint count, uint kind, uint flags) {
   WRITE_SHARED(ctrl.emit.begin, begin);
   WRITE_SHARED(ctrl.emit.kind, kind);
   WRITE_SHARED(ctrl.emit.flags, flags);
+  WRITE_SHARED(ctrl.emit_first, first);
   WRITE_SHARED(ctrl.emit.seq, seq);
   STORE_RELAXED(ctrl.emit.drops, 0u);
   RELEASE_FENCE();
@@ -118,7 +121,8 @@ bool emit_help(uint lane, inout uint full_streak) {
   SUBGROUP_LOAD(cursor, LOAD_RELAXED(ctrl.emit.cursor));
   if (int(end - cursor) <= 0) return false;
   ACQUIRE_FENCE();
-  const uint begin = READ_SHARED(ctrl.emit.begin);
+  // Record index = position - begin: shifted so the job counts from emit_first.
+  const uint begin = READ_SHARED(ctrl.emit.begin) - READ_SHARED(ctrl.emit_first);
   const uint kind = READ_SHARED(ctrl.emit.kind);
   const uint flags = READ_SHARED(ctrl.emit.flags);
 

@@ -24,7 +24,7 @@ bool emit_help_subgroup(uint lane, inout uint full_streak) {
   SUBGROUP_LOAD(cursor, LOAD_RELAXED(ctrl.emit.cursor));
   if (int(end - cursor) <= 0) return false;
   ACQUIRE_FENCE();  // kind, flags and begin were published before end
-  const uint begin = READ_SHARED(ctrl.emit.begin);
+  const uint begin = READ_SHARED(ctrl.emit.begin) - READ_SHARED(ctrl.emit_first);  // index = pos - begin
   const uint kind = READ_SHARED(ctrl.emit.kind);
   const uint flags = READ_SHARED(ctrl.emit.flags);
 

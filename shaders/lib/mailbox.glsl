@@ -12,7 +12,7 @@ void mailbox_reply(uint seq, uint status, uint v0, uint v1, uint v2, uint v3) {
   STORE_RELEASE(host.reply.seq, seq);  // values above become visible first
 }
 
-void emit_open_job(uint seq, uint count, uint kind, uint flags);  // emit.glsl
+void emit_open_job(uint seq, uint count, uint kind, uint flags, uint first);  // emit.glsl
 void proc_mailbox(uint seq, uint op, uint a0, uint a1, uint a2, uint a3);  // proc/jobs.glsl
 
 // Returns true when this lane took a command.
@@ -43,7 +43,7 @@ bool mailbox_poll(uint lane) {
     if (a1 != RECORD_TEXT && a1 != RECORD_PATTERN) {
       mailbox_reply(seq, STATUS_BAD_ARGUMENT, 0u, 0u, 0u, 0u);
     } else {
-      emit_open_job(seq, a0, a1, a2);  // answers when the job ends
+      emit_open_job(seq, a0, a1, a2, a3);  // answers when the job ends
     }
   } else if (op == OP_SPAWN || op == OP_KILL || op == OP_SNAPSHOT) {
     proc_mailbox(seq, op, a0, a1, a2, a3);  // OP_SPAWN and OP_SNAPSHOT answer when their job ends
