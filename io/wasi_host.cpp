@@ -448,6 +448,10 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
     return done(Reply::error(e.kind == FdEntry::Kind::Directory ? ERR_ISDIR : ERR_BADF));
   }
   if (positioned && !(e.rights & RIGHT_FD_SEEK)) return done(Reply::error(ERR_SPIPE));
+  // An offset of 2^63 or more is negative as an off_t: POSIX pread/pwrite
+  // say EINVAL. Passed on, the thread pool took it for "no offset" (the
+  // file position) and io_uring for whatever the kernel makes of it.
+  if (positioned && r.args[3] > uint64_t{INT64_MAX}) return done(Reply::error(ERR_INVAL));
   if (e.host < 0 && write) return done(Reply::error(ERR_BADF));
   if (e.host < 0) {  // an empty stdin: end of file
     Reply reply;

@@ -69,13 +69,17 @@ struct OutputFile {
   ~OutputFile() {
     if (fd >= 0) ::close(fd);
   }
-  void write(std::string_view text) const {
+  // 0, or the errno of the failed write: the process's next write to the
+  // stream returns it (a full disk is ENOSPC there, as it would be natively).
+  int write(std::string_view text) const {
     while (!text.empty()) {
       const ssize_t n = ::write(fd, text.data(), text.size());
       if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return;  // a full disk loses output; the process is not stopped for it
+      if (n < 0) return errno;
+      if (n == 0) return EIO;
       text.remove_prefix(static_cast<size_t>(n));
     }
+    return 0;
   }
 };
 
@@ -124,7 +128,8 @@ std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
   }
   if (out || err) {
     io->output = [out, err](uint32_t, bool is_stderr, std::string_view text) {
-      if (const auto& f = is_stderr ? err : out) f->write(text);
+      const auto& f = is_stderr ? err : out;
+      return f ? f->write(text) : 0;
     };
   }
   return io;

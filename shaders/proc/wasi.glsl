@@ -65,6 +65,12 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
   }
   ticks_ += n;
   if (bad) return WASI_EFAULT;
+  // The host could not write this stream (a closed pipe, a full disk): the
+  // write fails as it would natively (docs/io.md, "Output errors").
+  if (bulk_ == 0u) {
+    const uint e = io_output_error(fd);
+    if (e != 0u) return e;
+  }
   if (bulk_ < total) {
     uint pos;
     if (!ring_claim_one(pos)) {
