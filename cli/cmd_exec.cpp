@@ -39,6 +39,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// How long after the reader of their output went away records may still
+// come that were written before the program saw EPIPE (its next write
+// returns it). A program whose output keeps coming after that ignores the
+// error (most loops around printf do) and would write forever: it is
+// killed, as SIGPIPE would have ended it natively (a WebAssembly program
+// cannot catch that either). One that stops writing runs on, as natively.
+constexpr auto kPipeGrace = 2s;
+
 // The program's stdout and stderr, as this command's fd 1 and 2, and what
 // became of writing them.
 struct OutputSinks {
@@ -46,6 +54,7 @@ struct OutputSinks {
   bool closed[2] = {false, false};  // fd 1, fd 2 was not open when `run` started
   int error[2] = {0, 0};            // the first failed write's errno, per stream
   std::chrono::steady_clock::time_point broke_at{};  // the first EPIPE
+  bool pipe_ignored = false;  // output kept coming to a broken pipe after the grace
 
   // A closed fd 1 or 2 (`>&-`) is held on /dev/null, so that nothing the
   // session opens (a device file, a socket) takes its number and receives
@@ -81,6 +90,8 @@ struct OutputSinks {
     if (e != 0 && error[i] == 0) {
       error[i] = e;
       if (e == EPIPE) broke_at = std::chrono::steady_clock::now();
+    } else if (e == EPIPE && error[i] == EPIPE && std::chrono::steady_clock::now() - broke_at > kPipeGrace) {
+      pipe_ignored = true;  // records written after the program was told
     }
     return e;
   }
@@ -89,20 +100,13 @@ struct OutputSinks {
     std::lock_guard lock(mu);
     return error[i];
   }
-  // The reader of stdout or stderr went away this long ago (0: it did not).
-  std::chrono::steady_clock::duration broken_for() {
+  // The program still writes to a pipe whose reader went away, past the
+  // grace: it ignores EPIPE.
+  bool ignores_epipe() {
     std::lock_guard lock(mu);
-    if (error[0] != EPIPE && error[1] != EPIPE) return {};
-    return std::chrono::steady_clock::now() - broke_at;
+    return pipe_ignored;
   }
 };
-
-// How long the processes have, once the reader of their output went away,
-// to see EPIPE on their next write and end by themselves. A program that
-// ignores the error (most loops around printf do) would otherwise write
-// forever; natively SIGPIPE would have ended it, which a WebAssembly
-// program cannot catch either.
-constexpr auto kPipeGrace = 2s;
 
 }  // namespace
 
@@ -180,9 +184,9 @@ int cmd_exec(const RunArgs& a) {
   for (uint32_t pid : spawned->pids) {
     std::optional<procs::ExitInfo> e;
     while (!(e = s.exits().wait(pid, 200ms)) && !s.failed()) {
-      // The reader went away and the grace is over: end them, as SIGPIPE
-      // would have (exit status EXIT_SIGPIPE below).
-      if (!pipe_killed && sinks->broken_for() > kPipeGrace) {
+      // The reader went away and they write on regardless: end them, as
+      // SIGPIPE would have (exit status EXIT_SIGPIPE below).
+      if (!pipe_killed && sinks->ignores_epipe()) {
         pipe_killed = true;
         for (uint32_t p : spawned->pids) (void)s.kill(p);
       }

@@ -226,5 +226,6 @@ const uint WASI_EBADF = 8u;
 const uint WASI_EFAULT = 21u;
 const uint WASI_EINVAL = 28u;
 const uint WASI_ENOSYS = 52u;
+const uint WASI_EPIPE = 64u;
 
 GPUOS_ABI_END

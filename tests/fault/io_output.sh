@@ -11,7 +11,8 @@
 #   - stdout closed (>&-): the program sees EBADF
 #   - a writer into `head -2`: ends within 20 s, the program sees EPIPE, and
 #     `run` exits 141; a writer that ignores every error ends too (killed
-#     after the grace, 141)
+#     after the grace, 141); one that stops writing on EPIPE is not killed
+#     (it lives on 4 s and says so)
 # (io_full_disk.sh: the same on a full file system.)
 source "$(dirname "$0")/lib.sh" "$@"
 need_device
@@ -46,5 +47,11 @@ took=$(( $(date +%s) - start ))
 [ "$took" -lt 25 ]; check "a writer that ignores EPIPE ends too (${took}s)" $?
 LAST_OUT=$(cat "$WORK/rc")
 contains "... with 141" "rc=141"
+
+timeout 60 bash -c '"$1" run "$2" -- linger 2>"$3"; echo "rc=$?" >>"$3"' _ "$GPUOS" "$W" "$WORK/linger" | head -2 >/dev/null
+LAST_OUT=$(cat "$WORK/linger")
+contains "a writer that stops on EPIPE sees it" "Broken pipe"
+contains "... and is not killed for it" "writer: lived on"
+contains "... run exits 141" "rc=141"
 
 finish

@@ -6,6 +6,10 @@
  *               (0: until a write fails)
  *   ignore      writes "y\n" to stdout forever, ignoring every error (a
  *               naive `yes`)
+ *   linger      writes to stdout until a write fails, then reports it,
+ *               sleeps 4 s without writing, prints "writer: lived on" to
+ *               stderr and exits 7 (a program that stops writing on EPIPE
+ *               must not be killed for it)
  * On a failed write it prints "writer: write failed: <strerror> (errno E)"
  * to stderr and exits 7; otherwise it exits 0 (2 for bad arguments, 3 if
  * PATH cannot be opened).
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int failed(void) {
@@ -36,6 +41,15 @@ static int write_all(int fd, const char* p, size_t n) {
 int main(int argc, char** argv) {
   if (argc >= 2 && strcmp(argv[1], "ignore") == 0) {
     for (;;) (void)write(1, "y\n", 2);
+  }
+  if (argc >= 2 && strcmp(argv[1], "linger") == 0) {
+    while (write_all(1, "linger\n", 7) == 0) {
+    }
+    failed();
+    struct timespec t = {4, 0};
+    nanosleep(&t, NULL);
+    fprintf(stderr, "writer: lived on\n");
+    return 7;
   }
   if (argc >= 3 && strcmp(argv[1], "out") == 0) {
     const long n = atol(argv[2]);
@@ -61,6 +75,6 @@ int main(int argc, char** argv) {
     if (close(fd) != 0) return failed();
     return 0;
   }
-  fprintf(stderr, "usage: wasi_io_writer out N | file PATH N | ignore\n");
+  fprintf(stderr, "usage: wasi_io_writer out N | file PATH N | ignore | linger\n");
   return 2;
 }
