@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -85,13 +86,16 @@ class UringBackend final : public IoBackend {
     }
     io_uring_sqe_set_data(sqe, p);
     pending_[p] = true;
+    if (o.owner != 0) ++owned_[o.owner];
     io_uring_submit(&ring_);
   }
 
   void cancel(uint32_t owner) override {
     if (owner == 0) return;
     std::lock_guard lock(sq_mu_);
-    if (stopping_) return;
+    // Every exit cancels: one with nothing in flight (nearly all) costs a
+    // lookup, not a walk over every pending op.
+    if (stopping_ || owned_.find(owner) == owned_.end()) return;
     bool any = false;
     for (auto& [p, _] : pending_) {
       if (p->op.owner != owner) continue;
@@ -151,16 +155,24 @@ class UringBackend final : public IoBackend {
       {
         std::lock_guard lock(sq_mu_);
         pending_.erase(p);
+        disown(p->op.owner);
       }
       finish(p, res);
     }
   }
 
+  void disown(uint32_t owner) {  // under sq_mu_
+    if (owner == 0) return;
+    auto it = owned_.find(owner);
+    if (it != owned_.end() && --it->second == 0) owned_.erase(it);
+  }
+
   io_uring ring_{};
   bool ready_ = false;
-  std::mutex sq_mu_;  // the submission queue, pending_, stopping_
+  std::mutex sq_mu_;  // the submission queue, pending_, owned_, stopping_
   bool stopping_ = false;
   std::map<Pending*, bool> pending_;
+  std::unordered_map<uint32_t, uint32_t> owned_;  // ops in flight per owner
   std::thread reaper_;
 };
 
@@ -200,6 +212,7 @@ class ThreadPoolBackend final : public IoBackend {
       done(-ECANCELED);
       return;
     }
+    if (op.owner != 0) ++owned_[op.owner];
     if (op.kind == IoOp::Kind::Sleep) {  // a timer, not a worker: sleepers must not starve I/O
       sleepers_.emplace(Clock::now() + std::chrono::nanoseconds(op.sleep_ns), Timer{op.owner, std::move(done)});
       timer_cv_.notify_one();
@@ -214,9 +227,11 @@ class ThreadPoolBackend final : public IoBackend {
     std::vector<IoDone> dropped;
     {
       std::lock_guard lock(mu_);
+      if (owned_.find(owner) == owned_.end()) return;  // nothing in flight: the common exit
       for (auto it = queue_.begin(); it != queue_.end();) {
         if (it->op.owner == owner) {
           dropped.push_back(std::move(it->done));
+          disown(owner);
           it = queue_.erase(it);
         } else {
           ++it;
@@ -225,6 +240,7 @@ class ThreadPoolBackend final : public IoBackend {
       for (auto it = sleepers_.begin(); it != sleepers_.end();) {
         if (it->second.owner == owner) {
           dropped.push_back(std::move(it->second.done));
+          disown(owner);
           it = sleepers_.erase(it);
         } else {
           ++it;
@@ -255,6 +271,12 @@ class ThreadPoolBackend final : public IoBackend {
     bool busy = false;
     int wake = -1;
   };
+
+  void disown(uint32_t owner) {  // under mu_
+    if (owner == 0) return;
+    auto it = owned_.find(owner);
+    if (it != owned_.end() && --it->second == 0) owned_.erase(it);
+  }
 
   static void kick(Running& r) {  // under mu_
     if (!r.busy) return;
@@ -309,6 +331,7 @@ class ThreadPoolBackend final : public IoBackend {
       lock.lock();
       // Under mu_, where every kick happens: a kick that came too late to
       // matter must not cancel this worker's next op.
+      disown(running_[i].owner);
       running_[i].owner = 0;
       running_[i].busy = false;
       uint64_t drained;
@@ -332,6 +355,7 @@ class ThreadPoolBackend final : public IoBackend {
         continue;
       }
       IoDone done = std::move(first->second.done);
+      disown(first->second.owner);
       sleepers_.erase(first);
       lock.unlock();
       done(0);
@@ -344,6 +368,7 @@ class ThreadPoolBackend final : public IoBackend {
   bool stopping_ = false;
   std::deque<Queued> queue_;
   std::multimap<Clock::time_point, Timer> sleepers_;
+  std::unordered_map<uint32_t, uint32_t> owned_;  // ops queued, running or timed, per owner
   std::vector<Running> running_;
   std::vector<std::thread> workers_;
   std::thread timer_;

@@ -18,6 +18,8 @@ exec 3<>"$FIFO"  # a writer that never writes (and never blocks the readers' ope
 held_now() { g status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["io"]["slots_held"])'; }
 for backend in io_uring thread-pool; do
   export GPUOS_IO_BACKEND=$backend
+  # A session of its own: the last one's daemon may still be exiting.
+  export GPUOS_SESSION=io_$backend
   expect_rc 0 "$backend: boot a session" -- g boot --detach
   if ! g status 2>&1 | grep -q "$backend"; then
     echo "  (the session did not take $backend: $(g status 2>&1 | grep -i 'i/o'))"
