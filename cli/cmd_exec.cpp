@@ -6,15 +6,20 @@
 // stderr as they arrive (to this command's stdout and stderr), waits for
 // every instance, and exits with the first non-zero exit status (0 if all
 // were 0). A trap prints its kind and location to stderr and gives
-// EXIT_TRAP; a session failure EXIT_FAILED.
+// EXIT_TRAP; a session failure EXIT_FAILED. Output that could not be
+// written reaches the program as its write's errno, and fails the run:
+// EXIT_SIGPIPE when the reader went away, else non-zero (docs/cli.md).
 //
 // Files: the current directory is preopened read-only as "." unless
 // --no-cwd; --dir and --dir-ro add more (HOST[:GUEST]), numbered from fd 4
 // (3 is "." unless --no-cwd) in the order given. stdin is this
 // command's stdin (each instance opens it anew), or --stdin FILE.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -34,6 +39,75 @@ namespace gpuos::cli {
 namespace {
 
 using namespace std::chrono_literals;
+
+// How long after the reader of their output went away records may still
+// come that were written before the program saw EPIPE (its next write
+// returns it). A program whose output keeps coming after that ignores the
+// error (most loops around printf do) and would write forever: it is
+// killed, as SIGPIPE would have ended it natively (a WebAssembly program
+// cannot catch that either). One that stops writing runs on, as natively.
+constexpr auto kPipeGrace = 2s;
+
+// The program's stdout and stderr, as this command's fd 1 and 2, and what
+// became of writing them.
+struct OutputSinks {
+  std::mutex mu;
+  bool closed[2] = {false, false};  // fd 1, fd 2 was not open when `run` started
+  int error[2] = {0, 0};            // the first failed write's errno, per stream
+  std::chrono::steady_clock::time_point broke_at{};  // the first EPIPE
+  bool pipe_ignored = false;  // output kept coming to a broken pipe after the grace
+
+  // A closed fd 1 or 2 (`>&-`) is held on /dev/null, so that nothing the
+  // session opens (a device file, a socket) takes its number and receives
+  // the program's output; the program's writes to it fail with EBADF, as
+  // they would natively.
+  void open() {
+    for (int fd = 1; fd <= 2; ++fd) {
+      if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+      closed[fd - 1] = true;
+      const int n = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      if (n >= 0 && n != fd) {
+        ::dup2(n, fd);
+        ::close(n);
+      }
+    }
+  }
+
+  // 0, or the errno of the failed write (the session hands it to the
+  // program: SpawnIo::output).
+  int write(bool is_stderr, std::string_view text) {
+    std::lock_guard lock(mu);
+    const int i = is_stderr ? 1 : 0;
+    int e = closed[i] ? EBADF : 0;
+    while (e == 0 && !text.empty()) {
+      const ssize_t n = ::write(i + 1, text.data(), text.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        e = n < 0 ? errno : EIO;
+        break;
+      }
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+    if (e != 0 && error[i] == 0) {
+      error[i] = e;
+      if (e == EPIPE) broke_at = std::chrono::steady_clock::now();
+    } else if (e == EPIPE && error[i] == EPIPE && std::chrono::steady_clock::now() - broke_at > kPipeGrace) {
+      pipe_ignored = true;  // records written after the program was told
+    }
+    return e;
+  }
+
+  int stream_error(int i) {
+    std::lock_guard lock(mu);
+    return error[i];
+  }
+  // The program still writes to a pipe whose reader went away, past the
+  // grace: it ignores EPIPE.
+  bool ignores_epipe() {
+    std::lock_guard lock(mu);
+    return pipe_ignored;
+  }
+};
 
 }  // namespace
 
@@ -119,12 +193,13 @@ int cmd_exec(const RunArgs& a) {
   }
   io->stdin_path = a.stdin_path.empty() ? "/dev/stdin" : a.stdin_path;
   if (a.stdin_path.empty() && ::isatty(0) == 0 && ::access("/dev/stdin", R_OK) != 0) io->stdin_path.clear();
-  std::mutex out_mu;
-  io->output = [&out_mu](uint32_t, bool is_stderr, std::string_view text) {
-    std::lock_guard lock(out_mu);
-    std::fwrite(text.data(), 1, text.size(), is_stderr ? stderr : stdout);
-    if (is_stderr) std::fflush(stderr);
-  };
+  // The program's output goes out with one write(2) per record, so that a
+  // failed write is known at once and reaches the program as its next
+  // write's errno (docs/io.md, "Output errors"): stdio's buffer would hide
+  // a full disk until the end, when the program can no longer see it.
+  auto sinks = std::make_shared<OutputSinks>();
+  sinks->open();
+  io->output = [sinks](uint32_t, bool is_stderr, std::string_view text) { return sinks->write(is_stderr, text); };
 
   spdlog::set_level(spdlog::level::warn);
   BootOptions opts = a.boot;
@@ -150,9 +225,16 @@ int cmd_exec(const RunArgs& a) {
                  spawned->pids.size(), a.instances, spawned->failed_slots, spawned->failed_pages);
   }
   int rc = spawned->pids.size() < a.instances ? EXIT_ERROR : EXIT_OK;
+  bool pipe_killed = false;
   for (uint32_t pid : spawned->pids) {
     std::optional<procs::ExitInfo> e;
     while (!(e = s.exits().wait(pid, 200ms)) && !s.failed()) {
+      // The reader went away and they write on regardless: end them, as
+      // SIGPIPE would have (exit status EXIT_SIGPIPE below).
+      if (!pipe_killed && sinks->ignores_epipe()) {
+        pipe_killed = true;
+        for (uint32_t p : spawned->pids) (void)s.kill(p);
+      }
     }
     if (!e) break;
     const procs::ProcessProgram* p = s.program(*prog);
@@ -172,6 +254,23 @@ int cmd_exec(const RunArgs& a) {
   // Output arrives before the exit record (ring order), so all of it is out.
   s.shutdown();
   std::fflush(stdout);
+  // Output that could not be written fails the run (docs/cli.md): a reader
+  // that went away gives 141 as a shell reports SIGPIPE, any other failed
+  // write (a full disk, a closed stdout) the program's status, or 1 where
+  // that was 0. A trap or a failed session keeps its own code.
+  const int out_err = sinks->stream_error(0), err_err = sinks->stream_error(1);
+  if (out_err != 0 || err_err != 0) {
+    if (out_err != 0 && out_err != EPIPE && !sinks->closed[1]) {
+      std::fprintf(stderr, "gpuos: the program's stdout could not be written: %s\n", std::strerror(out_err));
+    }
+    if (rc != EXIT_TRAP && rc != EXIT_FAILED) {
+      if (out_err == EPIPE || err_err == EPIPE) {
+        rc = EXIT_SIGPIPE;
+      } else if (rc == EXIT_OK) {
+        rc = EXIT_ERROR;
+      }
+    }
+  }
   return rc;
 }
 

@@ -9,5 +9,6 @@ inline constexpr int EXIT_NO_SESSION = 2;  // no such session, or it is not answ
 inline constexpr int EXIT_FAILED = 3;      // the session failed: kernel hang, device lost
 inline constexpr int EXIT_NO_DEVICE = 4;   // no Vulkan loader, driver or usable device
 inline constexpr int EXIT_TRAP = 5;        // `gpuos run`: the WebAssembly code trapped
+inline constexpr int EXIT_SIGPIPE = 141;   // `gpuos run`: the reader of its output went away (128 + SIGPIPE)
 
 }  // namespace gpuos::cli

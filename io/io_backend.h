@@ -33,6 +33,9 @@ struct IoOp {
   std::string path;       // OpenAt2
   open_how how{};         // OpenAt2
   uint64_t sleep_ns = 0;  // Sleep
+  // Who the op is for (WasiHost: the calling pid), so that cancel() can
+  // find it; 0: nobody's (never cancelled).
+  uint32_t owner = 0;
 };
 
 // Called once per op, on a backend thread: result >= 0, or -errno.
@@ -45,6 +48,15 @@ class IoBackend {
   // Thread-safe. `done` runs exactly once, also when the backend is being
   // destroyed (then with -ECANCELED if the op never ran).
   virtual void submit(IoOp op, IoDone done) = 0;
+  // Thread-safe. Cancels the ops of `owner` (non-zero) still in flight: each
+  // one's `done` runs soon with -ECANCELED, or with its own result if it
+  // finished first. A killed process's blocking read or long sleep must not
+  // hold its request slot until the host would have finished it (issue 20,
+  // item 4). io_uring: IORING_OP_ASYNC_CANCEL (timeouts included); the
+  // thread pool: queued ops and timers are dropped, and a read or write
+  // waiting in a worker is woken (its poll also watches a cancel eventfd).
+  // An open or close that is already running finishes first.
+  virtual void cancel(uint32_t owner) = 0;
 };
 
 enum class IoBackendChoice { Auto, Uring, ThreadPool };

@@ -2,10 +2,12 @@
 #include "io/request_service.h"
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "io/wasi_abi.h"
 #include "kernel/host_sync.h"
 
 namespace gpuos::io {
@@ -26,7 +28,9 @@ RequestService::RequestService(IoBufferView io, WasiHost& wasi, std::function<vo
       slots_(io.header->slots),
       comp_capacity_(io.header->comp_capacity),
       slots_off_(io.header->slots_off),
-      data_off_(io.header->data_off) {
+      data_off_(io.header->data_off),
+      proc_off_(io.header->proc_off),
+      table_size_(io.header->table_size) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -86,8 +90,18 @@ void RequestService::loop() {
     DebugRecord r;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
+      for (;;) {
+        if (stopping_) return;
+        // Wakes that found no free wake slot: look again shortly (the
+        // kernel frees one as it takes each wake).
+        const bool stuck = !flush_wakes();
+        if (!queue_.empty()) break;
+        if (stuck) {
+          cv_.wait_for(lock, std::chrono::milliseconds(1));
+        } else {
+          cv_.wait(lock, [&] { return stopping_ || !queue_.empty() || !wakes_.empty(); });
+        }
+      }
       r = queue_.front();
       queue_.pop_front();
     }
@@ -100,15 +114,66 @@ void RequestService::loop() {
       spdlog::error("request from pid {} names slot {} of {}: dropped", r.pid, rs, slots_);
       continue;
     }
-    wasi_.serve(decode(r), [this, rs](Reply reply) { complete(rs, reply); });
+    const uint32_t pid = r.pid;
+    wasi_.serve(
+        decode(r), [this, rs](Reply reply) { complete(rs, reply); }, [this, pid] { wake(pid); });
   }
+}
+
+void RequestService::wake(uint32_t pid) {
+  if (closed_) return;
+  {
+    std::lock_guard lock(mu_);
+    wakes_.push_back(pid);
+  }
+  cv_.notify_one();
+}
+
+bool RequestService::flush_wakes() {
+  while (!wakes_.empty() && !closed_) {
+    // A wake slot the kernel gave back (FREE): the taker frees it after it
+    // read the pid. The acquire load orders that read before the pid's
+    // store below. A read across PCIe on a GPU, but only once per sleep.
+    uint32_t ws = slots_;
+    for (uint32_t k = 0; k < slots_; ++k) {
+      const uint32_t w = slots_ + (wake_next_ + k) % slots_;
+      uint32_t* slot = io_.words + slots_off_ + w * kSlotWords;
+      if (load_acquire(slot[offsetof(abi::IoSlot, state) / 4]) == abi::IOS_FREE) {
+        ws = w;
+        wake_next_ = (w - slots_ + 1) % slots_;
+        break;
+      }
+    }
+    if (ws == slots_) return false;
+    uint32_t* slot = io_.words + slots_off_ + ws * kSlotWords;
+    slot[offsetof(abi::IoSlot, pid) / 4] = wakes_.front();
+    std::atomic_ref<uint32_t>(slot[offsetof(abi::IoSlot, state) / 4]).store(abi::IOS_SUBMITTED, std::memory_order_relaxed);
+    wakes_.pop_front();
+    publish(std::span<const uint32_t>(&ws, 1), 0);  // its fence puts the pid and state before the entry
+  }
+  return true;
+}
+
+void RequestService::output_failed(uint32_t pid, bool is_stderr, int linux_errno) {
+  if (pid == 0 || table_size_ == 0) return;
+  uint32_t* w = io_.words + proc_off_ + size_t{(pid - 1) % table_size_} * abi::IOP_WORDS;
+  const uint32_t e = wasi::errno_from_linux(linux_errno);
+  // The other stream's errno stays (a read back, on failures only).
+  uint32_t err = load_acquire(w[abi::IOP_OUT_PID]) == pid ? w[abi::IOP_OUT_ERR] : 0;
+  const uint32_t shift = is_stderr ? 16 : 0;
+  if (((err >> shift) & 0xffff) == e) return;
+  err = (err & ~(0xffffu << shift)) | (e << shift);
+  std::atomic_ref<uint32_t>(w[abi::IOP_OUT_ERR]).store(err, std::memory_order_relaxed);
+  // The errno before the pid that validates it (host_sync.h: a fence, then
+  // the store, so it holds on write-combined BAR memory too).
+  host_publish(w[abi::IOP_OUT_PID], pid);
 }
 
 void RequestService::write_reply(uint32_t rs, const Reply& reply) {
   const std::vector<uint32_t>& w = reply.words();
   uint32_t* slot = io_.words + slots_off_ + rs * kSlotWords;
   uint32_t* data = io_.words + data_off_ + size_t{rs} * abi::IO_DATA_WORDS;
-  uint32_t result = reply.result;
+  uint32_t result = reply.result | (reply.park ? abi::IO_RESULT_PARK : 0u);
   size_t words = w.size();
   if (words > abi::IO_DATA_WORDS) {  // a bug in a call's size caps: fail the call, never overrun
     spdlog::error("reply of {} bytes does not fit a request slot: the call fails with EIO", words * 4);

@@ -43,6 +43,11 @@ class RequestService {
   void post(const DebugRecord& r);  // a RECORD_REQUEST
   void exited(uint32_t pid);        // after the pid's last request, in ring order
 
+  // The host could not write output of `pid` to its sink (`linux_errno`):
+  // its later writes to that stream (fd 2 if `is_stderr`, else fd 1) fail
+  // with the errno (abi_io.h: IOP_OUT_*). Drain thread only.
+  void output_failed(uint32_t pid, bool is_stderr, int linux_errno);
+
   uint64_t served() const { return served_.load(); }       // replies published
   uint64_t received() const { return received_.load(); }   // requests posted to it
   // Completions published and not yet taken by the kernel.
@@ -63,6 +68,11 @@ class RequestService {
   // Pushes the slots, whose replies are written (or, with `flags` =
   // IO_COMP_EMPTY, empty), onto the completion ring.
   void publish(std::span<const uint32_t> slots, uint32_t flags);
+  // A parked sleeper's sleep ended: queue its wake (any thread).
+  void wake(uint32_t pid);
+  // Publishes queued wakes while wake slots are free (under mu_); false
+  // when some wait for a wake slot the kernel has still to give back.
+  bool flush_wakes();
 
   IoBufferView io_;
   WasiHost& wasi_;
@@ -70,6 +80,8 @@ class RequestService {
   std::mutex mu_;  // queue_, stopping_
   std::condition_variable cv_;
   std::deque<DebugRecord> queue_;  // requests, and exits (kind RECORD_EXIT)
+  std::deque<uint32_t> wakes_;     // pids whose sleep ended, not yet published
+  uint32_t wake_next_ = 0;         // the wake slot to try first (round robin)
   bool stopping_ = false;
   std::mutex publish_mu_;  // comp_head_
   // The completion ring's head. Only the host writes it, so the host keeps
@@ -80,7 +92,7 @@ class RequestService {
   // host wrote it at boot and it never changes). Every field read from the
   // header itself would be a read across PCIe: two of them per completion
   // held the request path at about 415,000 calls a second on an H100.
-  uint32_t slots_ = 0, comp_capacity_ = 0, slots_off_ = 0, data_off_ = 0;
+  uint32_t slots_ = 0, comp_capacity_ = 0, slots_off_ = 0, data_off_ = 0, proc_off_ = 0, table_size_ = 0;
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> served_{0}, received_{0};
   std::thread thread_;

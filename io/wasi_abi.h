@@ -16,6 +16,7 @@ enum Errno : uint16_t {
   ERR_AGAIN = 6,
   ERR_BADF = 8,
   ERR_BUSY = 10,
+  ERR_CANCELED = 11,  // a kill cancelled the operation (the process never sees it: it ends)
   ERR_EXIST = 20,
   ERR_FAULT = 21,
   ERR_FBIG = 22,

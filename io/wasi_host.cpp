@@ -30,6 +30,7 @@ Errno wasi::errno_from_linux(int e) {
     case EAGAIN: return ERR_AGAIN;
     case EBADF: return ERR_BADF;
     case EBUSY: return ERR_BUSY;
+    case ECANCELED: return ERR_CANCELED;
     case EEXIST: return ERR_EXIST;
     case EFAULT: return ERR_FAULT;
     case EFBIG: return ERR_FBIG;
@@ -130,18 +131,23 @@ size_t WasiHost::processes() const {
 }
 
 void WasiHost::exited(uint32_t pid) {
-  std::lock_guard lock(mu_);
-  procs_.erase(pid);  // an op still in flight keeps its Process until it completes
+  {
+    std::lock_guard lock(mu_);
+    procs_.erase(pid);  // an op still in flight keeps its Process until it completes
+  }
+  cancel(pid);
 }
 
-void WasiHost::output(uint32_t pid, uint32_t key, bool is_stderr, std::string_view text) {
+void WasiHost::cancel(uint32_t pid) { backend_.cancel(pid); }
+
+int WasiHost::output(uint32_t pid, uint32_t key, bool is_stderr, std::string_view text) {
   std::shared_ptr<Spawn> s;
   {
     std::lock_guard lock(mu_);
     auto it = spawns_.find(key);
     if (it != spawns_.end()) s = it->second;
   }
-  if (s && s->io->output) s->io->output(pid, is_stderr, text);
+  return s && s->io->output ? s->io->output(pid, is_stderr, text) : 0;
 }
 
 // The descriptor table a process starts with: stdin, stdout, stderr, then
@@ -294,7 +300,7 @@ bool fd_call(uint32_t op) {
 
 }  // namespace
 
-void WasiHost::serve(Request r, std::function<void(Reply)> done) {
+void WasiHost::serve(Request r, std::function<void(Reply)> done, std::function<void()> woken) {
   const uint32_t op = r.opcode;
   if (op == abi::WASI_GPUOS_NULL) return done(Reply{});
   if (op == abi::WASI_CLOCK_TIME_GET || op == abi::WASI_CLOCK_RES_GET) {
@@ -323,7 +329,7 @@ void WasiHost::serve(Request r, std::function<void(Reply)> done) {
     if (n) reply.write(r.arg32(0), bytes.data(), n);
     return done(std::move(reply));
   }
-  if (op == abi::WASI_POLL_ONEOFF) return poll_oneoff(std::move(r), std::move(done));
+  if (op == abi::WASI_POLL_ONEOFF) return poll_oneoff(std::move(r), std::move(done), std::move(woken));
 
   std::shared_ptr<Process> p = process(r.pid, r.key);
   switch (op) {
@@ -443,6 +449,10 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
     return done(Reply::error(e.kind == FdEntry::Kind::Directory ? ERR_ISDIR : ERR_BADF));
   }
   if (positioned && !(e.rights & RIGHT_FD_SEEK)) return done(Reply::error(ERR_SPIPE));
+  // An offset of 2^63 or more is negative as an off_t: POSIX pread/pwrite
+  // say EINVAL. Passed on, the thread pool took it for "no offset" (the
+  // file position) and io_uring for whatever the kernel makes of it.
+  if (positioned && r.args[3] > uint64_t{INT64_MAX}) return done(Reply::error(ERR_INVAL));
   if (e.host < 0 && write) return done(Reply::error(ERR_BADF));
   if (e.host < 0) {  // an empty stdin: end of file
     Reply reply;
@@ -454,6 +464,7 @@ void WasiHost::transfer(std::shared_ptr<Process> p, Request r, std::function<voi
   io.kind = write ? IoOp::Kind::Write : IoOp::Kind::Read;
   io.fd = e.host;
   io.offset = positioned ? static_cast<int64_t>(r.args[3]) : -1;
+  io.owner = r.pid;
   std::vector<std::pair<uint32_t, uint32_t>> iov;
   if (write) {
     *buf = std::move(r.out);
@@ -506,6 +517,7 @@ void WasiHost::path_open(std::shared_ptr<Process> p, Request r, std::function<vo
   if (auto e = path_open_prepare(*p, r, dirfd, io.path, io.how, entry)) return done(Reply::error(e));
   io.kind = IoOp::Kind::OpenAt2;
   io.fd = dirfd;
+  io.owner = r.pid;
   const uint32_t fd_out = r.arg32(8);
   backend_.submit(std::move(io), [p, entry, fd_out, done](int64_t res) mutable {
     if (res < 0) return done(Reply::error(errno_of(static_cast<int>(res))));
@@ -524,7 +536,12 @@ void WasiHost::path_open(std::shared_ptr<Process> p, Request r, std::function<vo
 // poll_oneoff(in, out, nsubscriptions, nevents): clock subscriptions sleep
 // until the earliest is due; descriptor subscriptions are ready at once
 // (files always are), and then nothing sleeps.
-void WasiHost::poll_oneoff(Request r, std::function<void(Reply)> done) {
+//
+// A sleep's reply is known before it starts (the soonest clock's event).
+// With `woken`, it goes back at once, marked park, and the process sleeps
+// without its request slot until `woken` (docs/io.md, "Sleeping"): a sleep
+// is a timer, not a held slot.
+void WasiHost::poll_oneoff(Request r, std::function<void(Reply)> done, std::function<void()> woken) {
   const uint32_t n = r.arg32(2);
   if (n == 0) return done(Reply::error(ERR_INVAL));
   if (r.out.size() < size_t{n} * sizeof(Subscription)) return done(Reply::error(ERR_FAULT));
@@ -566,7 +583,19 @@ void WasiHost::poll_oneoff(Request r, std::function<void(Reply)> done) {
   IoOp io;
   io.kind = IoOp::Kind::Sleep;
   io.sleep_ns = sleep;
+  io.owner = r.pid;
   const Subscription due = subs[soonest];
+  if (woken && sleep > 0) {
+    // The event says the clock fired; a sleep cut short by a kill is never
+    // seen by the process, which ends.
+    Reply reply;
+    const Event ev{due.userdata, ERR_SUCCESS, EVENTTYPE_CLOCK};
+    reply.write(out, &ev, sizeof ev);
+    reply.write_value(nevents, uint32_t{1});
+    reply.park = true;
+    done(std::move(reply));
+    return backend_.submit(std::move(io), [woken](int64_t) { woken(); });
+  }
   backend_.submit(std::move(io), [finish, due](int64_t res) {
     finish({Event{due.userdata, static_cast<uint16_t>(res < 0 ? errno_of(static_cast<int>(res)) : uint16_t{ERR_SUCCESS}),
                   EVENTTYPE_CLOCK}});

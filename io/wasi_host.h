@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -33,6 +34,38 @@
 #include "shaders/abi.h"
 
 namespace gpuos::io {
+
+// Where a spawn's stdout and stderr text goes: a callable taking (pid,
+// is_stderr, text). One that returns int reports its write's outcome: 0
+// when the text was written, else the Linux errno of the failed write
+// (EPIPE, ENOSPC, EBADF, EIO, ...), which the writing process's later
+// writes to that stream then return (docs/io.md, "Output errors"), so no
+// output is lost silently. One that returns nothing never reports a
+// failure (a capture into memory cannot fail).
+class OutputSink {
+ public:
+  using Fn = std::function<int(uint32_t pid, bool is_stderr, std::string_view text)>;
+  OutputSink() = default;
+  OutputSink(std::nullptr_t) {}
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, OutputSink>>>
+  OutputSink(F f) {  // NOLINT: implicit, so that `io->output = lambda` reads as before
+    if constexpr (std::is_void_v<std::invoke_result_t<F&, uint32_t, bool, std::string_view>>) {
+      fn_ = [f = std::move(f)](uint32_t pid, bool is_stderr, std::string_view text) mutable {
+        f(pid, is_stderr, text);
+        return 0;
+      };
+    } else {
+      fn_ = std::move(f);
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(fn_); }
+  int operator()(uint32_t pid, bool is_stderr, std::string_view text) const {
+    return fn_ ? fn_(pid, is_stderr, text) : 0;
+  }
+
+ private:
+  Fn fn_;
+};
 
 // What one host spawn gives its processes.
 struct SpawnIo {
@@ -45,7 +78,8 @@ struct SpawnIo {
   std::string stdin_path;  // empty: stdin is empty
   // Text a process wrote to fd 1 (is_stderr false) or 2, in order. Null:
   // it shows in `gpuos tail` only. Called on the session's drain thread.
-  std::function<void(uint32_t pid, bool is_stderr, std::string_view text)> output;
+  // Its write errors reach the process (OutputSink).
+  OutputSink output;
 };
 
 enum class WasiError { BadDirectory, BadStdin };
@@ -65,6 +99,10 @@ struct Request {
 class Reply {
  public:
   uint32_t result = abi::WASI_ESUCCESS;
+  // A sleep's reply, sent before the sleep (serve()'s `woken`): the process
+  // applies it, gives its request slot back and sleeps without one until
+  // the host's wake (abi_io.h: IO_RESULT_PARK).
+  bool park = false;
   // Splits into directives of at most IOW_MAX_BYTES each.
   void write(uint32_t addr, const void* bytes, size_t n);
   template <typename T>
@@ -98,12 +136,20 @@ class WasiHost {
   void remove_spawn(uint32_t key);
 
   // Serves one request; `done` gets the reply exactly once, maybe later and
-  // on a backend thread.
-  void serve(Request req, std::function<void(Reply)> done);
-  // The process ended: its descriptors are closed.
+  // on a backend thread. With `woken`, a sleep (poll_oneoff on clocks alone)
+  // does not keep its request: `done` gets its reply at once, marked park,
+  // and `woken` runs when the sleep ends (or is cancelled). Without it,
+  // `done` runs when the sleep ends.
+  void serve(Request req, std::function<void(Reply)> done, std::function<void()> woken = nullptr);
+  // The process ended: its descriptors are closed, and its operations
+  // still in flight are cancelled (their replies come back at once).
   void exited(uint32_t pid);
-  // A RECORD_STDOUT/STDERR record from the ring.
-  void output(uint32_t pid, uint32_t key, bool is_stderr, std::string_view text);
+  // Cancels the operations of `pid` in flight (a kill): a blocking read or
+  // a sleep ends now with ECANCELED, so its request slot comes back.
+  void cancel(uint32_t pid);
+  // A RECORD_STDOUT/STDERR record from the ring: 0, or the errno (Linux) of
+  // its failed write (SpawnIo::output).
+  int output(uint32_t pid, uint32_t key, bool is_stderr, std::string_view text);
 
   size_t processes() const;  // descriptor tables alive
 
@@ -114,7 +160,7 @@ class WasiHost {
   std::shared_ptr<Process> process(uint32_t pid, uint32_t key);
   void transfer(std::shared_ptr<Process> p, Request r, std::function<void(Reply)> done);
   void path_open(std::shared_ptr<Process> p, Request r, std::function<void(Reply)> done);
-  void poll_oneoff(Request r, std::function<void(Reply)> done);
+  void poll_oneoff(Request r, std::function<void(Reply)> done, std::function<void()> woken);
 
   IoBackend& backend_;
   mutable std::mutex mu_;

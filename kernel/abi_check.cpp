@@ -57,6 +57,9 @@ static_assert(PROF_SLOTS * 2 <= 32, "the profile fits SysHeader line 3");
 
 static_assert(sizeof(IoSlot) == 32, "8 words a request slot (io.glsl's IOSLOT)");
 static_assert(offsetof(IoSlot, result) == 12 && offsetof(IoSlot, reply_len) == 16);
+static_assert(offsetof(IoSlot, prog) == 20, "io.glsl's IOF_PROG");
+static_assert(2 * IO_MAX_SLOTS <= IO_COMP_EMPTY, "request and wake slots fit the completion entry's slot field");
+static_assert(IO_RESULT_PARK > 0xffffu && (IOP_PARKED & 0x7fffffffu) == 0u, "above every errno and every pid");
 static_assert(sizeof(IoHeader) == 384, "three 128-byte lines: io_words[] starts after them");
 static_assert(offsetof(IoHeader, comp_head) == 128, "host-written line starts at 128");
 static_assert(offsetof(IoHeader, comp_tail) == 256, "kernel-written line starts at 256");

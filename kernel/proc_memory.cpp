@@ -60,8 +60,10 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   uint32_t comp_capacity = 1;
   while (comp_capacity < 2 * cfg.io_slots) comp_capacity <<= 1;
   const uint32_t io_slots_off = comp_capacity;
-  const uint32_t io_data_off = io_slots_off + cfg.io_slots * (sizeof(IoSlot) / 4);
-  const uint64_t io_bytes = sizeof(IoHeader) + (uint64_t{io_data_off} + uint64_t{cfg.io_slots} * IO_DATA_WORDS) * 4;
+  const uint32_t io_data_off = io_slots_off + 2 * cfg.io_slots * (sizeof(IoSlot) / 4);  // and the wake slots
+  const uint64_t io_proc_off = uint64_t{io_data_off} + uint64_t{cfg.io_slots} * IO_DATA_WORDS;
+  const uint64_t io_progs_off = io_proc_off + uint64_t{cfg.slots} * IOP_WORDS;
+  const uint64_t io_bytes = sizeof(IoHeader) + (io_progs_off + MAX_PROGRAMS) * 4;
   if (auto r = take(ctx.create_buffer(io_bytes, {DL | HV | HC, HV | HC}), m->io_, "io buffer"); !r) return r.error();
   if (auto r = take(ctx.create_device_buffer(uint64_t{cfg.arena_pages} * PAGE_BYTES), m->arena_, "arena"); !r)
     return r.error();
@@ -92,6 +94,10 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   io.slots_off = io_slots_off;
   io.data_off = io_data_off;
   io.bits_off = page_words + 2 * slot_words;
+  io.proc_off = static_cast<uint32_t>(io_proc_off);
+  io.table_size = cfg.slots;
+  io.progs_off = static_cast<uint32_t>(io_progs_off);
+  io.prog_cap = cfg.io_slots - cfg.io_slots / 8;
   std::atomic_thread_fence(std::memory_order_release);
   return m;
 }

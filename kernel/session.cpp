@@ -401,11 +401,16 @@ void Session::drain_loop() {
           }
           break;
         case abi::RECORD_STDOUT:
-        case abi::RECORD_STDERR:
-          wasi_->output(r.pid, r.payload[abi::OUT_KEY_WORD], r.kind == abi::RECORD_STDERR,
-                        std::string_view(reinterpret_cast<const char*>(r.payload.data()),
-                                         std::min(r.len, abi::OUT_TEXT_MAX)));
+        case abi::RECORD_STDERR: {
+          const bool is_stderr = r.kind == abi::RECORD_STDERR;
+          // A failed write reaches the process as its next write's errno
+          // (docs/io.md, "Output errors"): nothing is lost silently.
+          if (const int e = wasi_->output(r.pid, r.payload[abi::OUT_KEY_WORD], is_stderr,
+                                          std::string_view(reinterpret_cast<const char*>(r.payload.data()),
+                                                           std::min(r.len, abi::OUT_TEXT_MAX))))
+            requests_->output_failed(r.pid, is_stderr, e);
           break;
+        }
         default: break;
       }
     }

@@ -161,6 +161,11 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
 Result<bool, SessionError> Session::kill(uint32_t pid) {
   auto reply = command(OP_KILL, pid);
   if (!reply) return fail(reply.code(), reply.detail());
+  // Its host operations in flight (a read that may never return, a sleep)
+  // end now, so its request slot comes back at once: the kernel frees an
+  // ORPHAN slot when its completion arrives (docs/io.md). The process ends
+  // at its next quantum whatever the reply says: the kill is posted.
+  if (reply->value[0] != 0 && wasi_) wasi_->cancel(pid);
   return reply->value[0] != 0;
 }
 

@@ -22,7 +22,9 @@
 // The io buffer (binding 7) is DEVICE_LOCAL|HOST_VISIBLE where the device
 // has it: the only memory NVIDIA lanes see host writes in while running
 // (DESIGN.md). Layout: IoHeader, then the completion ring's entries, then
-// IoSlot[slots], then each slot's data area (IO_DATA_BYTES).
+// IoSlot[2 x slots] (the request slots, then the wake slots), then each
+// request slot's data area (IO_DATA_BYTES), then the per-process words,
+// then the per-program held counts.
 GPUOS_ABI_BEGIN
 
 const uint RECORD_REQUEST = 5u;  // debug-ring kind: payload RQ_* words
@@ -66,15 +68,53 @@ const uint IOS_ORPHAN = 4u;     // the process ended while the host served it;
 const uint IOS_DONE_EMPTY = 5u; // DONE with an empty reply, which the slot does
                                 // not hold (IO_COMP_EMPTY)
 
+// A completion's result word (IoSlot.result) with this bit set is a park:
+// the reply of a sleep, sent before the sleep. The process applies it,
+// gives its slot back and sleeps without one until the host's wake (below);
+// the call then returns 0. WASI errnos are below 2^16.
+const uint IO_RESULT_PARK = 0x10000u;
+
+// Wake slots. Slots [slots, 2 x slots) have a header (IoSlot) and no data
+// area. They belong to the host, which uses one to wake a parked sleeper:
+// it writes the sleeper's pid into the header, sets the state SUBMITTED,
+// and pushes the slot onto the completion ring. The taker reads the pid,
+// frees the wake slot (FREE, which the host checks before it uses one
+// again) and wakes the process if it is still parked (IOP_WAKE). So at
+// most 2 x slots completions are outstanding, which the ring holds.
+//
+// Per-process words (IoHeader.proc_off, IOP_WORDS per process-table slot),
+// each tagged with the pid it is for, since a table slot is reused:
+//   IOP_OUT_PID, IOP_OUT_ERR  [host] the host could not write the process's
+//               output: OUT_ERR holds the WASI errno for fd 1 (low 16 bits)
+//               and fd 2 (high 16), valid while OUT_PID is the process's
+//               pid. Written OUT_ERR first, then OUT_PID (release). The
+//               process's next fd_write to that fd returns the errno.
+//   IOP_WAKE    [kernel] a sleeper's park: pid | IOP_PARKED while it sleeps
+//               (stored by the process before it posts a poll_oneoff), the
+//               pid once its wake came (CAS by the wake's taker), 0 or any
+//               other pid otherwise.
+const uint IOP_OUT_PID = 0u;
+const uint IOP_OUT_ERR = 1u;
+const uint IOP_WAKE = 2u;
+const uint IOP_WORDS = 4u;
+const uint IOP_PARKED = 0x80000000u;  // pids are below 2^31
+
 // One request slot's header: 32 bytes.
 struct IoSlot {
   uint state;      // [both] IOS_*: the process and the completion taker (CAS)
-  uint pid;        // [kernel] the caller
+  uint pid;        // [kernel] the caller ([host] in a wake slot: the sleeper)
   uint proc_slot;  // [kernel] its process-table slot (the taker wakes it)
   uint result;     // [host] the call's return value (a WASI errno)
   uint reply_len;  // [host] bytes of IoWrite directives in the data area
-  uint _pad[3];
+  uint prog;       // [kernel] the caller's program (its count of held slots, io.glsl)
+  uint _pad[2];
 };
+
+// Fairness: one program's processes together hold at most
+// IoHeader.prog_cap request slots (an eighth of them stay for the rest), so
+// that no program, whatever its requests wait for (a pipe that never
+// delivers, a terminal), can starve the others of slots. A process holds
+// at most one, and a sleeping one none (Wake slots, below).
 
 // The reply in the data area is a sequence of directives, each 4-aligned:
 // { guest address, byte count, bytes padded to a multiple of 4 }. The host
@@ -91,7 +131,11 @@ struct IoHeader {
   uint slots_off;      // io word of IoSlot[0]
   uint data_off;       // io word of slot 0's data area
   uint bits_off;       // bits[] word of the request-slot bitmap (sys.glsl's BitsBuf)
-  uint _pad0[27];
+  uint proc_off;       // io word of the per-process words (IOP_*), IOP_WORDS per table slot
+  uint table_size;     // process-table slots (the per-process words' count)
+  uint progs_off;      // io word of the slots held per program (MAX_PROGRAMS words, [kernel])
+  uint prog_cap;       // slots one program may hold at once: slots - slots / 8
+  uint _pad0[23];
   // line 1 [host] completions published
   uint comp_head;
   uint _pad1[31];
@@ -112,17 +156,21 @@ struct IoHeader {
 // entry seen before it lands, or a stale one from the lap before, fails the
 // stamp check and is looked at again later, never taken. Nobody clears an
 // entry, and the host never reads one back: at most `slots` completions are
-// ever outstanding (a slot has at most one), so with comp_capacity >=
-// 2 x slots the host cannot lap an entry the kernel has still to take.
-// Slots < 2^16 and comp_capacity <= 2^16, so a lap stamp is 16 bits and two
+// ever outstanding (a slot has at most one), plus at most `slots` wakes
+// (below), so with comp_capacity >= 2 x slots the host cannot lap an entry
+// the kernel has still to take.
+// Slots and wake slots < 2^15 and comp_capacity <= 2^16, so a lap stamp is 16 bits and two
 // consecutive laps always differ in it, across the 2^32 wrap too.
 //
-// The slot field is the slot (below IO_MAX_SLOTS, so 15 bits), with
+// The slot field is the slot (a request slot or a wake slot, below
+// 2 x IO_MAX_SLOTS, so 15 bits), with
 // IO_COMP_EMPTY set for an empty reply: result 0 and no directives, which
 // the host does not write into the slot. So an empty reply is one store
 // and one fence fewer on the host, and on the GPU the taker needs no load
 // to know it (io.glsl: io_complete_slot).
-const uint IO_MAX_SLOTS = 32768u;
+// Request slots: at most IO_MAX_SLOTS, so that they and their wake slots
+// (2 x slots in all) fit the 15-bit slot field.
+const uint IO_MAX_SLOTS = 16384u;
 const uint IO_COMP_EMPTY = 0x8000u;
 GPUOS_ABI_FN uint io_comp_entry(uint pos, uint capacity, uint slot) { return (((pos / capacity) + 1u) << 16u) | slot; }
 
@@ -178,5 +226,6 @@ const uint WASI_EBADF = 8u;
 const uint WASI_EFAULT = 21u;
 const uint WASI_EINVAL = 28u;
 const uint WASI_ENOSYS = 52u;
+const uint WASI_EPIPE = 64u;
 
 GPUOS_ABI_END

@@ -87,7 +87,10 @@ struct OutputFile {
   ~OutputFile() {
     if (fd >= 0) ::close(fd);
   }
-  void write(std::string_view text) {
+  // 0, or the errno of the failed write: the process's next write to the
+  // stream returns it (a full disk is ENOSPC there, as it would be natively).
+  // A stream whose reader stops reading is not an error: its output is dropped.
+  int write(std::string_view text) {
     const auto until = std::chrono::steady_clock::now() + kWriteWait;
     while (!text.empty()) {
       const ssize_t n = ::write(fd, text.data(), text.size());
@@ -97,11 +100,13 @@ struct OutputFile {
         pollfd p{fd, POLLOUT, 0};
         if (left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0) continue;
         if (!warned.exchange(true)) spdlog::warn("spawn output {}: its reader is not reading; output dropped", path);
-        return;
+        return 0;
       }
-      if (n <= 0) return;  // a full disk loses output; the process is not stopped for it
+      if (n < 0) return errno;
+      if (n == 0) return EIO;
       text.remove_prefix(static_cast<size_t>(n));
     }
+    return 0;
   }
 };
 
@@ -200,7 +205,8 @@ std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
   }
   if (out || err) {
     io->output = [out, err](uint32_t, bool is_stderr, std::string_view text) {
-      if (const auto& f = is_stderr ? err : out) f->write(text);
+      const auto& f = is_stderr ? err : out;
+      return f ? f->write(text) : 0;
     };
   }
   return io;

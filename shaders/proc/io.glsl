@@ -37,11 +37,13 @@ layout(std430, set = 0, binding = 7) GPUOS_COHERENT buffer IoBuf {
   uint io_words[];
 };
 
-const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u;
+const uint IOF_STATE = 0u, IOF_PID = 1u, IOF_PROC = 2u, IOF_RESULT = 3u, IOF_REPLY_LEN = 4u, IOF_PROG = 5u;
 // IoHeader line 0, set at boot: see ctrl_boot (kernel.comp).
 layout(std430, set = 0, binding = 7) readonly buffer IoBoot { IoHeader io_boot; };
 
 #define IOSLOT(rs, f) io_words[io_boot.slots_off + 8u * (rs) + (f)]
+#define IOPROC(s, f) io_words[io_boot.proc_off + IOP_WORDS * (s) + (f)]
+#define IOPROG(p) io_words[io_boot.progs_off + (p)]
 #define IODATA(rs, i) io_words[io_boot.data_off + (rs) * IO_DATA_WORDS + (i)]
 
 // ProcEntry.io_slot of the running process: its runner is the only writer,
@@ -52,10 +54,15 @@ void set_io_slot(uint held) {
 }
 
 void io_slot_free(uint rs) {
+  // Read while the slot is still ours: once FREE, its next owner writes it.
+  // Written by the claim, which the owner (or, for an ORPHAN, the taker's
+  // acquire fence) sees.
+  const uint prog = IOSLOT(rs, IOF_PROG);
   atomicExchange(IOSLOT(rs, IOF_STATE), IOS_FREE);
   RELEASE_FENCE();
   bitmap_clear(io_boot.bits_off, rs);
   atomicAdd(io.held, 0xffffffffu);
+  atomicAdd(IOPROG(prog), 0xffffffffu);  // after the bit, as `held`: a count never undercounts a held slot
 }
 
 // True while the running process's request slot is known to be DONE: this
@@ -117,8 +124,11 @@ uint io_post_rs_ = NONE, io_post_pos_, io_post_op_, io_post_fp_, io_post_len_;
 // found the entry. With the ring head read here, after the fence, it makes
 // a ring check for the woken process's next request (ring.glsl:
 // ring_note_room).
+uint io_complete_wake(uint ws, uint ring_consumed);
+
 uint io_complete_slot(uint entry_slot, uint ring_consumed) {
   const uint rs = entry_slot & (IO_COMP_EMPTY - 1u);
+  if (rs >= io_boot.slots) return io_complete_wake(rs, ring_consumed);
   const bool empty = (entry_slot & IO_COMP_EMPTY) != 0u;
   ACQUIRE_FENCE();  // the slot's reply was written before its entry
   // All read at once, so that they overlap the claims below: the process,
@@ -129,6 +139,12 @@ uint io_complete_slot(uint entry_slot, uint ring_consumed) {
   io_taken_reply_len_ = empty ? 0u : READ_SHARED(IOSLOT(rs, IOF_REPLY_LEN));
   io_taken_held_ = LOAD_RELAXED(io.held);
   io_taken_slot_ = rs;
+  // A park (a sleep's reply, sent before the sleep): the process still
+  // waits for the host, for its wake, so it stays counted in `waiting`,
+  // which the taker's count lowers for every entry (the wake's too). Added
+  // once, by whoever takes the completion for good (below), also when the
+  // process has ended (ORPHAN): its wake still comes.
+  const bool park = (io_taken_result_ & IO_RESULT_PARK) != 0u;
   // The process's program is fixed while the process lives; when the claim
   // fails, the registers set here are dropped with it.
   proc_bind_program(s);
@@ -136,6 +152,7 @@ uint io_complete_slot(uint entry_slot, uint ring_consumed) {
   if (proc_claim_woken(s)) {
     if (cur_pid == pid) {
       STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_DONE);  // read by this lane only, from here on
+      if (park) atomicAdd(io.waiting, 1u);
       ring_note_room(ring_consumed, ring_head);
       return s;
     }
@@ -147,6 +164,7 @@ uint io_complete_slot(uint entry_slot, uint ring_consumed) {
   // process reads its reply from the slot, unless the state says it is
   // empty (the host wrote none there).
   const uint prev = atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_SUBMITTED, empty ? IOS_DONE_EMPTY : IOS_DONE);
+  if (park && (prev == IOS_SUBMITTED || prev == IOS_ORPHAN)) atomicAdd(io.waiting, 1u);
   if (prev == IOS_ORPHAN) {
     io_slot_free(rs);
     return NONE;
@@ -156,6 +174,55 @@ uint io_complete_slot(uint entry_slot, uint ring_consumed) {
   if (!proc_claim_woken(s)) return NONE;
   ring_note_room(ring_consumed, ring_head);
   return s;
+}
+
+// A wake slot's completion (abi_io.h, "Wake slots"): the sleep of the pid
+// it names has ended. The taker reads the pid, gives the wake slot back to
+// the host, and wakes the process if it is still parked there: the CAS on
+// its IOP_WAKE word (pid | IOP_PARKED -> pid) tells it, for a process that
+// ended meanwhile no longer has it. Returns the woken process's table slot
+// (the caller owns it, as for io_complete_slot), or NONE.
+//
+// The sleeper publishes BLOCKED and then looks at IOP_WAKE (proc_block,
+// io_sleeping); here the wake is published first and then the look at the
+// state: one of the two sees the other.
+uint io_complete_wake(uint ws, uint ring_consumed) {
+  ACQUIRE_FENCE();  // the host wrote the pid and the state before the entry
+  const uint pid = READ_SHARED(IOSLOT(ws, IOF_PID));
+  const uint ring_head = LOAD_RELAXED(ctrl.ring_head);
+  io_taken_slot_ = ws;  // no request slot of the woken process's
+  io_taken_result_ = 0u;
+  io_taken_reply_len_ = 0u;
+  // The pid's read before the slot goes back: the host writes the next pid
+  // once it sees FREE. A CAS, so that a completion taken twice (lavapipe,
+  // io_complete_slot) wakes nobody the second time.
+  RELEASE_FENCE();
+  if (atomicCompSwap(IOSLOT(ws, IOF_STATE), IOS_SUBMITTED, IOS_FREE) != IOS_SUBMITTED) return NONE;
+  const uint s = slot_of(pid);
+  if (atomicCompSwap(IOPROC(s, IOP_WAKE), pid | IOP_PARKED, pid) != (pid | IOP_PARKED)) return NONE;
+  FULL_FENCE();  // the wake before the look at the process's state
+  proc_bind_program(s);
+  if (!proc_claim_woken(s)) return NONE;  // running: it sees the wake when it blocks (proc_block)
+  ring_note_room(ring_consumed, ring_head);
+  return s;
+}
+
+// The running process sleeps in poll_oneoff without a request slot (it got
+// its park): true, with `woken` when its wake came. proc_block asks, for a
+// process that holds no slot: false means it is not sleeping (gpuos.wait).
+bool io_sleeping(out bool woken) {
+  const uint w = LOAD_RELAXED(IOPROC(cur_slot, IOP_WAKE));
+  woken = w == cur_pid;
+  return woken || w == (cur_pid | IOP_PARKED);
+}
+
+// The errno the host could not write the running process's fd 1 or 2 with
+// (abi_io.h: IOP_OUT_*), or 0. Relaxed: a write that misses an errno being
+// stored just goes out (and fails on the host), and the next one sees it.
+uint io_output_error(uint fd) {
+  if (LOAD_RELAXED(IOPROC(cur_slot, IOP_OUT_PID)) != cur_pid) return 0u;
+  ACQUIRE_FENCE();  // the host stored the errno before the pid
+  return (LOAD_RELAXED(IOPROC(cur_slot, IOP_OUT_ERR)) >> (fd == 2u ? 16u : 0u)) & 0xffffu;
 }
 
 // True when the completion entry `v` was written for ring position `pos`
@@ -455,9 +522,18 @@ void io_publish(uint slot, uint lane) {
 // every slot is busy or the claim lost a race (the call yields and runs
 // again later).
 uint io_claim_slot() {
+  // The program's share first (abi_io.h, "Fairness"): one atomic add that
+  // decides it, taken back when the program is at its cap or no slot is
+  // had. Relaxed: a count, ordered by nothing else.
+  if (atomicAdd(IOPROG(cur_prog), 1u) >= io_boot.prog_cap) {
+    atomicAdd(IOPROG(cur_prog), 0xffffffffu);
+    atomicAdd(io.no_slot, 1u);
+    return NONE;
+  }
   const uint words = io_boot.slots >> 5u;
   const uint rs = bitmap_claim(io_boot.bits_off, words, atomicAdd(io.slot_hint, 1u) % words, words);
   if (rs == NONE) {
+    atomicAdd(IOPROG(cur_prog), 0xffffffffu);
     atomicAdd(io.no_slot, 1u);
     return NONE;
   }
@@ -465,12 +541,14 @@ uint io_claim_slot() {
   // not FREE belongs to someone else (a claim llvmpipe misreported,
   // docs/platform.md 2g): leave it to its owner and try again later.
   if (atomicCompSwap(IOSLOT(rs, IOF_STATE), IOS_FREE, IOS_FILLING) != IOS_FREE) {
+    atomicAdd(IOPROG(cur_prog), 0xffffffffu);
     atomicAdd(io.claim_conflicts, 1u);
     return NONE;
   }
   atomicAdd(io.held, 1u);
   IOSLOT(rs, IOF_PID) = cur_pid;
   IOSLOT(rs, IOF_PROC) = cur_slot;
+  IOSLOT(rs, IOF_PROG) = cur_prog;
   set_io_slot(rs + 1u);
   return rs;
 }
@@ -488,6 +566,21 @@ uint gi_request(uint op, uint fp, uint call_pc) {
                              : LOAD_RELAXED(IOSLOT(held - 1u, IOF_STATE));
   const uint return_pc = pc_;
   pc_ = call_pc;  // run the call again, unless it completes below
+  if (op == WASI_POLL_ONEOFF && held == 0u) {
+    // Parked in a sleep (below): done once the wake came, else asleep
+    // again (a spurious wake-up). A new call never finds the park word
+    // with its pid: each call's end clears it.
+    bool woken;
+    if (io_sleeping(woken)) {
+      if (!woken) {
+        status_ = VM_ST_BLOCKED;
+        return 0u;
+      }
+      STORE_RELAXED(IOPROC(cur_slot, IOP_WAKE), 0u);  // only its owner writes it now: the wake is spent
+      pc_ = return_pc;
+      return WASI_ESUCCESS;
+    }
+  }
   if (st == IOS_FREE || st == IOS_FILLING) {
     // The same on every step of one call: the process did not run between.
     const uint out_len = io_out_len(op, fp);
@@ -505,6 +598,11 @@ uint gi_request(uint op, uint fp, uint call_pc) {
       status_ = VM_ST_YIELD;  // ring full: post on a later quantum
       return 0u;
     }
+    // A poll_oneoff may come back as a park (a sleep without the slot):
+    // marked parked before the host can answer, so that its wake, which
+    // may overtake the park's reply, finds the mark (io_complete_wake).
+    // Ordered before the host's answer by io_publish's commit fence.
+    if (op == WASI_POLL_ONEOFF) STORE_RELAXED(IOPROC(cur_slot, IOP_WAKE), cur_pid | IOP_PARKED);
     io_post_rs_ = rs;  // proc_run publishes it once the process is saved (io_publish)
     io_post_op_ = op;
     io_post_fp_ = fp;
@@ -536,6 +634,26 @@ uint gi_request(uint op, uint fp, uint call_pc) {
   if (!io_apply_step(rs, reply_len, faulted)) return 0u;
   bulk_ = 0u;
   pc_ = return_pc;
+  if (op == WASI_POLL_ONEOFF) {
+    const bool park = (result & IO_RESULT_PARK) != 0u && !faulted;
+    bool woken = false;
+    if (park) {
+      // A sleep: the events are written; the slot goes back now (the host
+      // is done with it) and the process sleeps without one until its
+      // wake, unless that came already.
+      io_release_kept();
+      io_sleeping(woken);
+      if (!woken) {
+        pc_ = call_pc;
+        status_ = VM_ST_BLOCKED;
+        return 0u;
+      }
+    }
+    // The call ends: no park word outlives it (a late wake then finds none).
+    STORE_RELAXED(IOPROC(cur_slot, IOP_WAKE), 0u);
+    if (park) return WASI_ESUCCESS;
+    result &= ~IO_RESULT_PARK;  // a park whose events faulted returns EFAULT below
+  }
   if (held_now <= io_boot.slots / 2u) {
     STORE_RELAXED(IOSLOT(rs, IOF_STATE), IOS_FILLING);  // kept for the next call
     io_kept_idle_ = 1u;

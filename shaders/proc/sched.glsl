@@ -101,6 +101,8 @@ void proc_block(uint slot) {
   bool ready;
   if (cur_io_slot != 0u) {
     ready = io_completed_meanwhile();
+  } else if (io_sleeping(ready)) {
+    // a sleep without a slot (io.glsl): `ready` once its wake came
   } else {
     const uint child = procs[slot].wait_pid;
     const uint cs = slot_of(child);

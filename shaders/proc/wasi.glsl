@@ -65,6 +65,16 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
   }
   ticks_ += n;
   if (bad) return WASI_EFAULT;
+  // The host could not write this stream (a full disk, a closed stdout):
+  // the write fails as it would natively (docs/io.md, "Output errors"),
+  // and nothing goes out. EPIPE (the reader went away) is the exception:
+  // the bytes still go (the host drops them) and the write fails at its
+  // end, so that the host sees a program that writes on regardless and
+  // `gpuos run` can end it, as SIGPIPE would.
+  if (bulk_ == 0u) {
+    const uint e = io_output_error(fd);
+    if (e != 0u && e != WASI_EPIPE) return e;
+  }
   if (bulk_ < total) {
     uint pos;
     if (!ring_claim_one(pos)) {
@@ -94,6 +104,7 @@ uint wasi_write_stdio(uint fp, uint call_pc, uint lane) {
     return 0u;
   }
   bulk_ = 0u;
+  if (io_output_error(fd) == WASI_EPIPE) return WASI_EPIPE;
   return wasi_store32(WARG(3), total) ? WASI_ESUCCESS : WASI_EFAULT;
 }
 
