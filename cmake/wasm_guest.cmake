@@ -1,4 +1,4 @@
-# cmake/wasm_guest.cmake: builds C guest programs to WebAssembly (wasm32).
+# cmake/wasm_guest.cmake: builds C and C++ guest programs to WebAssembly (wasm32).
 #
 # The host build stays g++/C++; guests are built by add_custom_command with
 # clang, wasm-ld, compiler-rt's wasm32 builtins and (WASI mode) wasi-libc, all
@@ -17,7 +17,8 @@
 #                           malloc.c and string.c are linked in. Memory is one
 #                           64 KiB page (16 KiB of it stack) and has no maximum,
 #                           so memory.grow can add pages.
-#   WASI                    --target=wasm32-wasi against wasi-libc. stdshim's
+#   WASI                    --target=wasm32-wasi against wasi-libc (C++ sources,
+#                           .cpp/.cc/.cxx: clang++ and libc++, -fno-exceptions). stdshim's
 #                           malloc.c is linked ahead of libc.a, so malloc and
 #                           friends are gpuos imports and dlmalloc is never
 #                           pulled in. NO_STDSHIM leaves it out (the control
@@ -131,6 +132,18 @@ set(GPUOS_WASM_LDFLAGS_WASI --target=wasm32-wasi --sysroot=${GPUOS_WASI_SYSROOT_
 set(GPUOS_WASM_LIBS_FREESTANDING ${GPUOS_WASM_BUILTINS})
 set(GPUOS_WASM_LIBS_WASI)
 
+# C++ guests (WASI mode only): clang++ with Debian's libc++ for wasm32-wasi
+# (libc++-14-dev-wasm32, libc++abi-14-dev-wasm32). WebAssembly as the VM runs
+# it has no exception handling, so C++ is built -fno-exceptions.
+find_program(GPUOS_WASM_CLANGXX NAMES clang++ clang++-14 clang++-15 clang++-16
+  DOC "clang++ that can target wasm32-wasi (C++ guest compiler)")
+if(NOT GPUOS_WASM_CLANGXX)
+  _gpuos_wasm_fail("no clang++ found")
+endif()
+set(GPUOS_WASM_CXX_SOURCE "\\.(cpp|cc|cxx)$")
+set(GPUOS_WASM_CXXFLAGS -std=c++17 -fno-exceptions)
+set(GPUOS_WASM_CXXLIBS_WASI -lc++ -lc++abi)
+
 # ---- probe: compile and link a trivial guest in both modes ---------------------
 file(WRITE ${_probe_dir}/probe-FREESTANDING.c "void _start(void) {}\n")
 file(WRITE ${_probe_dir}/probe-WASI.c "int main(void) { return 0; }\n")
@@ -143,6 +156,16 @@ foreach(mode FREESTANDING WASI)
     _gpuos_wasm_fail("${GPUOS_WASM_CLANG} could not build a ${mode} wasm32 probe:\n${_out}")
   endif()
 endforeach()
+file(WRITE ${_probe_dir}/probe-cxx.cpp "#include <string>\n#include <vector>\n"
+  "int main() { std::vector<std::string> v{\"a\"}; return static_cast<int>(v[0].size()) - 1; }\n")
+execute_process(
+  COMMAND ${GPUOS_WASM_CLANGXX} ${GPUOS_WASM_CFLAGS_WASI} ${GPUOS_WASM_CXXFLAGS} ${GPUOS_WASM_LDFLAGS_WASI}
+          ${_probe_dir}/probe-cxx.cpp ${GPUOS_WASM_CXXLIBS_WASI} -o ${_probe_dir}/probe-cxx.wasm
+  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+if(NOT _rc EQUAL 0)
+  set(_gpuos_wasm_pkgs "${_gpuos_wasm_pkgs} libc++-14-dev-wasm32 libc++abi-14-dev-wasm32")
+  _gpuos_wasm_fail("${GPUOS_WASM_CLANGXX} could not build a C++ wasm32-wasi probe (libc++):\n${_out}")
+endif()
 message(STATUS "gpuos guests: ${GPUOS_WASM_CLANG}, ${GPUOS_WASM_LD}, ${GPUOS_WASM_BUILTINS}, "
                "WASI sysroot ${GPUOS_WASI_SYSROOT_DIR}")
 
@@ -153,8 +176,17 @@ function(gpuos_wasm_compile obj src mode)
   get_filename_component(src ${src} ABSOLUTE)
   get_filename_component(dir ${obj} DIRECTORY)
   file(MAKE_DIRECTORY ${dir})
+  set(compiler ${GPUOS_WASM_CLANG})
+  set(lang_flags)
+  if(src MATCHES "${GPUOS_WASM_CXX_SOURCE}")
+    if(NOT mode STREQUAL "WASI")
+      message(FATAL_ERROR "${src}: C++ guests are built in WASI mode (libc++ needs wasi-libc)")
+    endif()
+    set(compiler ${GPUOS_WASM_CLANGXX})
+    set(lang_flags ${GPUOS_WASM_CXXFLAGS})
+  endif()
   add_custom_command(OUTPUT ${obj}
-    COMMAND ${GPUOS_WASM_CLANG} ${GPUOS_WASM_CFLAGS_${mode}} ${ARGN}
+    COMMAND ${compiler} ${GPUOS_WASM_CFLAGS_${mode}} ${lang_flags} ${ARGN}
             -MD -MF ${obj}.d -c ${src} -o ${obj}
     DEPENDS ${src}
     DEPFILE ${obj}.d
@@ -186,7 +218,13 @@ function(gpuos_add_wasm_guest name)
   endif()
 
   set(objs)
+  set(linker ${GPUOS_WASM_CLANG})
+  set(cxx_libs)
   foreach(src ${G_SOURCES})
+    if(src MATCHES "${GPUOS_WASM_CXX_SOURCE}")
+      set(linker ${GPUOS_WASM_CLANGXX})
+      set(cxx_libs ${GPUOS_WASM_CXXLIBS_${mode}})
+    endif()
     get_filename_component(base ${src} NAME_WE)
     set(obj ${CMAKE_CURRENT_BINARY_DIR}/guest-objs/${name}/${base}.o)
     gpuos_wasm_compile(${obj} ${src} ${mode})
@@ -215,8 +253,8 @@ function(gpuos_add_wasm_guest name)
   set(out ${G_OUTPUT_DIR}/${name}.wasm)
   file(RELATIVE_PATH shown ${CMAKE_BINARY_DIR} ${out})
   add_custom_command(OUTPUT ${out}
-    COMMAND ${GPUOS_WASM_CLANG} ${GPUOS_WASM_LDFLAGS_${mode}} -Wl,-z,stack-size=${G_STACK_SIZE}
-            ${shim} ${objs} ${GPUOS_WASM_LIBS_${mode}} -o ${out}
+    COMMAND ${linker} ${GPUOS_WASM_LDFLAGS_${mode}} -Wl,-z,stack-size=${G_STACK_SIZE}
+            ${shim} ${objs} ${cxx_libs} ${GPUOS_WASM_LIBS_${mode}} -o ${out}
     DEPENDS ${shim} ${objs} ${GPUOS_WASM_LIBS_${mode}}
     COMMENT "wasm-ld ${mode}: ${shown}"
     VERBATIM)
