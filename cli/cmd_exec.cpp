@@ -147,12 +147,17 @@ int cmd_exec(const RunArgs& a) {
   // The module is checked against the session's sizes before a session
   // exists: a bad or oversized module is refused in milliseconds, not after
   // a boot (the session checks it again when it loads it).
+  // The session is this program's alone, so its block is sized to fit it:
+  // --block-kib is a floor, raised for a program whose tables and frames
+  // need more (a C++ program's vtables, say).
   const std::string name = std::filesystem::path(a.module).filename().string();
+  BootOptions opts = a.boot;
   {
     procs::ProcessLimits lim;
-    lim.block_words = a.boot.block_kib * 256u;
     lim.max_pages = a.boot.max_pages;
     lim.store_words = uint64_t{a.boot.store_mib} * 262144u;
+    if (auto need = procs::block_words_for(*bytes, name, lim)) opts.fit_block(*need);
+    lim.block_words = opts.block_kib * 256u;
     auto checked = procs::prepare_program(*bytes, name, lim);
     if (!checked) {
       std::fprintf(stderr, "gpuos: %s: %s: %s\n", escape_text(name).c_str(), procs::to_string(checked.code()),
@@ -202,7 +207,6 @@ int cmd_exec(const RunArgs& a) {
   io->output = [sinks](uint32_t, bool is_stderr, std::string_view text) { return sinks->write(is_stderr, text); };
 
   spdlog::set_level(spdlog::level::warn);
-  BootOptions opts = a.boot;
   opts.device = a.device;
   auto booted = Session::boot(opts);
   if (!booted) {

@@ -40,6 +40,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "kernel/control/json.h"
+#include "procs/proc/program.h"
 #include "procs/wasm/module_file.h"
 
 #ifndef GPUOS_APPS_DIR
@@ -295,6 +296,13 @@ int cmd_suite(const SuiteArgs& a) {
   const auto t_boot = Clock::now();
   BootOptions opts;
   opts.device = a.device;
+  // The session runs these apps alone: its block is sized to the largest
+  // (a C++ app's vtables can outgrow the default).
+  for (const auto& [app, bytes] : wasm) {
+    procs::ProcessLimits lim;
+    lim.max_pages = opts.max_pages;
+    if (auto need = procs::block_words_for(bytes, app, lim)) opts.fit_block(*need);
+  }
   auto booted = Session::boot(opts);
   if (!booted) {
     progress.finish();

@@ -11,6 +11,7 @@
 // watchdog, parking) and the drain thread (debug ring -> DebugLog).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -71,6 +72,10 @@ struct BootOptions {
   // Host I/O (shaders/abi_io.h). 0: the device's default.
   uint32_t io_slots = 0;       // request slots (lavapipe 128, GPUs 4096)
   io::IoBackendChoice io_backend = io::IoBackendChoice::Auto;
+
+  // Raises block_kib so a block holds `words` (procs::block_words_for): a
+  // verb that boots a session for programs it holds sizes the block to them.
+  void fit_block(uint32_t words) { block_kib = std::max(block_kib, (words + 255) / 256); }
 };
 
 // What a tree kill found (Session::kill_tree).

@@ -250,6 +250,12 @@ const char* to_string(ProgramError e) {
 
 std::span<const Intrinsic> intrinsics() { return kIntrinsics; }
 
+namespace {
+// The frame slots a block must leave past the control stack: a few of the
+// largest frame, and never fewer than 256.
+uint32_t min_frame_slots(const vm::ProgramImage& img) { return std::max<uint32_t>(256, 4 * img.max_frame_slots); }
+}  // namespace
+
 Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wasm_bytes, std::string name,
                                                      const ProcessLimits& lim) {
   auto module = wasm::load_module(wasm_bytes, decode_limits(lim));
@@ -394,7 +400,7 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
   d.blk_tabs = even(d.blk_globals + 2 * d.num_globals);
   d.blk_ctl = d.blk_tabs + 2 * d.tab_elems;
   // The control stack takes 2 words per call level; the slots get the rest.
-  const uint32_t min_slots = std::max<uint32_t>(256, 4 * img.max_frame_slots);
+  const uint32_t min_slots = min_frame_slots(img);
   const int64_t spare = int64_t{lim.block_words} - d.blk_ctl - 2 * int64_t{min_slots} - 2;
   if (spare < 2 * 16) {
     return fail(ProgramError::TooLarge,
@@ -425,6 +431,16 @@ std::string describe_trap(const ProcessProgram& program, uint32_t trap_kind, uin
   std::string s = t.describe();
   if (trap_kind >= 0x100) s = fmt::format("unsupported by the GPU interpreter (0x{:x})", trap_kind);
   return s;
+}
+
+Result<uint32_t, ProgramError> block_words_for(std::span<const uint8_t> wasm, std::string name,
+                                              ProcessLimits limits) {
+  // Prepared in a block too large to matter, the layout shows where the
+  // control stack ends for the full depth; the frames need their slots past it.
+  limits.block_words = 1u << 24;
+  auto prog = prepare_program(wasm, std::move(name), limits);
+  if (!prog) return fail(prog.code(), prog.detail());
+  return prog->desc.blk_slots + 2 * min_frame_slots(prog->image);
 }
 
 }  // namespace gpuos::procs

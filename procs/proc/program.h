@@ -52,6 +52,14 @@ struct ProcessProgram {
 Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wasm, std::string name,
                                                      const ProcessLimits& limits);
 
+// The block words (abi::ProgramDesc's layout, in 4-byte words) a process of
+// this module needs to nest calls limits.max_depth deep: registers, page
+// table, meta, globals, tables, the control stack and the frame slots.
+// limits.block_words is ignored. A verb that boots a session for programs it
+// already holds (run, suite) sizes the session's block with it, so a large
+// program is not refused for a default block that fits small ones.
+Result<uint32_t, ProgramError> block_words_for(std::span<const uint8_t> wasm, std::string name, ProcessLimits limits);
+
 // Adds `base` (a program-store word offset) to every *_off of `desc`.
 void rebase(abi::ProgramDesc& desc, uint32_t base);
 
