@@ -9,7 +9,7 @@
 #   - stdout on /dev/full: the program sees ENOSPC (exit 7 with the message);
 #     a program that wrote one line and exited 0 still makes `run` exit 1
 #   - stdout closed (>&-): the program sees EBADF
-#   - a writer into `head -2`: ends within 20 s, the program sees EPIPE, and
+#   - a writer into `head -2`: ends by itself (a 60 s guard), the program sees EPIPE, and
 #     `run` exits 141; a writer that ignores every error ends too (killed
 #     after the grace, 141); one that stops writing on EPIPE is not killed
 #     (it lives on 4 s and says so)
@@ -35,7 +35,10 @@ contains "... with EBADF" "Bad file descriptor"
 start=$(date +%s)
 LAST_OUT=$(timeout 60 bash -c '"$1" run "$2" -- out 0 2>"$3"; echo "rc=$?" >>"$3"' _ "$GPUOS" "$W" "$WORK/err" | head -2)
 took=$(( $(date +%s) - start ))
-[ "$took" -lt 20 ]; check "a writer into head -2 ends (${took}s)" $?
+# It ended by itself when bash got to its echo; the 60 s guard would have
+# killed bash first. (How long it took is shown, not judged: under load a
+# lavapipe boot alone can take half a minute.)
+grep -q "^rc=" "$WORK/err"; check "a writer into head -2 ends by itself (${took}s)" $?
 [ "$LAST_OUT" = $'line 1\nline 2' ]; check "head got its two lines" $?
 LAST_OUT=$(cat "$WORK/err")
 contains "... the program saw EPIPE" "Broken pipe"
@@ -44,7 +47,7 @@ contains "... run exits 141" "rc=141"
 start=$(date +%s)
 timeout 60 bash -c '"$1" run "$2" -- ignore 2>/dev/null; echo "rc=$?" >"$3"' _ "$GPUOS" "$W" "$WORK/rc" | head -2 >/dev/null
 took=$(( $(date +%s) - start ))
-[ "$took" -lt 25 ]; check "a writer that ignores EPIPE ends too (${took}s)" $?
+grep -q "^rc=" "$WORK/rc"; check "a writer that ignores EPIPE ends too (${took}s)" $?
 LAST_OUT=$(cat "$WORK/rc")
 contains "... with 141" "rc=141"
 

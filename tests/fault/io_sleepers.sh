@@ -38,7 +38,7 @@ poll 10 asleep_without_slots; rc=$?; check "asleep, they hold no request slot (h
 start=$(date +%s.%N)
 expect_rc 0 "spawn a wasi hello beside them" -- g spawn "$GUESTS/wasi_io_writer.wasm" -- out 1
 HELLO=$(grep -E '^[0-9]+$' <<<"$LAST_OUT" | head -1)
-expect_rc 0 "the hello completes within 20 s" -- g wait "$HELLO" --timeout 20
+expect_rc 0 "the hello completes within 45 s (the sleepers sleep 60 s)" -- g wait "$HELLO" --timeout 45
 took=$(python3 -c "import time; print(round(time.time() - $start, 1))")
 echo "  hello took ${took}s"
 
@@ -50,6 +50,6 @@ for p in $SLEEPERS; do
 done
 [ "$killed" -eq $N ]; check "every sleeper was killed (137): $killed of $N" $?
 zero_held() { [ "$(held_now)" -eq 0 ]; }
-poll 5 zero_held; rc=$?; check "io_slots_held drops to 0 within 5 s of the kills (now $(held_now))" $rc
+poll 30 zero_held; rc=$?; check "io_slots_held drops to 0 within 30 s of the kills (the sleeps had 60 s left) (now $(held_now))" $rc
 expect_rc 0 "shutdown" -- g shutdown
 finish
