@@ -171,12 +171,7 @@ void ControlServer::Loop::run() {
         on_event(*c, evs[i].events);
       }
     }
-    std::deque<Done> done;
-    {
-      std::lock_guard lock(mu_);
-      done.swap(done_);
-    }
-    for (Done& d : done) {
+    for (Done& d : take_done()) {
       if (Conn* c = find(d.conn)) {
         c->busy = false;
         apply(*c, d.reply, d.park);
@@ -506,14 +501,16 @@ void ControlServer::Loop::check_waits() {
   }
 }
 
+std::deque<ControlServer::Loop::Done> ControlServer::Loop::take_done() {
+  std::deque<Done> done;
+  std::lock_guard lock(mu_);
+  done.swap(done_);
+  return done;
+}
+
 void ControlServer::Loop::final_round() {
   // Workers that finished in time still get their replies out.
-  std::deque<Done> done;
-  {
-    std::lock_guard lock(mu_);
-    done.swap(done_);
-  }
-  for (Done& d : done) {
+  for (Done& d : take_done()) {
     if (Conn* c = find(d.conn)) {
       c->busy = false;
       apply(*c, d.reply, d.park);

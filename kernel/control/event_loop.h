@@ -96,6 +96,7 @@ class ControlServer::Loop {
   void end_tail(Conn& c);
   void check_waits();
   void final_round();
+  std::deque<Done> take_done();  // the workers' finished replies, taken under mu_
   bool room(const Conn& c) const;
   Conn* find(uint64_t id);
 
