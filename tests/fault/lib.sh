@@ -1,4 +1,5 @@
-# Helpers for the fault tests (sourced, not run). A test script:
+# Helpers for the fault tests and tests/integration/cli_test.sh (sourced,
+# not run). A test script:
 #   source "$(dirname "$0")/lib.sh" "$@"   # GPUOS, GUESTS, WORK, g, checks
 #   need_device                            # exit 77 (skipped) without one
 #   ... expect_rc / contains / lacks / check ...
@@ -56,6 +57,17 @@ contains() {  # contains NAME NEEDLE  (a fixed string in LAST_OUT)
 lacks() {  # lacks NAME REGEX  (no line of LAST_OUT matches)
   if grep -qE -- "$2" <<<"$LAST_OUT"; then echo "  output has '$2': $(head -c 400 <<<"$LAST_OUT")"; false; fi
   check "$1" $?
+}
+
+pycheck() {  # pycheck NAME PYTHON [ARGS...]: the code reads LAST_OUT as JSON (d) and asserts
+  local name=$1 code=$2; shift 2
+  local out
+  out=$(python3 -c "import json, sys
+d = json.loads(sys.stdin.read())
+$code" "$@" <<<"$LAST_OUT" 2>&1)
+  local rc=$?
+  if [ $rc -ne 0 ]; then echo "  $(tail -2 <<<"$out") in: $(head -c 300 <<<"$LAST_OUT")"; fi
+  check "$name" $rc
 }
 
 need_device() {

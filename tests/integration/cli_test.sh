@@ -9,82 +9,14 @@
 # usage: cli_test.sh /path/to/gpuos [GUEST_DIR]
 #   GUEST_DIR: where the guests were built (hello.wasm, ...); without it the
 #   process cases are skipped, visibly.
-set -u
-GPUOS=${1:?usage: cli_test.sh /path/to/gpuos [GUEST_DIR]}
-GUESTS=${2:-}
+# The helpers (g, check, expect_rc, contains, lacks, pycheck, poll, finish),
+# the work dir, XDG_RUNTIME_DIR and the cleanup of sessions are the fault
+# tests' (tests/fault/lib.sh), shared so the two suites judge alike.
 T=30  # safety bound (seconds) on every command: a hang fails the test, never blocks it
-WORK=$(mktemp -d)
-export XDG_RUNTIME_DIR=$WORK/run
-mkdir -p "$XDG_RUNTIME_DIR"
-unset GPUOS_SESSION GPUOS_DEVICE
-pass=0
-failed=0
-failures=()
-
-cleanup() {
-  for sock in "$XDG_RUNTIME_DIR"/gpuos/*.sock; do
-    [ -e "$sock" ] || continue
-    timeout 10 "$GPUOS" -s "$(basename "$sock" .sock)" shutdown >/dev/null 2>&1
-  done
-  pkill -P $$ 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-g() { timeout "$T" "$GPUOS" "$@"; }
-
-check() {  # check NAME CONDITION-EXIT-CODE
-  if [ "$2" -eq 0 ]; then
-    pass=$((pass + 1)); echo "ok   $1"
-  else
-    failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1"
-  fi
-}
-
-expect_rc() {  # expect_rc WANT NAME -- command...
-  local want=$1 name=$2; shift 3
-  local out rc
-  out=$("$@" 2>&1); rc=$?
-  if [ "$rc" -ne "$want" ]; then echo "  (exit $rc, wanted $want) $out" | head -5; fi
-  [ "$rc" -eq "$want" ]; check "$name" $?
-  LAST_OUT=$out
-}
-
-contains() {  # contains NAME NEEDLE  (in LAST_OUT)
-  if ! grep -qF -- "$2" <<<"$LAST_OUT"; then echo "  output lacks '$2': $(head -c 400 <<<"$LAST_OUT")"; false; fi
-  check "$1" $?
-}
-
-lacks() {  # lacks NAME REGEX  (no line of LAST_OUT matches)
-  if grep -qE -- "$2" <<<"$LAST_OUT"; then echo "  output has '$2': $(head -c 400 <<<"$LAST_OUT")"; false; fi
-  check "$1" $?
-}
-
-pycheck() {  # pycheck NAME PYTHON [ARGS...]: the code reads LAST_OUT as JSON (d) and asserts
-  local name=$1 code=$2; shift 2
-  local out
-  out=$(python3 -c "import json, sys
-d = json.loads(sys.stdin.read())
-$code" "$@" <<<"$LAST_OUT" 2>&1)
-  local rc=$?
-  if [ $rc -ne 0 ]; then echo "  $(tail -2 <<<"$out") in: $(head -c 300 <<<"$LAST_OUT")"; fi
-  check "$name" $rc
-}
-
-poll() {  # poll SECONDS command...: runs it every 0.2 s until it exits 0 (then 0) or time runs out (1)
-  local until=$(( $(date +%s) + $1 )); shift
-  while true; do
-    "$@" >/dev/null 2>&1 && return 0
-    [ "$(date +%s)" -ge "$until" ] && return 1
-    sleep 0.2
-  done
-}
+source "$(dirname "$0")/../fault/lib.sh" "$@"
 
 # --- no device: skip, visibly ------------------------------------------------
-if ! timeout 60 "$GPUOS" info --no-probe >/dev/null 2>&1; then
-  echo "SKIP: no usable Vulkan device ($("$GPUOS" info --no-probe 2>&1 | tail -1))"
-  exit 77
-fi
+need_device
 
 # --- help documents every verb ------------------------------------------------
 expect_rc 0 "help exits 0" -- g --help
@@ -464,5 +396,4 @@ else
   echo "SKIP: gpuos run cases (wat2wasm not installed)"
 fi
 
-echo "$pass passed, $failed failed"
-[ $failed -eq 0 ] || { printf 'failed: %s\n' "${failures[@]}"; exit 1; }
+finish
