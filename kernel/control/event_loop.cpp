@@ -394,9 +394,10 @@ void ControlServer::Loop::fill_history(Conn& c) {
 
 // Every connection may hold kFloor unsent bytes whatever the others hold, so
 // that followers which never read, holding the shared budget, cannot starve
-// one that does (nor keep it from hearing how many records it missed).
+// one that does (nor keep it from hearing how many records it missed). The
+// floor is small because every connection has one: 1,024 of them hold 16 MiB.
 bool ControlServer::Loop::room(const Conn& c) const {
-  constexpr size_t kFloor = 64u << 10;
+  constexpr size_t kFloor = 16u << 10;
   return c.pending() < kFloor || (c.pending() < lim_.max_backlog && total_out_ < lim_.max_total_backlog);
 }
 

@@ -14,7 +14,7 @@
 // max_backlog of earlier replies is unread is disconnected; a `tail -f`
 // follower that falls behind gets a {"skipped":N} line instead of the N
 // records); unsent bytes of all connections together (followers drop first,
-// but each may always hold 64 KiB, so that the ones that never read cannot
+// but each may always hold 16 KiB, so that the ones that never read cannot
 // starve one that does).
 #pragma once
 

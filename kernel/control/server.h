@@ -43,7 +43,7 @@ enum class ServerError { Socket };
 struct ServerLimits {
   size_t max_clients = 1024;             // connections at once; beyond it a client is refused with a message
   size_t max_backlog = 1u << 20;         // unsent bytes per client (tail streams drop beyond it, with a count)
-  size_t max_total_backlog = 64u << 20;  // unsent bytes of all clients together (followers drop beyond it)
+  size_t max_total_backlog = 32u << 20;  // unsent bytes of all clients together (followers drop beyond it)
   size_t workers = 4;                    // threads for the verbs that wait on the session
 };
 
