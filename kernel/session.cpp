@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "kernel/hang_watch.h"
 #include "kernel/host_sync.h"
 #include "shaders/embedded.h"
 
@@ -298,7 +299,12 @@ bool Session::processes_to_run() const {
 
 void Session::service_loop() {
   uint32_t last_beat = load(ctrl_->heartbeat);
-  auto last_beat_change = Clock::now();
+  auto last_beat_change = Clock::now();  // parking: is the heartbeat fresh
+  // Silence counted only while the kernel could have beaten (hang_watch.h):
+  // a busy or stopped machine is not a hung kernel.
+  HangWatch watch(opts_.hang_timeout, ctx_->info().is_lavapipe());
+  const auto since_boot = [this] { return Clock::now() - booted_at_; };
+  watch.restart(since_boot(), HangWatch::process_cpu());
   bool parking = false;
   bool was_idle = true;  // the heartbeat clock restarts only after idleness, not per slice
   uint32_t beat_at_launch = last_beat;
@@ -324,7 +330,10 @@ void Session::service_loop() {
         fail_session(r.detail());
         break;
       }
-      if (was_idle) last_beat_change = Clock::now();
+      if (was_idle) {
+        last_beat_change = Clock::now();
+        watch.restart(since_boot(), HangWatch::process_cpu());
+      }
       was_idle = false;
       continue;
     }
@@ -366,13 +375,13 @@ void Session::service_loop() {
     // Still running: watch the heartbeat.
     const auto now = Clock::now();
     const uint32_t beat = load(ctrl_->heartbeat);
-    if (beat != last_beat) {
+    const bool beat_changed = beat != last_beat;
+    if (beat_changed) {
       last_beat = beat;
       last_beat_change = now;
-    } else if (now - last_beat_change > opts_.hang_timeout) {
-      fail_session(fmt::format("kernel hang: no heartbeat for {} ms (mode {}, launch {})",
-                               std::chrono::duration_cast<std::chrono::milliseconds>(now - last_beat_change).count(),
-                               to_string(mode_), launches_.load()));
+    }
+    if (auto why = watch.look(now - booted_at_, HangWatch::process_cpu(), beat_changed)) {
+      fail_session(fmt::format("kernel hang: {} (mode {}, launch {})", *why, to_string(mode_), launches_.load()));
       break;
     }
     // An idle live kernel parks (returns) instead of spinning; the next command relaunches it.
