@@ -206,8 +206,7 @@ int cmd_exec(const RunArgs& a) {
   sinks->open();
   io->output = [sinks](uint32_t, bool is_stderr, std::string_view text) { return sinks->write(is_stderr, text); };
 
-  spdlog::set_level(spdlog::level::warn);
-  opts.device = a.device;
+  opts.device = a.device;  // the log level is main's: warn, or debug with -v
   auto booted = Session::boot(opts);
   if (!booted) {
     std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());

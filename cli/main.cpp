@@ -1,5 +1,7 @@
 // The `gpuos` command. Every verb is a function in cmd_*.cpp; this file only
 // declares the command line (CLI11) and maps it to them.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -10,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "kernel/control/paths.h"
+#include "kernel/session.h"
 
 using namespace gpuos;
 using namespace gpuos::cli;
@@ -56,12 +59,41 @@ std::vector<std::pair<std::string, bool>> order_dirs(const CLI::App* c, const Di
   return out;
 }
 
+// A cold start compiles the kernel for a minute or more on lavapipe: say so
+// on stderr. A terminal gets one line that counts the seconds; anything else
+// (a log, a pipe) gets a start line and a done line.
+void print_compile_progress(const CompileProgress& p) {
+  static const bool tty = ::isatty(STDERR_FILENO) == 1;
+  using P = CompileProgress::Phase;
+  const char* what = "gpuos: compiling the kernel for";
+  switch (p.phase) {
+    case P::Started:
+      if (tty) {
+        std::fprintf(stderr, "%s %s (first run; cached afterwards) ... %.0f s", what, p.device.c_str(), p.seconds);
+      } else {
+        std::fprintf(stderr, "%s %s (first run; cached afterwards; a minute or more on a CPU device) ...\n", what,
+                     p.device.c_str());
+      }
+      break;
+    case P::Running:
+      if (tty) std::fprintf(stderr, "\r%s %s (first run; cached afterwards) ... %.0f s", what, p.device.c_str(), p.seconds);
+      break;
+    case P::Done:
+      std::fprintf(stderr, "%sgpuos: %s the kernel for %s in %.1f s%s\n", tty ? "\r\033[K" : "",
+                   p.ok ? "compiled" : "gave up compiling", p.device.c_str(), p.seconds,
+                   p.ok ? " (cached for later runs)" : "");
+      break;
+  }
+  std::fflush(stderr);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   // Diagnostics go to stderr; stdout is for what the verb prints.
   spdlog::set_default_logger(spdlog::stderr_color_mt("gpuos"));
+  set_compile_progress(print_compile_progress);
   CLI::App app{
       "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
@@ -137,6 +169,8 @@ int main(int argc, char** argv) {
                     "the program's arguments; with --invoke the export's, by parameter type (ints: decimal or 0x; "
                     "floats: C numbers)");
   c_run->add_flag("--json", run.json, "--invoke: machine-readable output");
+  // Before the module, as `gpuos -v run` (after it, -v is the program's).
+  c_run->add_flag("--verbose,-v", verbose, "log diagnostics to stderr: device, kernel mode, compile time");
   DirOptions run_dirs;
   add_dir_options(c_run, run_dirs, "preopen HOST[:GUEST] read-write (repeatable; fds from 4, in the order given)");
   auto* o_no_cwd =

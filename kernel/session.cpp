@@ -54,7 +54,70 @@ uint32_t default_workgroups(const vk::DeviceInfo& d) {
   return 128u;
 }
 
+std::mutex g_compile_progress_mu;
+std::function<void(const CompileProgress&)> g_compile_progress;
+
+// Reports the driver's compile of the kernel while a boot waits for it:
+// nothing if it is over within kQuiet (a warm cache: about 1 s for the
+// pipeline's NIR work and 0.01 s for the first dispatch on lavapipe), else
+// Started, Running once a second, and Done. Its own thread, because the
+// compile happens inside blocking driver calls (vkCreateComputePipelines on
+// most GPUs, the first dispatch on llvmpipe).
+class CompileReporter {
+ public:
+  static constexpr auto kQuiet = std::chrono::milliseconds(1500);
+
+  explicit CompileReporter(std::string device) : device_(std::move(device)), started_at_(Clock::now()) {
+    {
+      std::lock_guard lock(g_compile_progress_mu);
+      report_ = g_compile_progress;
+    }
+    if (report_) thread_ = std::thread([this] { watch(); });
+  }
+  ~CompileReporter() { finish(false); }
+  CompileReporter(const CompileReporter&) = delete;
+  CompileReporter& operator=(const CompileReporter&) = delete;
+
+  // The compile is over (ok), or the boot gave up (!ok). Idempotent.
+  void finish(bool ok) {
+    {
+      std::lock_guard lock(mu_);
+      if (done_) return;
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (shown_) report_({CompileProgress::Phase::Done, device_, elapsed(), ok});
+  }
+
+ private:
+  double elapsed() const { return std::chrono::duration<double>(Clock::now() - started_at_).count(); }
+  void watch() {
+    std::unique_lock lock(mu_);
+    if (cv_.wait_for(lock, kQuiet, [this] { return done_; })) return;
+    shown_ = true;  // read by finish() after the join
+    report_({CompileProgress::Phase::Started, device_, elapsed(), true});
+    while (!cv_.wait_for(lock, 1s, [this] { return done_; })) {
+      report_({CompileProgress::Phase::Running, device_, elapsed(), true});
+    }
+  }
+
+  std::string device_;
+  Clock::time_point started_at_;
+  std::function<void(const CompileProgress&)> report_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;   // under mu_
+  bool shown_ = false;  // the watcher's until it is joined
+  std::thread thread_;
+};
+
 }  // namespace
+
+void set_compile_progress(std::function<void(const CompileProgress&)> fn) {
+  std::lock_guard lock(g_compile_progress_mu);
+  g_compile_progress = std::move(fn);
+}
 
 Result<std::unique_ptr<Session>, SessionError> Session::boot(const BootOptions& opts) {
   std::unique_ptr<Session> s(new Session());
@@ -121,6 +184,12 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
     return fail(SessionError::BadArgument,
                 "--profile needs a GPU with shaderDeviceClock (VK_KHR_shader_clock); this device has not");
   }
+  // The driver's compile is reported where it happens: in the pipeline's
+  // creation on GPUs, at the first dispatch (warm_up) on llvmpipe, whose
+  // pipeline creation (the NIR work, ~1 s, 4 s on a loaded machine) runs
+  // warm or cold alike and would be taken for a compile.
+  std::optional<CompileReporter> compile;
+  if (!dev.is_lavapipe()) compile.emplace(dev.name);
   const auto& spirv = dev.is_lavapipe() ? shaders::kernel_relaxed : opts.profile ? shaders::kernel_profile : shaders::kernel;
   auto pipeline = KernelPipeline::create(*ctx_, bindings, workgroups, spirv);
   if (!pipeline) return device_error(pipeline.error());
@@ -145,10 +214,13 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   }
   idle_park_ = opts.idle_park.count() >= 0 ? opts.idle_park
                                            : (dev.is_lavapipe() ? std::chrono::milliseconds(50) : 1000ms);
+  if (!compile) compile.emplace(dev.name);
   if (auto r = warm_up(); !r) {
+    compile->finish(false);
     shutdown();
     return r;
   }
+  compile->finish(true);
   if (auto r = choose_mode(); !r) {
     shutdown();
     return r;

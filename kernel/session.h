@@ -78,6 +78,24 @@ struct BootOptions {
   void fit_block(uint32_t words) { block_kib = std::max(block_kib, (words + 255) / 256); }
 };
 
+// A boot's progress through the driver's compile of the kernel. On a cold
+// shader cache it takes a minute or more on lavapipe (docs/platform.md 2e);
+// with a warm one a boot reports nothing.
+struct CompileProgress {
+  enum class Phase {
+    Started,  // the compile has taken over 1.5 s: it is a real one, not the cache
+    Running,  // about once a second after that
+    Done,     // finished (ok), or the boot failed meanwhile (!ok)
+  };
+  Phase phase = Phase::Started;
+  std::string device;   // the device's name
+  double seconds = 0;   // since the pipeline's creation began
+  bool ok = true;
+};
+// Where every boot in this process reports it, from a thread of its own
+// (the CLI prints it on stderr). None by default: a library stays quiet.
+void set_compile_progress(std::function<void(const CompileProgress&)> fn);
+
 // What a tree kill found (Session::kill_tree).
 struct TreeKill {
   bool found = false;    // `pid` is the root of a tree that holds slots
