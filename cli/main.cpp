@@ -71,7 +71,7 @@ void print_compile_progress(const CompileProgress& p) {
       if (tty) {
         std::fprintf(stderr, "%s %s (first run; cached afterwards) ... %.0f s", what, p.device.c_str(), p.seconds);
       } else {
-        std::fprintf(stderr, "%s %s (first run; cached afterwards; a minute or more on a CPU device) ...\n", what,
+        std::fprintf(stderr, "%s %s (first run; cached afterwards; minutes on a CPU device) ...\n", what,
                      p.device.c_str());
       }
       break;

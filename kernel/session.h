@@ -83,13 +83,13 @@ struct BootOptions {
 // with a warm one a boot reports nothing.
 struct CompileProgress {
   enum class Phase {
-    Started,  // the compile has taken over 1.5 s: it is a real one, not the cache
+    Started,  // the compile has cost 3 s of CPU (or 30 s): a real one, not the cache
     Running,  // about once a second after that
     Done,     // finished (ok), or the boot failed meanwhile (!ok)
   };
   Phase phase = Phase::Started;
   std::string device;   // the device's name
-  double seconds = 0;   // since the pipeline's creation began
+  double seconds = 0;   // since the compile began (GPUs: the pipeline's creation; llvmpipe: the first dispatch)
   bool ok = true;
 };
 // Where every boot in this process reports it, from a thread of its own
