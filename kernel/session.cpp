@@ -387,7 +387,8 @@ void Session::service_loop() {
   auto last_beat_change = Clock::now();  // parking: is the heartbeat fresh
   // Silence counted only while the kernel could have beaten (hang_watch.h):
   // a busy or stopped machine is not a hung kernel.
-  HangWatch watch(opts_.hang_timeout, ctx_->info().is_lavapipe());
+  const bool cpu_device = ctx_->info().is_lavapipe() || ctx_->info().type == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  HangWatch watch(opts_.hang_timeout, cpu_device);
   const auto since_boot = [this] { return Clock::now() - booted_at_; };
   watch.restart(since_boot(), HangWatch::process_cpu());
   bool parking = false;
