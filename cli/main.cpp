@@ -56,6 +56,44 @@ std::vector<std::pair<std::string, bool>> order_dirs(const CLI::App* c, const Di
   return out;
 }
 
+// wasmtime's rule for `run` and `spawn`: gpuos options come before the
+// module, and the module and every word after it belong to the program,
+// whatever they look like (`run wc.wasm -l f`). The verb is a CLI11 prefix
+// command with no positionals, so parsing stops at the first word it does
+// not know: that word is the module (or an unknown option, refused here),
+// the rest is the program's. A `--` right after the module is dropped, as
+// wasmtime does, so `run x.wasm -- -n 2` still gives the program "-n 2".
+bool take_module(const CLI::App* c, std::string& module, std::vector<std::string>& args) {
+  std::vector<std::string> rest = c->remaining();
+  size_t i = 0;
+  if (i < rest.size() && rest[i] == "--") ++i;  // `run -- x.wasm`: the module may not look like an option
+  else if (i < rest.size() && rest[i].size() > 1 && rest[i][0] == '-') {
+    std::fprintf(stderr,
+                 "gpuos: %s: unknown option '%s' (gpuos options go before the module; `gpuos help %s` lists them)\n",
+                 c->get_name().c_str(), rest[i].c_str(), c->get_name().c_str());
+    return false;
+  }
+  if (i >= rest.size()) {
+    std::fprintf(stderr, "gpuos: %s: no module given (usage: gpuos %s [OPTIONS] MODULE.wasm [ARGS...])\n",
+                 c->get_name().c_str(), c->get_name().c_str());
+    return false;
+  }
+  module = rest[i++];
+  if (i < rest.size() && rest[i] == "--") ++i;
+  args.assign(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.end());
+  return true;
+}
+
+// The verbs a user sees (the hidden `fault` is not listed), for the
+// unknown-command hint.
+std::string verb_list(const CLI::App& app) {
+  std::string out;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,11 +169,14 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* c_run = app.add_subcommand(
       "run", "run a program as GPU processes (its output here, its exit status), or with --invoke one export");
-  c_run->add_option("module", run.module, "the .wasm file")->required();
+  c_run->prefix_command();  // MODULE [ARGS...]: take_module()
+  c_run->footer(
+      "Arguments: gpuos options go before MODULE; MODULE and every word after it belong to the program, as in\n"
+      "wasmtime: `gpuos run --dir . wc.wasm -l f` runs wc with argv [\"wc.wasm\", \"-l\", \"f\"] (argv[0] is the file's\n"
+      "name). A `--` right after MODULE is dropped; any other `--` reaches the program. With --invoke NAME the\n"
+      "words after MODULE are the export's arguments, by parameter type (ints: decimal or 0x; floats: C numbers).\n"
+      "Usage: gpuos run [OPTIONS] MODULE.wasm [ARGS...]    gpuos run --invoke NAME [OPTIONS] MODULE.wasm [ARGS...]");
   c_run->add_option("--invoke", run.invoke, "call this export and print its results, instead of running the program");
-  c_run->add_option("args", run.args,
-                    "the program's arguments; with --invoke the export's, by parameter type (ints: decimal or 0x; "
-                    "floats: C numbers)");
   c_run->add_flag("--json", run.json, "--invoke: machine-readable output");
   DirOptions run_dirs;
   add_dir_options(c_run, run_dirs, "preopen HOST[:GUEST] read-write (repeatable; fds from 4, in the order given)");
@@ -155,6 +196,10 @@ int main(int argc, char** argv) {
                     "process-table slots, a multiple of 32 (0: 1024 on lavapipe, 131072 on GPUs)")
       ->capture_default_str();
   c_run->callback([&] {
+    if (!take_module(c_run, run.module, run.args)) {
+      rc = EXIT_ERROR;
+      return;
+    }
     run.dirs = order_dirs(c_run, run_dirs);
     if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
     // Options of one form given to the other would be ignored: refused.
@@ -240,8 +285,12 @@ int main(int argc, char** argv) {
   // Processes (cmd_procs.cpp).
   SpawnArgs spawn;
   auto* c_spawn = app.add_subcommand("spawn", "load a .wasm program and start processes of it; print their pids");
-  c_spawn->add_option("program", spawn.program, "the .wasm file")->required();
-  c_spawn->add_option("args", spawn.args, "argv[1..] of every instance (put -- before them)");
+  c_spawn->prefix_command();  // MODULE [ARGS...]: take_module()
+  c_spawn->footer(
+      "Arguments: gpuos options go before MODULE; MODULE and every word after it belong to the program, as in\n"
+      "wasmtime: `gpuos spawn -n 4 --stdout o.log x.wasm -v 0` gives every instance argv [\"x\", \"-v\", \"0\"].\n"
+      "A `--` right after MODULE is dropped; any other `--` reaches the program.\n"
+      "Usage: gpuos spawn [OPTIONS] MODULE.wasm [ARGS...]");
   c_spawn->add_option("-n,--instances", spawn.instances, "processes to start")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4294967295u));
@@ -255,6 +304,10 @@ int main(int argc, char** argv) {
                   "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
   c_spawn->callback([&] {
+    if (!take_module(c_spawn, spawn.program, spawn.args)) {
+      rc = EXIT_ERROR;
+      return;
+    }
     spawn.dirs = order_dirs(c_spawn, spawn_dirs);
     rc = cmd_spawn(session, spawn);
   });
@@ -300,10 +353,41 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : app.get_subcommands({})) {
     if (sub != c_info && sub != c_run && sub != c_suite) sub->add_option("--session,-s", session, "session name");
   }
+  // `gpuos help [VERB]`: the same text as `gpuos [VERB] --help`.
+  std::string help_verb;
+  auto* c_help = app.add_subcommand("help", "show the help of gpuos, or of one verb: gpuos help VERB");
+  c_help->add_option("verb", help_verb, "the verb");
+  c_help->callback([&] {
+    if (help_verb.empty()) {
+      std::printf("%s", app.help().c_str());
+      return;
+    }
+    CLI::App* sub = nullptr;
+    try {
+      sub = app.get_subcommand(help_verb);
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (!sub || sub->get_group().empty() || sub == c_help) {
+      std::fprintf(stderr, "gpuos: help: unknown command '%s' (the commands: %s)\n", help_verb.c_str(),
+                   verb_list(app).c_str());
+      rc = EXIT_ERROR;
+      return;
+    }
+    std::printf("%s", sub->help("gpuos").c_str());
+  });
+
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // A first word that is no verb: say so, rather than CLI11's "A
+    // subcommand is required" or "arguments were not expected".
+    const std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty() && !rest.empty() && !rest.front().empty() && rest.front()[0] != '-') {
+      std::fprintf(stderr, "gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
+                   rest.front().c_str(), verb_list(app).c_str());
+      return EXIT_ERROR;
+    }
     return app.exit(e) == 0 ? EXIT_OK : EXIT_ERROR;
   }
   return rc;

@@ -30,11 +30,11 @@ contains "... and the option that sets the limit" "--block-kib"
 one_line "... in one line"
 expect_rc 1 "run: table of 2^32-1 entries refused (was std::bad_alloc)" -- g run table4g.wasm
 contains "... names the declaration" "table 0 declares 4294967295 entries"
-expect_rc 1 "run --invoke: table of 10^9 entries refused" -- g run table1g.wasm --invoke _start
+expect_rc 1 "run --invoke: table of 10^9 entries refused" -- g run --invoke _start table1g.wasm
 contains "... names the declaration and limit" "table 0 declares 1000000000 entries; at most 1048576 allowed"
 expect_rc 1 "run: memory over --max-pages refused" -- g run mem2000.wasm
 contains "... names --max-pages" "memory 0 declares 2000 pages; at most 1024 allowed (pages per process; --max-pages)"
-expect_rc 1 "run --invoke: memory over its --max-pages refused" -- g run mem2000.wasm --invoke _start --max-pages 1000
+expect_rc 1 "run --invoke: memory over its --max-pages refused" -- g run --invoke _start --max-pages 1000 mem2000.wasm
 contains "... names --max-pages" "--max-pages"
 
 # Names from the module reach the terminal escaped (item 7): an import whose
@@ -70,10 +70,10 @@ contains "... says so" "magic header not detected"
 one_line "... in one line"
 expect_rc 1 "run: a truncated module" -- g run trunc.wasm
 contains "... says so" "invalid module"
-expect_rc 1 "run --invoke: a truncated module" -- g run trunc.wasm --invoke _start
+expect_rc 1 "run --invoke: a truncated module" -- g run --invoke _start trunc.wasm
 expect_rc 1 "run: a sparse 1 GiB file, refused by its size" -- g run huge.wasm
 contains "... says so" "huge.wasm: is 1073741824 bytes; a module file may have at most 268435456"
-expect_rc 1 "run --invoke: a directory" -- g run adir --invoke f
+expect_rc 1 "run --invoke: a directory" -- g run --invoke f adir
 contains "... says so" "is a directory"
 
 # Unreadable: root reads a mode-000 file, so run it as nobody where possible

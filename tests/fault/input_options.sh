@@ -40,9 +40,9 @@ contains "... names --store-mib" "(the program store of 1 MiB; --store-mib)"
 expect_rc 1 "run --no-cwd --cwd-rw is refused" -- g run --no-cwd --cwd-rw "$GUESTS/hello.wasm"
 contains "... saying they exclude each other" "excludes"
 # Options of one form of `run` given to the other were silently ignored.
-expect_rc 1 "run --invoke with --dir is refused" -- g run mem2000.wasm --invoke _start --dir "$WORK"
+expect_rc 1 "run --invoke with --dir is refused" -- g run --invoke _start --dir "$WORK" mem2000.wasm
 contains "... saying why" "--dir goes without --invoke"
-expect_rc 1 "run --invoke with --device is refused" -- g run mem2000.wasm --invoke _start --device 0
+expect_rc 1 "run --invoke with --device is refused" -- g run --invoke _start --device 0 mem2000.wasm
 contains "... saying why" "--device goes without --invoke"
 expect_rc 1 "run (a program) with --max-call-depth is refused" -- g run --max-call-depth 9 "$GUESTS/hello.wasm"
 contains "... saying why" "--max-call-depth goes with --invoke"
