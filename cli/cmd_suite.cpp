@@ -199,24 +199,24 @@ int cmd_suite(const SuiteArgs& a) {
   const fs::path dir = a.dir;
   if (!fs::is_directory(dir, ec)) {
     std::fprintf(stderr, "gpuos: suite: %s: no such directory\n", a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   if (!fs::exists(dir / "suite.json", ec)) {
     std::fprintf(stderr, "gpuos: suite: %s: no suite.json in it (a suite is a folder like apps/suites/basic)\n",
                  a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   // A FIFO or a device named suite.json would block the manifest's read.
   if (!fs::is_regular_file(dir / "suite.json", ec)) {
     std::fprintf(stderr, "gpuos: suite: %s/suite.json is not a regular file\n", a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   apps::Suite suite;
   try {
     suite = apps::load_suite(fs::absolute(dir, ec));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpuos: suite: bad manifest: %s\n", e.what());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   const fs::path apps_dir = fs::absolute(a.apps_dir.empty() ? std::string(GPUOS_APPS_DIR) : a.apps_dir, ec);
   static const char* kBuiltBy =
@@ -224,26 +224,34 @@ int cmd_suite(const SuiteArgs& a) {
       "--apps-dir says where they are";
   if (!fs::is_directory(apps_dir, ec)) {
     std::fprintf(stderr, "gpuos: suite: the apps dir %s does not exist: %s\n", apps_dir.string().c_str(), kBuiltBy);
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   std::map<std::string, std::vector<uint8_t>> wasm;  // app -> module bytes
-  bool missing = false;
+  // One line however many apps are missing: the first, and how many more.
+  int missing = 0;  // the exit code for the first app that could not be read
+  std::string first_missing;
+  size_t more_missing = 0;
   for (const auto& c : suite.cases) {
     if (wasm.count(c.app)) continue;
     const fs::path p = apps_dir / (c.app + ".wasm");
     auto bytes = wasm::read_module_file(p.string());
     if (!bytes) {
-      std::fprintf(stderr, "gpuos: suite: case %s: app '%s': %s\n", c.name.c_str(), c.app.c_str(),
-                   bytes.detail().c_str());
-      missing = true;
+      if (!missing) {
+        missing = exit_for_module_file(bytes.code());
+        first_missing = fmt::format("case {}: app '{}': {}", c.name, c.app, bytes.detail());
+      } else {
+        ++more_missing;
+      }
       wasm[c.app];
       continue;
     }
     wasm[c.app] = std::move(*bytes);
   }
   if (missing) {
-    std::fprintf(stderr, "gpuos: suite: %s (now %s)\n", kBuiltBy, apps_dir.string().c_str());
-    return EXIT_ERROR;
+    std::fprintf(stderr, "gpuos: suite: %s%s; %s (now %s)\n", first_missing.c_str(),
+                 more_missing ? fmt::format(" (and {} more apps)", more_missing).c_str() : "", kBuiltBy,
+                 apps_dir.string().c_str());
+    return missing;
   }
 
   // ---- working dirs ------------------------------------------------------------
@@ -251,7 +259,7 @@ int cmd_suite(const SuiteArgs& a) {
   std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/gpuos-suite-XXXXXX";
   if (!::mkdtemp(tmpl.data())) {
     std::fprintf(stderr, "gpuos: suite: mkdtemp %s: %s\n", tmpl.c_str(), std::strerror(errno));
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   const fs::path tmp = tmpl;
   std::vector<CaseRun> cases(suite.cases.size());
@@ -286,7 +294,7 @@ int cmd_suite(const SuiteArgs& a) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpuos: suite: preparing the working dirs in %s: %s\n", tmp.c_str(), e.what());
     fs::remove_all(tmp, ec);
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
 
   // ---- the session ----------------------------------------------------------------
@@ -308,7 +316,7 @@ int cmd_suite(const SuiteArgs& a) {
     progress.finish();
     std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());
     fs::remove_all(tmp, ec);
-    return booted.code() == SessionError::Device ? EXIT_NO_DEVICE : EXIT_FAILED;
+    return EXIT_GPUOS;
   }
   Session& s = *booted.value();
   const double boot_s = std::chrono::duration<double>(Clock::now() - t_boot).count();
@@ -609,8 +617,8 @@ int cmd_suite(const SuiteArgs& a) {
   if (timed_out) std::fprintf(stderr, "gpuos: suite: timed out after %g s (--timeout)\n", a.timeout_s);
   if (!session_failure.empty()) std::fprintf(stderr, "gpuos: the session failed: %s\n", session_failure.c_str());
   if (kept) std::fprintf(stderr, "gpuos: suite: working dirs kept in %s\n", tmp.c_str());
-  if (!session_failure.empty()) return EXIT_FAILED;
-  return failed == 0 ? EXIT_OK : EXIT_ERROR;
+  if (!session_failure.empty()) return EXIT_GPUOS;
+  return failed == 0 ? EXIT_OK : EXIT_ERROR;  // a failed case is the suite's result, not gpuos's failure
 }
 
 }  // namespace gpuos::cli

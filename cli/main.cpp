@@ -104,8 +104,10 @@ int main(int argc, char** argv) {
       "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
       "$XDG_RUNTIME_DIR/gpuos (or /tmp/gpuos-$UID).\n"
-      "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device,\n"
-      "5 the WebAssembly code trapped (run). `wait` exits with the process's exit status.",
+      "Exit codes of run, wait and suite: the program's own status, else 125 gpuos failed (bad arguments, no\n"
+      "session, no device, session failed), 126 the module cannot run, 127 no such module file, 134 a trap,\n"
+      "137 killed, 141 its reader went away, 130 (suite) interrupted. Every other verb: 0 ok, 1 error,\n"
+      "2 no such session, 3 session failed (hang), 4 no Vulkan device.",
       "gpuos"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gpuos 0.1.0");
@@ -184,6 +186,11 @@ int main(int argc, char** argv) {
       c_run->add_flag("--no-cwd", run.no_cwd, "do not preopen the current directory (read-only as \".\", fd 3, by default)");
   c_run->add_flag("--cwd-rw", run.cwd_rw, "preopen the current directory read-write")->excludes(o_no_cwd);
   c_run->add_option("--stdin", run.stdin_path, "the program's stdin (default: this command's)");
+  c_run->add_option("--env", run.env,
+                    "KEY=VALUE in the program's environment (repeatable); --env KEY takes this command's value")
+      ->allow_extra_args(false);
+  c_run->add_flag("--env-inherit", run.env_inherit,
+                  "give the program this command's whole environment (--env adds to it and overrides)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
@@ -197,31 +204,32 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   c_run->callback([&] {
     if (!take_module(c_run, run.module, run.args)) {
-      rc = EXIT_ERROR;
+      rc = EXIT_GPUOS;
       return;
     }
     run.dirs = order_dirs(c_run, run_dirs);
     if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
     // Options of one form given to the other would be ignored: refused.
-    static const char* const kProgramOnly[] = {"--dir", "--dir-ro", "--no-cwd", "--cwd-rw", "--stdin", "--instances",
-                                               "--device", "--block-kib", "--store-mib", "--proc-slots"};
+    static const char* const kProgramOnly[] = {"--dir",    "--dir-ro",    "--no-cwd",    "--cwd-rw",
+                                               "--stdin",  "--instances", "--device",    "--block-kib",
+                                               "--store-mib", "--proc-slots", "--env",   "--env-inherit"};
     for (const char* o : kProgramOnly) {
       if (!run.invoke.empty() && c_run->count(o)) {
         std::fprintf(stderr, "gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
                      std::string(o) == "--device" ? "; --invoke uses $GPUOS_DEVICE" : "");
-        rc = EXIT_ERROR;
+        rc = EXIT_GPUOS;
         return;
       }
     }
     if (run.invoke.empty() && c_run->count("--max-call-depth")) {
       std::fprintf(stderr, "gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
-      rc = EXIT_ERROR;
+      rc = EXIT_GPUOS;
       return;
     }
     if (run.invoke.empty()) {
       if (run.json) {
         std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");
-        rc = EXIT_ERROR;
+        rc = EXIT_GPUOS;
         return;
       }
       rc = cmd_exec(run);
@@ -299,6 +307,12 @@ int main(int argc, char** argv) {
   c_spawn->add_option("--stdout", spawn.stdout_path, "write the processes' stdout to FILE (default: gpuos tail only)");
   c_spawn->add_option("--stderr", spawn.stderr_path, "write their stderr to FILE (may be the --stdout file)");
   c_spawn->add_option("--stdin", spawn.stdin_path, "each process reads FILE as its stdin (default: empty)");
+  c_spawn->add_option("--env", spawn.env,
+                      "KEY=VALUE in the processes' environment (repeatable; default: none, never the daemon's); "
+                      "--env KEY takes this command's value")
+      ->allow_extra_args(false);
+  c_spawn->add_flag("--env-inherit", spawn.env_inherit,
+                    "give the processes this command's whole environment (--env adds to it and overrides)");
   DirOptions spawn_dirs;
   add_dir_options(c_spawn, spawn_dirs,
                   "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
@@ -380,6 +394,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // run, wait and suite pass a program's status through: their own
+    // failures, bad arguments included, are EXIT_GPUOS (exit_codes.h).
+    const std::vector<CLI::App*> verbs = app.get_subcommands();
+    const bool program_verb =
+        !verbs.empty() && (verbs.front() == c_run || verbs.front() == c_wait || verbs.front() == c_suite);
+    const int bad_args = program_verb ? EXIT_GPUOS : EXIT_ERROR;
     // A first word that is no verb: say so, rather than CLI11's "A
     // subcommand is required" or "arguments were not expected".
     const std::vector<std::string> rest = app.remaining();
@@ -388,7 +408,7 @@ int main(int argc, char** argv) {
                    rest.front().c_str(), verb_list(app).c_str());
       return EXIT_ERROR;
     }
-    return app.exit(e) == 0 ? EXIT_OK : EXIT_ERROR;
+    return app.exit(e) == 0 ? EXIT_OK : bad_args;
   }
   return rc;
 }

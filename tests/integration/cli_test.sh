@@ -213,7 +213,7 @@ d = json.load(sys.stdin)
 sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p in d["procs"]) else 1)' "$spin"
   }
   poll 20 spin_runs; check "procs: spin retires instructions" $?
-  expect_rc 1 "procs: wait --timeout on a running process gives up" -- g wait -s $s "$spin" --timeout 0.5
+  expect_rc 125 "procs: wait --timeout on a running process gives up" -- g wait -s $s "$spin" --timeout 0.5
   contains "procs: ... and says so" "did not exit within"
   # a waiter blocks only its own connection: the session keeps answering
   g wait -s $s "$spin" --timeout 25 >"$WORK/wait-spin" 2>&1 &
@@ -237,7 +237,7 @@ sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p i
   contains "procs: kill bogus: no such process" "no such process"
   expect_rc 1 "procs: kill of pid 0 is refused" -- g kill -s $s 0
   expect_rc 1 "procs: kill of a non-number is refused" -- g kill -s $s abc
-  expect_rc 1 "procs: wait on a bogus pid" -- g wait -s $s 999999 --timeout 5
+  expect_rc 125 "procs: wait on a bogus pid" -- g wait -s $s 999999 --timeout 5
   contains "procs: wait bogus: no such process" "no such process"
   echo "not wasm" >"$WORK/bad.wasm"
   expect_rc 1 "procs: spawn of a non-wasm file" -- g spawn -s $s "$WORK/bad.wasm"
@@ -379,18 +379,18 @@ WAT
   [ "$LAST_OUT" = "2432902008176640000" ]; check "run: fac 20" $?
   expect_rc 0 "run: two results" -- g run --invoke two "$WORK/m.wasm"
   [ "$LAST_OUT" = "$(printf -- '-7\n0.25')" ]; check "run: prints each result" $?
-  expect_rc 5 "run: a trap exits 5" -- g run --invoke div "$WORK/m.wasm" 7 0
+  expect_rc 134 "run: a trap exits 134" -- g run --invoke div "$WORK/m.wasm" 7 0
   contains "run: the trap is named" "integer divide by zero"
   contains "run: the trap says where" "wasm offset"
   expect_rc 0 "run: recursion within --max-call-depth" -- g run --invoke fac --max-call-depth 64 "$WORK/m.wasm" 20
-  expect_rc 5 "run: recursion past --max-call-depth traps" -- g run --invoke fac --max-call-depth 8 "$WORK/m.wasm" 20
+  expect_rc 134 "run: recursion past --max-call-depth traps" -- g run --invoke fac --max-call-depth 8 "$WORK/m.wasm" 20
   contains "run: the exhaustion is named" "call stack exhausted"
-  expect_rc 1 "run: unknown export" -- g run --invoke nope "$WORK/m.wasm"
+  expect_rc 125 "run: unknown export" -- g run --invoke nope "$WORK/m.wasm"
   contains "run: lists the exports" "add, div, fac, two"
-  expect_rc 1 "run: wrong argument count" -- g run --invoke add "$WORK/m.wasm" 1
-  expect_rc 1 "run: bad argument" -- g run --invoke add "$WORK/m.wasm" x 1
+  expect_rc 125 "run: wrong argument count" -- g run --invoke add "$WORK/m.wasm" 1
+  expect_rc 125 "run: bad argument" -- g run --invoke add "$WORK/m.wasm" x 1
   echo "not wasm" >"$WORK/bad.wasm"
-  expect_rc 1 "run: malformed module" -- g run --invoke add "$WORK/bad.wasm"
+  expect_rc 126 "run: malformed module" -- g run --invoke add "$WORK/bad.wasm"
   contains "run: says why, with the offset" "magic header not detected (at 0x0"
 else
   echo "SKIP: gpuos run cases (wat2wasm not installed)"

@@ -30,9 +30,9 @@ expect_rc 1 "gpuos help of an unknown verb" -- g help nope
 contains "... says so" "unknown command 'nope'"
 expect_rc 0 "gpuos run --help" -- g run --help
 contains "... says how arguments reach the program" "MODULE and every word after it belong to the program"
-expect_rc 1 "run without a module" -- g run --no-cwd
+expect_rc 125 "run without a module" -- g run --no-cwd
 contains "... says the module is missing" "no module given"
-expect_rc 1 "an unknown option before the module is refused" -- g run --bogus "$PROBE"
+expect_rc 125 "an unknown option before the module is refused" -- g run --bogus "$PROBE"
 contains "... naming it" "unknown option '--bogus'"
 
 need_device
