@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "kernel/control/paths.h"
+#include "kernel/text_escape.h"
 
 using namespace gpuos;
 using namespace gpuos::cli;
@@ -391,24 +392,44 @@ int main(int argc, char** argv) {
   });
 
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // run, wait and suite pass a program's status through: their own
-    // failures, bad arguments included, are EXIT_GPUOS (exit_codes.h).
+  // run, wait and suite pass a program's status through: their own
+  // failures, bad arguments included, are EXIT_GPUOS (exit_codes.h).
+  auto own_failure = [&] {
     const std::vector<CLI::App*> verbs = app.get_subcommands();
     const bool program_verb =
         !verbs.empty() && (verbs.front() == c_run || verbs.front() == c_wait || verbs.front() == c_suite);
-    const int bad_args = program_verb ? EXIT_GPUOS : EXIT_ERROR;
+    return program_verb ? EXIT_GPUOS : EXIT_ERROR;
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: CLI11 prints them
     // A first word that is no verb: say so, rather than CLI11's "A
     // subcommand is required" or "arguments were not expected".
     const std::vector<std::string> rest = app.remaining();
-    if (app.get_subcommands().empty() && !rest.empty() && !rest.front().empty() && rest.front()[0] != '-') {
-      std::fprintf(stderr, "gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
-                   rest.front().c_str(), verb_list(app).c_str());
+    if (app.get_subcommands().empty()) {
+      if (!rest.empty() && !rest.front().empty() && rest.front()[0] != '-') {
+        std::fprintf(stderr, "gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
+                     escape_text(rest.front()).c_str(), verb_list(app).c_str());
+      } else {
+        std::fprintf(stderr, "gpuos: %s (the commands: %s; `gpuos --help`)\n",
+                     rest.empty() ? "no command given" : escape_text(e.what()).c_str(), verb_list(app).c_str());
+      }
       return EXIT_ERROR;
     }
-    return app.exit(e) == 0 ? EXIT_OK : bad_args;
+    // Every refusal is one line that names the verb and where its options
+    // are listed (CLI11 would add a second, "Run with --help ...").
+    const std::string verb = app.get_subcommands().front()->get_name();
+    std::fprintf(stderr, "gpuos: %s: %s (`gpuos help %s`)\n", verb.c_str(), escape_text(e.what()).c_str(),
+                 verb.c_str());
+    return own_failure();
+  } catch (const std::exception& e) {
+    // Nothing a verb meets should get here (each says what went wrong
+    // itself); should something, it is one line and an exit code, never
+    // std::terminate's abort (134, which `run` reserves for a trap).
+    std::fflush(stdout);
+    std::fprintf(stderr, "gpuos: internal error: %s (please report it)\n", escape_text(e.what()).c_str());
+    return own_failure();
   }
   return rc;
 }
