@@ -6,9 +6,11 @@
 // stderr as they arrive (to this command's stdout and stderr), waits for
 // every instance, and exits with the first non-zero exit status (0 if all
 // were 0). A trap prints its kind and location to stderr and gives
-// EXIT_TRAP; a session failure EXIT_FAILED. Output that could not be
-// written reaches the program as its write's errno, and fails the run:
-// EXIT_SIGPIPE when the reader went away, else non-zero (docs/cli.md).
+// EXIT_TRAPPED; gpuos's own failures (no device, a failed session) give
+// EXIT_GPUOS, a module that cannot run EXIT_CANNOT_RUN, a missing one
+// EXIT_NOT_FOUND (exit_codes.h). Output that could not be written reaches
+// the program as its write's errno, and fails the run: EXIT_SIGPIPE when
+// the reader went away, else non-zero (docs/cli.md).
 //
 // Files: the current directory is preopened read-only as "." unless
 // --no-cwd; --dir and --dir-ro add more (HOST[:GUEST]), numbered from fd 4
@@ -137,11 +139,52 @@ std::optional<io::SpawnIo::Dir> parse_dir(const std::string& spec, bool read_onl
   return d;
 }
 
+int exit_for_module_file(wasm::ModuleFileError e) {
+  return e == wasm::ModuleFileError::NotFound ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
+
+std::optional<std::vector<std::string>> build_env(const std::vector<std::string>& given, bool inherit,
+                                                  const char* verb) {
+  std::vector<std::string> env;
+  auto put = [&](const std::string& kv) {
+    const size_t eq = kv.find('=');
+    for (std::string& e : env) {
+      if (e.compare(0, eq + 1, kv, 0, eq + 1) == 0) {  // same KEY=: the later one wins, in place
+        e = kv;
+        return;
+      }
+    }
+    env.push_back(kv);
+  };
+  if (inherit) {
+    for (char** e = environ; e && *e; ++e) {
+      if (std::strchr(*e, '=') && **e != '=') put(*e);
+    }
+  }
+  for (const std::string& g : given) {
+    const size_t eq = g.find('=');
+    const std::string key = g.substr(0, eq);
+    if (key.empty()) {
+      std::fprintf(stderr, "gpuos: %s: --env %s: give KEY=VALUE or KEY, with a non-empty KEY\n", verb,
+                   escape_text(g).c_str());
+      return std::nullopt;
+    }
+    if (eq != std::string::npos) {
+      put(g);
+    } else if (const char* v = std::getenv(key.c_str())) {  // --env KEY: this command's value, as docker does
+      put(key + "=" + v);
+    }
+  }
+  return env;
+}
+
 int cmd_exec(const RunArgs& a) {
+  auto env = build_env(a.env, a.env_inherit, "run");
+  if (!env) return EXIT_GPUOS;
   auto bytes = wasm::read_module_file(a.module);
   if (!bytes) {
     std::fprintf(stderr, "gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
-    return EXIT_ERROR;
+    return exit_for_module_file(bytes.code());
   }
 
   // The module is checked against the session's sizes before a session
@@ -162,7 +205,7 @@ int cmd_exec(const RunArgs& a) {
     if (!checked) {
       std::fprintf(stderr, "gpuos: %s: %s: %s\n", escape_text(name).c_str(), procs::to_string(checked.code()),
                    escape_text(checked.detail()).c_str());
-      return EXIT_ERROR;
+      return EXIT_CANNOT_RUN;
     }
   }
 
@@ -173,7 +216,7 @@ int cmd_exec(const RunArgs& a) {
     if (ec) {
       std::fprintf(stderr, "gpuos: run: cannot preopen the current directory: %s (was it removed?); "
                    "--no-cwd runs without it\n", ec.message().c_str());
-      return EXIT_ERROR;
+      return EXIT_GPUOS;
     }
     io->dirs.push_back({cwd.string(), ".", !a.cwd_rw});
   }
@@ -181,8 +224,8 @@ int cmd_exec(const RunArgs& a) {
     std::string why;
     auto d = parse_dir(spec, ro, why);
     if (!d) {
-      std::fprintf(stderr, "gpuos: %s\n", why.c_str());
-      return EXIT_ERROR;
+      std::fprintf(stderr, "gpuos: run: %s\n", why.c_str());
+      return EXIT_GPUOS;
     }
     io->dirs.push_back(*d);
   }
@@ -191,9 +234,13 @@ int cmd_exec(const RunArgs& a) {
     std::error_code ec;
     const auto st = std::filesystem::status(a.stdin_path, ec);
     if (ec || st.type() == std::filesystem::file_type::directory) {
-      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", a.stdin_path.c_str(),
+      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
                    ec ? ec.message().c_str() : "is a directory");
-      return EXIT_ERROR;
+      return EXIT_GPUOS;
+    }
+    if (::access(a.stdin_path.c_str(), R_OK) != 0) {
+      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(), std::strerror(errno));
+      return EXIT_GPUOS;
     }
   }
   io->stdin_path = a.stdin_path.empty() ? "/dev/stdin" : a.stdin_path;
@@ -210,24 +257,25 @@ int cmd_exec(const RunArgs& a) {
   auto booted = Session::boot(opts);
   if (!booted) {
     std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());
-    return booted.code() == SessionError::Device ? EXIT_NO_DEVICE : EXIT_FAILED;
+    return EXIT_GPUOS;
   }
   Session& s = *booted.value();
   auto prog = s.load_program(*bytes, name);
   if (!prog) {
     std::fprintf(stderr, "gpuos: %s\n", escape_text(prog.detail()).c_str());
-    return EXIT_ERROR;
+    return EXIT_CANNOT_RUN;
   }
-  auto spawned = s.spawn(*prog, a.instances, 0, a.args, io);
+  auto spawned = s.spawn(*prog, a.instances, 0, a.args, io, *env);
   if (!spawned) {
     std::fprintf(stderr, "gpuos: spawn: %s\n", spawned.detail().c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   if (spawned->pids.size() < a.instances) {
     std::fprintf(stderr, "gpuos: only %zu of %u instances could start (%u: table full, %u: out of pages)\n",
                  spawned->pids.size(), a.instances, spawned->failed_slots, spawned->failed_pages);
   }
-  int rc = spawned->pids.size() < a.instances ? EXIT_ERROR : EXIT_OK;
+  int rc = spawned->pids.size() < a.instances ? EXIT_GPUOS : EXIT_OK;
+  bool own_code = rc != EXIT_OK;  // rc is gpuos's (a trap, a failure), not a program's status
   bool pipe_killed = false;
   for (uint32_t pid : spawned->pids) {
     std::optional<procs::ExitInfo> e;
@@ -245,14 +293,18 @@ int cmd_exec(const RunArgs& a) {
       std::fflush(stdout);
       std::fprintf(stderr, "gpuos: pid %u trapped: %s\n", pid,
                    escape_text(procs::describe_trap(*p, e->trap, e->trap_pc)).c_str());
-      if (rc == EXIT_OK) rc = EXIT_TRAP;
+      if (rc == EXIT_OK) {
+        rc = EXIT_TRAPPED;
+        own_code = true;
+      }
     } else if (e->status != 0 && rc == EXIT_OK) {
-      rc = e->status < 256 ? static_cast<int>(e->status) : EXIT_ERROR;
+      rc = program_status(e->status);
     }
   }
   if (s.failed()) {
     std::fprintf(stderr, "gpuos: the session failed: %s\n", s.failure().c_str());
-    rc = EXIT_FAILED;
+    rc = EXIT_GPUOS;
+    own_code = true;
   }
   // Output arrives before the exit record (ring order), so all of it is out.
   s.shutdown();
@@ -266,7 +318,7 @@ int cmd_exec(const RunArgs& a) {
     if (out_err != 0 && out_err != EPIPE && !sinks->closed[1]) {
       std::fprintf(stderr, "gpuos: the program's stdout could not be written: %s\n", std::strerror(out_err));
     }
-    if (rc != EXIT_TRAP && rc != EXIT_FAILED) {
+    if (!own_code) {
       if (out_err == EPIPE || err_err == EPIPE) {
         rc = EXIT_SIGPIPE;
       } else if (rc == EXIT_OK) {

@@ -105,11 +105,16 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
                  ec.message().c_str());
     return EXIT_ERROR;
   }
+  // The environment is this command's to give (--env, --env-inherit), never
+  // the daemon's own: the daemon was started elsewhere, by someone else.
+  auto env = build_env(a.env, a.env_inherit, "spawn");
+  if (!env) return EXIT_ERROR;
   json req = {{"verb", "spawn"},
               {"path", path.lexically_normal().string()},
               {"instances", a.instances},
               {"arg", a.first_arg},
               {"args", a.args}};
+  if (!env->empty()) req["env"] = *env;
   // Files and directories: the daemon opens them, so they go as absolute paths.
   for (const auto& [key, p] : {std::pair{"stdout", &a.stdout_path}, {"stderr", &a.stderr_path}, {"stdin", &a.stdin_path}}) {
     if (p->empty()) continue;
@@ -143,6 +148,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
                                                                    {"--stderr", &a.stderr_path},
                                                                    {"--stdin", &a.stdin_path}};
   for (const std::string& arg : a.args) texts.emplace_back("an argument", &arg);
+  for (const std::string& e : *env) texts.emplace_back("an environment variable", &e);
   for (const auto& d : a.dirs) texts.emplace_back(d.second ? "--dir-ro" : "--dir", &d.first);
   for (const auto& [what, text] : texts) {
     if (!wasm::is_valid_utf8(*text)) {
@@ -189,8 +195,10 @@ int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool as_json) 
 int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool as_json) {
   json req = {{"verb", "wait"}, {"pid", pid}};
   if (timeout_s) req["timeout_ms"] = static_cast<uint64_t>(std::llround(*timeout_s * 1000.0));
+  // Every failure of gpuos's own is EXIT_GPUOS here, so that it cannot pass
+  // for the process's status (one_call printed why).
   auto r = one_call(session, req);
-  if (auto* code = std::get_if<int>(&r)) return *code;
+  if (std::get_if<int>(&r)) return EXIT_GPUOS;
   const json& j = std::get<json>(r);
   const json& e = j["exit"];
   const uint32_t status = e["status"].get<uint32_t>();
@@ -206,8 +214,9 @@ int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> tim
   } else {
     std::printf("pid %u exited with status %u\n", pid, status);
   }
-  // Our own exit status is the process's, where a shell can carry it.
-  return status < 256 ? static_cast<int>(status) : EXIT_ERROR;
+  // Our own exit status is the process's, as a shell would show it: 134
+  // for a trap and 137 for a kill are already in it.
+  return program_status(status);
 }
 
 int cmd_ps(const std::string& session, bool as_json, bool heap, bool raw) {

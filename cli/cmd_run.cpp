@@ -1,8 +1,10 @@
-// `gpuos run module.wasm --invoke NAME [ARGS...]`: decode, validate and
+// `gpuos run --invoke NAME module.wasm [ARGS...]`: decode, validate and
 // translate the module on the host, instantiate it, run the export on the
 // GPU (the VM interpreter, procs/vm/gpu_exec.h) and print its results, one
 // per line. A trap goes to stderr with its kind, function and offset, and
-// the exit status is EXIT_TRAP.
+// the exit status is EXIT_TRAPPED; a module that cannot run gives
+// EXIT_CANNOT_RUN (EXIT_NOT_FOUND when missing), a bad export name or
+// argument EXIT_GPUOS, as `run` of a program does (exit_codes.h).
 //
 // Arguments are parsed by the export's parameter types: integers in decimal
 // or 0x hex (negative values wrap, as WebAssembly integers have no sign),
@@ -94,7 +96,7 @@ int cmd_run(const RunArgs& a) {
   auto bytes = wasm::read_module_file(a.module);
   if (!bytes) {
     std::fprintf(stderr, "gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
-    return EXIT_ERROR;
+    return exit_for_module_file(bytes.code());
   }
   // What the store below allocates is sized from the module's declarations:
   // bounded here, before any of it exists (the GPU copy of memory is capped
@@ -110,19 +112,19 @@ int cmd_run(const RunArgs& a) {
   auto module = wasm::load_module(*bytes, decode);
   if (!module) {
     std::fprintf(stderr, "gpuos: %s: %s\n", a.module.c_str(), escape_text(module.detail()).c_str());
-    return EXIT_ERROR;
+    return EXIT_CANNOT_RUN;
   }
   auto image = vm::translate(module.value());
   if (!image) {
     std::fprintf(stderr, "gpuos: %s: cannot translate: %s\n", a.module.c_str(), image.detail().c_str());
-    return EXIT_ERROR;
+    return EXIT_CANNOT_RUN;
   }
   auto shared = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
   if (!shared->imports.empty()) {
     const auto& i = shared->imports.front();
     std::fprintf(stderr, "gpuos: %s imports %s.%s; `gpuos run --invoke` provides no imports yet\n",
                  a.module.c_str(), escape_text(i.module).c_str(), escape_text(i.name).c_str());
-    return EXIT_ERROR;
+    return EXIT_CANNOT_RUN;
   }
 
   // The export and its type.
@@ -137,14 +139,14 @@ int cmd_run(const RunArgs& a) {
     }
     std::fprintf(stderr, "gpuos: %s exports no function '%s' (it exports: %s)\n", a.module.c_str(),
                  a.invoke.c_str(), names.empty() ? "none" : names.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   const auto& fn = shared->functions[exp->index];
   const auto& type = shared->types[fn.type_index];
   if (a.args.size() != type.params.size()) {
     std::fprintf(stderr, "gpuos: '%s' takes %zu argument(s), %zu given\n", a.invoke.c_str(), type.params.size(),
                  a.args.size());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   vm::gpu::Invocation inv;
   inv.func = exp->index;
@@ -153,7 +155,7 @@ int cmd_run(const RunArgs& a) {
     if (!v) {
       std::fprintf(stderr, "gpuos: argument %zu ('%s') is not a valid %s\n", i + 1, a.args[i].c_str(),
                    wasm::to_string(type.params[i]));
-      return EXIT_ERROR;
+      return EXIT_GPUOS;
     }
     inv.args.push_back(*v);
   }
@@ -161,21 +163,21 @@ int cmd_run(const RunArgs& a) {
   auto gpu = vm::gpu::GpuVm::create(limits);
   if (!gpu) {
     std::fprintf(stderr, "gpuos: %s\n", gpu.error().detail.c_str());
-    return EXIT_NO_DEVICE;
+    return EXIT_GPUOS;
   }
   vm::ref::Store store;
   auto instance = store.instantiate(shared, {});
   if (!instance) {
     std::fprintf(stderr, "gpuos: %s: instantiation failed: %s\n", a.module.c_str(),
                  escape_text(instance.detail()).c_str());
-    return instance.code() == vm::ref::InstantiateError::Trap ? EXIT_TRAP : EXIT_ERROR;
+    return instance.code() == vm::ref::InstantiateError::Trap ? EXIT_TRAPPED : EXIT_CANNOT_RUN;
   }
   std::vector<vm::gpu::SegmentState> segments;
   const auto outcomes = gpu.value()->run(store, instance.value(), segments, std::span(&inv, 1));
   const auto& out = outcomes.at(0);
   if (out.kind == vm::gpu::Outcome::Kind::Unsupported) {
     std::fprintf(stderr, "gpuos: the GPU interpreter cannot run this yet: %s\n", out.detail.c_str());
-    return EXIT_ERROR;
+    return EXIT_CANNOT_RUN;
   }
   if (out.kind == vm::gpu::Outcome::Kind::Trap) {
     std::string where;
@@ -188,7 +190,7 @@ int cmd_run(const RunArgs& a) {
     if (a.json) {
       std::printf("%s\n", nlohmann::json{{"schema", 1}, {"ok", false}, {"trap", vm::trap_message(out.trap)}}.dump().c_str());
     }
-    return EXIT_TRAP;
+    return EXIT_TRAPPED;
   }
   nlohmann::json results = nlohmann::json::array();
   for (size_t i = 0; i < out.results.size() && i < type.results.size(); ++i) {

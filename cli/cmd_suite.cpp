@@ -13,6 +13,12 @@
 // of pages) waits for an exit and is tried again. --timeout bounds the whole run: what is still running then is
 // killed and fails, so the command never hangs.
 //
+// Ctrl-C (SIGINT, or SIGTERM) is handled: what still runs is killed, the
+// partial table is printed (cases cut short show as INTR), every working dir
+// is removed (unless --keep), and the exit status is 128 + the signal. A
+// second signal, a second or more later, ends the command at once, as it
+// would have without this.
+//
 // A case's wall time runs from its first spawn to its last exit (as the host
 // sees them); its instructions/s is the sum of its processes' instruction
 // counts over that time. The cases share the device, so these are the
@@ -20,6 +26,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <ctime>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -59,6 +68,56 @@ using namespace std::chrono_literals;
 // More output than this from one process fails its case (and is not kept).
 constexpr size_t kMaxCapture = 64u << 20;
 
+// The signal that interrupted the suite (SIGINT, SIGTERM), 0 while none
+// came. Set by the handler; read by the main loop, which polls every few
+// milliseconds anyway. lock-free, so safe in a handler.
+std::atomic<int> g_interrupt{0};
+std::atomic<int64_t> g_interrupt_ns{0};  // CLOCK_MONOTONIC of the first signal
+void on_interrupt(int sig) {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  const int64_t ns = int64_t{now.tv_sec} * 1000000000 + now.tv_nsec;
+  int none = 0;
+  if (g_interrupt.compare_exchange_strong(none, sig, std::memory_order_relaxed)) {
+    g_interrupt_ns.store(ns, std::memory_order_relaxed);
+    return;
+  }
+  // A second Ctrl-C ends the command at once, as it would have without
+  // this handler. One within a second of the first is the same keypress
+  // delivered twice (`timeout` and a terminal both send one to the group).
+  if (ns - g_interrupt_ns.load(std::memory_order_relaxed) > 1000000000) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+  }
+}
+
+// Installs on_interrupt for SIGINT and SIGTERM for the life of the suite
+// (even where the shell started it with SIGINT ignored, as a script's
+// background job: the working dirs must go either way), and restores the
+// earlier handlers after.
+class InterruptScope {
+ public:
+  InterruptScope() {
+    g_interrupt.store(0, std::memory_order_relaxed);
+    g_interrupt_ns.store(0, std::memory_order_relaxed);
+    struct sigaction sa {};
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~InterruptScope() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+  static int signal() { return g_interrupt.load(std::memory_order_relaxed); }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
 // A process's stdout and stderr, filled on the session's drain thread.
 struct Captured {
   std::mutex mu;
@@ -77,6 +136,7 @@ struct Instance {
   uint32_t io_key = 0;
   std::optional<procs::ExitInfo> exit;
   std::string failure;  // empty: passed (once Done)
+  bool interrupted = false;  // cut short by Ctrl-C: neither passed nor failed
 };
 
 struct CaseRun {
@@ -199,24 +259,24 @@ int cmd_suite(const SuiteArgs& a) {
   const fs::path dir = a.dir;
   if (!fs::is_directory(dir, ec)) {
     std::fprintf(stderr, "gpuos: suite: %s: no such directory\n", a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   if (!fs::exists(dir / "suite.json", ec)) {
     std::fprintf(stderr, "gpuos: suite: %s: no suite.json in it (a suite is a folder like apps/suites/basic)\n",
                  a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   // A FIFO or a device named suite.json would block the manifest's read.
   if (!fs::is_regular_file(dir / "suite.json", ec)) {
     std::fprintf(stderr, "gpuos: suite: %s/suite.json is not a regular file\n", a.dir.c_str());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   apps::Suite suite;
   try {
     suite = apps::load_suite(fs::absolute(dir, ec));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpuos: suite: bad manifest: %s\n", e.what());
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   const fs::path apps_dir = fs::absolute(a.apps_dir.empty() ? std::string(GPUOS_APPS_DIR) : a.apps_dir, ec);
   static const char* kBuiltBy =
@@ -224,34 +284,44 @@ int cmd_suite(const SuiteArgs& a) {
       "--apps-dir says where they are";
   if (!fs::is_directory(apps_dir, ec)) {
     std::fprintf(stderr, "gpuos: suite: the apps dir %s does not exist: %s\n", apps_dir.string().c_str(), kBuiltBy);
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   std::map<std::string, std::vector<uint8_t>> wasm;  // app -> module bytes
-  bool missing = false;
+  // One line however many apps are missing: the first, and how many more.
+  int missing = 0;  // the exit code for the first app that could not be read
+  std::string first_missing;
+  size_t more_missing = 0;
   for (const auto& c : suite.cases) {
     if (wasm.count(c.app)) continue;
     const fs::path p = apps_dir / (c.app + ".wasm");
     auto bytes = wasm::read_module_file(p.string());
     if (!bytes) {
-      std::fprintf(stderr, "gpuos: suite: case %s: app '%s': %s\n", c.name.c_str(), c.app.c_str(),
-                   bytes.detail().c_str());
-      missing = true;
+      if (!missing) {
+        missing = exit_for_module_file(bytes.code());
+        first_missing = fmt::format("case {}: app '{}': {}", c.name, c.app, bytes.detail());
+      } else {
+        ++more_missing;
+      }
       wasm[c.app];
       continue;
     }
     wasm[c.app] = std::move(*bytes);
   }
   if (missing) {
-    std::fprintf(stderr, "gpuos: suite: %s (now %s)\n", kBuiltBy, apps_dir.string().c_str());
-    return EXIT_ERROR;
+    std::fprintf(stderr, "gpuos: suite: %s%s; %s (now %s)\n", first_missing.c_str(),
+                 more_missing ? fmt::format(" (and {} more apps)", more_missing).c_str() : "", kBuiltBy,
+                 apps_dir.string().c_str());
+    return missing;
   }
 
   // ---- working dirs ------------------------------------------------------------
+  // From here on a Ctrl-C must not leave the temporary folder behind.
+  InterruptScope interrupt_scope;
   const char* tmpdir = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/gpuos-suite-XXXXXX";
   if (!::mkdtemp(tmpl.data())) {
     std::fprintf(stderr, "gpuos: suite: mkdtemp %s: %s\n", tmpl.c_str(), std::strerror(errno));
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
   }
   const fs::path tmp = tmpl;
   std::vector<CaseRun> cases(suite.cases.size());
@@ -286,7 +356,12 @@ int cmd_suite(const SuiteArgs& a) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gpuos: suite: preparing the working dirs in %s: %s\n", tmp.c_str(), e.what());
     fs::remove_all(tmp, ec);
-    return EXIT_ERROR;
+    return EXIT_GPUOS;
+  }
+  if (const int sig = InterruptScope::signal()) {
+    fs::remove_all(tmp, ec);
+    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
+    return 128 + sig;
   }
 
   // ---- the session ----------------------------------------------------------------
@@ -308,9 +383,16 @@ int cmd_suite(const SuiteArgs& a) {
     progress.finish();
     std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());
     fs::remove_all(tmp, ec);
-    return booted.code() == SessionError::Device ? EXIT_NO_DEVICE : EXIT_FAILED;
+    return EXIT_GPUOS;
   }
   Session& s = *booted.value();
+  if (const int sig = InterruptScope::signal()) {  // during the boot, which cannot be cut short
+    progress.finish();
+    s.shutdown();
+    fs::remove_all(tmp, ec);
+    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
+    return 128 + sig;
+  }
   const double boot_s = std::chrono::duration<double>(Clock::now() - t_boot).count();
   const SessionStatus st = s.status();
 
@@ -404,9 +486,11 @@ int cmd_suite(const SuiteArgs& a) {
   const auto t_run = Clock::now();
   const auto deadline = t_run + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(a.timeout_s));
   bool timed_out = false;
+  int interrupted = 0;  // the signal, once one came
   progress.update(0, 0, 0, true);
   while (cases_done < cases.size()) {
     if (s.failed()) break;
+    if ((interrupted = InterruptScope::signal()) != 0) break;
     spawn_pending();
     if (s.failed()) break;
     // Exits: a short wait on one running process, then a look at all.
@@ -433,10 +517,17 @@ int cmd_suite(const SuiteArgs& a) {
     for (Instance& in : insts) {
       if (in.state != Instance::State::Done) finish_instance(in, "the session failed: " + session_failure);
     }
-  } else if (timed_out) {
+  } else if (timed_out || interrupted) {
     // Say where each process that still runs stands (a hang in the runtime
     // shows here), kill it, give the kills a few seconds to land, then fail
-    // whatever is left either way.
+    // whatever is left either way. After a Ctrl-C they are marked
+    // interrupted instead: neither passed nor failed.
+    const std::string why =
+        interrupted ? std::string("interrupted (Ctrl-C)") : fmt::format("timed out after {:g} s", a.timeout_s);
+    auto cut_short = [&](Instance& in, std::string what) {
+      in.interrupted = interrupted != 0;
+      finish_instance(in, std::move(what));
+    };
     std::map<uint32_t, std::string> where;  // pid -> its state when the time ran out
     if (auto snap = s.snapshot()) {
       for (const abi::ProcEntry& p : snap->procs) {
@@ -465,17 +556,17 @@ int cmd_suite(const SuiteArgs& a) {
         if (in.state != Instance::State::Running) continue;
         if (auto e = s.exits().find(in.pid)) {
           in.exit = e;
-          finish_instance(in, fmt::format("timed out after {:g} s ({}; killed)", a.timeout_s, where[in.pid]));
+          cut_short(in, fmt::format("{} ({}; killed)", why, where[in.pid]));
         }
       }
       std::this_thread::sleep_for(10ms);
     }
     for (Instance& in : insts) {
       if (in.state == Instance::State::Running) {
-        finish_instance(in,
-                        fmt::format("timed out after {:g} s ({}; the kill did not land)", a.timeout_s, where[in.pid]));
+        cut_short(in, fmt::format("{} ({}; the kill did not land)", why, where[in.pid]));
       } else if (in.state == Instance::State::Pending) {
-        finish_instance(in, fmt::format("not started within the {:g} s timeout", a.timeout_s));
+        cut_short(in, interrupted ? std::string("not started: interrupted (Ctrl-C)")
+                                  : fmt::format("not started within the {:g} s timeout", a.timeout_s));
       }
     }
   }
@@ -486,11 +577,13 @@ int cmd_suite(const SuiteArgs& a) {
   s.shutdown();
 
   // ---- working dirs: kept for the failed cases (all with --keep) -----------------
+  // After a Ctrl-C none is kept unless --keep: the user asked to stop, not
+  // to debug, and nothing may be left behind in the temporary folder.
   bool kept = false;
   for (const CaseRun& cr : cases) {
     bool failed = false;
     for (size_t k : cr.instances) failed |= !insts[k].failure.empty();
-    if (failed || a.keep) {
+    if ((failed && !interrupted) || a.keep) {
       kept = true;
       for (size_t k : cr.instances) {
         const Instance& in = insts[k];
@@ -518,8 +611,23 @@ int cmd_suite(const SuiteArgs& a) {
     }
     return f;
   };
-  for (const CaseRun& cr : cases) passed += failures_of(cr).empty() ? 1 : 0;
-  const size_t failed = cases.size() - passed;
+  // A case cut short by Ctrl-C is neither passed nor failed.
+  auto interrupted_case = [&](const CaseRun& cr) {
+    for (size_t k : cr.instances) {
+      if (insts[k].interrupted) return true;
+    }
+    return false;
+  };
+  auto result_of = [&](const CaseRun& cr, bool word) -> const char* {
+    if (interrupted_case(cr)) return word ? "INTERRUPTED" : "INTR";
+    return failures_of(cr).empty() ? "PASS" : "FAIL";
+  };
+  size_t cut = 0;
+  for (const CaseRun& cr : cases) {
+    if (interrupted_case(cr)) ++cut;
+    else passed += failures_of(cr).empty() ? 1 : 0;
+  }
+  const size_t failed = cases.size() - passed - cut;
 
   if (a.json) {
     json jc = json::array();
@@ -543,7 +651,7 @@ int cmd_suite(const SuiteArgs& a) {
       jc.push_back({{"name", cr.c->name},
                     {"app", cr.c->app},
                     {"instances", cr.instances.size()},
-                    {"result", f.empty() ? "PASS" : "FAIL"},
+                    {"result", result_of(cr, true)},
                     {"wall_s", cr.wall_s()},
                     {"instructions", cr.instructions},
                     {"instructions_per_s", cr.ips()},
@@ -561,6 +669,7 @@ int cmd_suite(const SuiteArgs& a) {
                 {"timeout_s", a.timeout_s},
                 {"jobs", a.jobs},
                 {"timed_out", timed_out},
+                {"interrupted", interrupted != 0},
                 {"cases", jc},
                 {"passed", passed},
                 {"failed", failed},
@@ -580,7 +689,7 @@ int cmd_suite(const SuiteArgs& a) {
       const auto f = failures_of(cr);
       const std::string label = cr.c->app + "/" + cr.c->name;
       std::printf("%-*s  %4zu  %-6s  %7.3f s  %12s\n", static_cast<int>(w), label.c_str(), cr.instances.size(),
-                  f.empty() ? "PASS" : "FAIL", cr.wall_s(), cr.started ? si(cr.ips()).c_str() : "-");
+                  result_of(cr, false), cr.wall_s(), cr.started ? si(cr.ips()).c_str() : "-");
       // Instances that failed alike are one line; at most kShow lines a case.
       std::vector<std::pair<std::string, std::vector<const Instance*>>> alike;
       for (const auto& [in, what] : f) {
@@ -601,16 +710,29 @@ int cmd_suite(const SuiteArgs& a) {
       for (size_t i = kShow; i < alike.size(); ++i) more += alike[i].second.size();
       if (more) std::printf("    ... and %zu more instances failed otherwise (--json lists them all)\n", more);
     }
-    std::printf("%s: %zu of %zu cases passed, %zu failed; %s instructions in %.2f s (%s/s; boot %.2f s)\n",
-                failed == 0 ? "PASS" : "FAIL", passed, cases.size(), failed, si(static_cast<double>(total_instr)).c_str(),
-                wall_s, si(wall_s > 0 ? static_cast<double>(total_instr) / wall_s : 0.0).c_str(), boot_s);
+    if (interrupted) {
+      std::printf("INTERRUPTED: %zu of %zu cases done (%zu passed, %zu failed), %zu cut short; %s instructions in "
+                  "%.2f s (boot %.2f s)\n",
+                  passed + failed, cases.size(), passed, failed, cut, si(static_cast<double>(total_instr)).c_str(),
+                  wall_s, boot_s);
+    } else {
+      std::printf("%s: %zu of %zu cases passed, %zu failed; %s instructions in %.2f s (%s/s; boot %.2f s)\n",
+                  failed == 0 ? "PASS" : "FAIL", passed, cases.size(), failed,
+                  si(static_cast<double>(total_instr)).c_str(), wall_s,
+                  si(wall_s > 0 ? static_cast<double>(total_instr) / wall_s : 0.0).c_str(), boot_s);
+    }
     std::fflush(stdout);
   }
   if (timed_out) std::fprintf(stderr, "gpuos: suite: timed out after %g s (--timeout)\n", a.timeout_s);
+  if (interrupted) {
+    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d): %zu of %zu cases done; %s\n", interrupted,
+                 passed + failed, cases.size(), kept ? "working dirs kept (--keep)" : "working dirs removed");
+  }
   if (!session_failure.empty()) std::fprintf(stderr, "gpuos: the session failed: %s\n", session_failure.c_str());
   if (kept) std::fprintf(stderr, "gpuos: suite: working dirs kept in %s\n", tmp.c_str());
-  if (!session_failure.empty()) return EXIT_FAILED;
-  return failed == 0 ? EXIT_OK : EXIT_ERROR;
+  if (interrupted) return 128 + interrupted;  // EXIT_INTERRUPTED for SIGINT
+  if (!session_failure.empty()) return EXIT_GPUOS;
+  return failed == 0 ? EXIT_OK : EXIT_ERROR;  // a failed case is the suite's result, not gpuos's failure
 }
 
 }  // namespace gpuos::cli

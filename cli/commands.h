@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernel/session.h"
+#include "procs/wasm/module_file.h"
 
 namespace gpuos::cli {
 
@@ -32,6 +33,8 @@ struct RunArgs {
   uint32_t max_call_depth = 20000;  // nested calls before "call stack exhausted"
   // As a program (cmd_exec.cpp):
   std::vector<std::pair<std::string, bool>> dirs;  // HOST[:GUEST], read-only?
+  std::vector<std::string> env;  // --env KEY=VALUE or KEY, in order
+  bool env_inherit = false;      // --env-inherit: this command's whole environment first
   bool no_cwd = false;   // do not preopen the current directory
   bool cwd_rw = false;   // preopen it read-write
   std::string stdin_path;  // empty: this command's stdin
@@ -44,6 +47,15 @@ int cmd_run(const RunArgs& a);
 int cmd_exec(const RunArgs& a);
 // "HOST[:GUEST]" -> a preopened directory (HOST made absolute), or why not.
 std::optional<io::SpawnIo::Dir> parse_dir(const std::string& spec, bool read_only, std::string& why);
+// A module file that could not be read: EXIT_NOT_FOUND when it does not
+// exist, else EXIT_CANNOT_RUN (a directory, unreadable, empty, too large).
+int exit_for_module_file(wasm::ModuleFileError e);
+// The program's environment, "KEY=VALUE" each: with `inherit` this
+// command's own first, then `given` in order (--env KEY=VALUE, or --env KEY
+// for this command's value of KEY; a KEY given again replaces the earlier
+// one in place). nullopt after printing why (`verb` names the command).
+std::optional<std::vector<std::string>> build_env(const std::vector<std::string>& given, bool inherit,
+                                                  const char* verb);
 
 // `gpuos suite DIR` (cmd_suite.cpp): an app suite on the GPU, in a session of its own.
 struct SuiteArgs {
@@ -74,11 +86,14 @@ struct SpawnArgs {
   std::vector<std::string> args;  // argv[1..]
   std::string stdout_path, stderr_path, stdin_path;  // files (made absolute before sending)
   std::vector<std::pair<std::string, bool>> dirs;    // HOST[:GUEST], read-only?
+  std::vector<std::string> env;                      // --env, as RunArgs::env
+  bool env_inherit = false;                          // --env-inherit: this command's environment, not the daemon's
   bool json = false;
 };
 int cmd_spawn(const std::string& session, const SpawnArgs& a);
 int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool json);
-// Returns the process's exit status (status < 256, else 1) once it has exited.
+// Returns the process's exit status (its low 8 bits, as a shell sees them)
+// once it has exited; EXIT_GPUOS when gpuos could not tell (exit_codes.h).
 int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool json);
 int cmd_ps(const std::string& session, bool json, bool heap, bool raw = false);
 int cmd_stats(const std::string& session, bool json);

@@ -13,6 +13,7 @@
 #include "cli/exit_codes.h"
 #include "kernel/control/paths.h"
 #include "kernel/session.h"
+#include "kernel/text_escape.h"
 
 using namespace gpuos;
 using namespace gpuos::cli;
@@ -85,6 +86,42 @@ void print_compile_progress(const CompileProgress& p) {
       break;
   }
   std::fflush(stderr);
+// wasmtime's rule for `run` and `spawn`: gpuos options come before the
+// module, and the module and every word after it belong to the program,
+// whatever they look like (`run wc.wasm -l f`). The verb is a CLI11 prefix
+// command with no positionals, so parsing stops at the first word it does
+// not know: that word is the module (or an unknown option, refused here),
+// the rest is the program's. A `--` right after the module is dropped, as
+// wasmtime does, so `run x.wasm -- -n 2` still gives the program "-n 2".
+bool take_module(const CLI::App* c, std::string& module, std::vector<std::string>& args) {
+  std::vector<std::string> rest = c->remaining();
+  size_t i = 0;
+  if (i < rest.size() && rest[i] == "--") ++i;  // `run -- x.wasm`: the module may not look like an option
+  else if (i < rest.size() && rest[i].size() > 1 && rest[i][0] == '-') {
+    std::fprintf(stderr,
+                 "gpuos: %s: unknown option '%s' (gpuos options go before the module; `gpuos help %s` lists them)\n",
+                 c->get_name().c_str(), rest[i].c_str(), c->get_name().c_str());
+    return false;
+  }
+  if (i >= rest.size()) {
+    std::fprintf(stderr, "gpuos: %s: no module given (usage: gpuos %s [OPTIONS] MODULE.wasm [ARGS...])\n",
+                 c->get_name().c_str(), c->get_name().c_str());
+    return false;
+  }
+  module = rest[i++];
+  if (i < rest.size() && rest[i] == "--") ++i;
+  args.assign(rest.begin() + static_cast<std::ptrdiff_t>(i), rest.end());
+  return true;
+}
+
+// The verbs a user sees (the hidden `fault` is not listed), for the
+// unknown-command hint.
+std::string verb_list(const CLI::App& app) {
+  std::string out;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App* a) { return !a->get_group().empty(); })) {
+    out += (out.empty() ? "" : ", ") + sub->get_name();
+  }
+  return out;
 }
 
 }  // namespace
@@ -98,8 +135,10 @@ int main(int argc, char** argv) {
       "gpuos: a GPU operating-system runtime. A session keeps one persistent Vulkan compute kernel\n"
       "resident on the device; the verbs below boot one and talk to it over a Unix socket under\n"
       "$XDG_RUNTIME_DIR/gpuos (or /tmp/gpuos-$UID).\n"
-      "Exit codes: 0 ok, 1 error, 2 no such session, 3 session failed (hang), 4 no Vulkan device,\n"
-      "5 the WebAssembly code trapped (run). `wait` exits with the process's exit status.",
+      "Exit codes of run, wait and suite: the program's own status, else 125 gpuos failed (bad arguments, no\n"
+      "session, no device, session failed), 126 the module cannot run, 127 no such module file, 134 a trap,\n"
+      "137 killed, 141 its reader went away, 130 (suite) interrupted. Every other verb: 0 ok, 1 error,\n"
+      "2 no such session, 3 session failed (hang), 4 no Vulkan device.",
       "gpuos"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gpuos 0.1.0");
@@ -163,11 +202,14 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* c_run = app.add_subcommand(
       "run", "run a program as GPU processes (its output here, its exit status), or with --invoke one export");
-  c_run->add_option("module", run.module, "the .wasm file")->required();
+  c_run->prefix_command();  // MODULE [ARGS...]: take_module()
+  c_run->footer(
+      "Arguments: gpuos options go before MODULE; MODULE and every word after it belong to the program, as in\n"
+      "wasmtime: `gpuos run --dir . wc.wasm -l f` runs wc with argv [\"wc.wasm\", \"-l\", \"f\"] (argv[0] is the file's\n"
+      "name). A `--` right after MODULE is dropped; any other `--` reaches the program. With --invoke NAME the\n"
+      "words after MODULE are the export's arguments, by parameter type (ints: decimal or 0x; floats: C numbers).\n"
+      "Usage: gpuos run [OPTIONS] MODULE.wasm [ARGS...]    gpuos run --invoke NAME [OPTIONS] MODULE.wasm [ARGS...]");
   c_run->add_option("--invoke", run.invoke, "call this export and print its results, instead of running the program");
-  c_run->add_option("args", run.args,
-                    "the program's arguments; with --invoke the export's, by parameter type (ints: decimal or 0x; "
-                    "floats: C numbers)");
   c_run->add_flag("--json", run.json, "--invoke: machine-readable output");
   // Before the module, as `gpuos -v run` (after it, -v is the program's).
   c_run->add_flag("--verbose,-v", verbose, "log diagnostics to stderr: device, kernel mode, compile time");
@@ -177,6 +219,11 @@ int main(int argc, char** argv) {
       c_run->add_flag("--no-cwd", run.no_cwd, "do not preopen the current directory (read-only as \".\", fd 3, by default)");
   c_run->add_flag("--cwd-rw", run.cwd_rw, "preopen the current directory read-write")->excludes(o_no_cwd);
   c_run->add_option("--stdin", run.stdin_path, "the program's stdin (default: this command's)");
+  c_run->add_option("--env", run.env,
+                    "KEY=VALUE in the program's environment (repeatable); --env KEY takes this command's value")
+      ->allow_extra_args(false);
+  c_run->add_flag("--env-inherit", run.env_inherit,
+                  "give the program this command's whole environment (--env adds to it and overrides)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
@@ -189,28 +236,33 @@ int main(int argc, char** argv) {
                     "process-table slots, a multiple of 32 (0: 1024 on lavapipe, 131072 on GPUs)")
       ->capture_default_str();
   c_run->callback([&] {
+    if (!take_module(c_run, run.module, run.args)) {
+      rc = EXIT_GPUOS;
+      return;
+    }
     run.dirs = order_dirs(c_run, run_dirs);
     if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
     // Options of one form given to the other would be ignored: refused.
-    static const char* const kProgramOnly[] = {"--dir", "--dir-ro", "--no-cwd", "--cwd-rw", "--stdin", "--instances",
-                                               "--device", "--block-kib", "--store-mib", "--proc-slots"};
+    static const char* const kProgramOnly[] = {"--dir",    "--dir-ro",    "--no-cwd",    "--cwd-rw",
+                                               "--stdin",  "--instances", "--device",    "--block-kib",
+                                               "--store-mib", "--proc-slots", "--env",   "--env-inherit"};
     for (const char* o : kProgramOnly) {
       if (!run.invoke.empty() && c_run->count(o)) {
         std::fprintf(stderr, "gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
                      std::string(o) == "--device" ? "; --invoke uses $GPUOS_DEVICE" : "");
-        rc = EXIT_ERROR;
+        rc = EXIT_GPUOS;
         return;
       }
     }
     if (run.invoke.empty() && c_run->count("--max-call-depth")) {
       std::fprintf(stderr, "gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
-      rc = EXIT_ERROR;
+      rc = EXIT_GPUOS;
       return;
     }
     if (run.invoke.empty()) {
       if (run.json) {
         std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");
-        rc = EXIT_ERROR;
+        rc = EXIT_GPUOS;
         return;
       }
       rc = cmd_exec(run);
@@ -274,8 +326,12 @@ int main(int argc, char** argv) {
   // Processes (cmd_procs.cpp).
   SpawnArgs spawn;
   auto* c_spawn = app.add_subcommand("spawn", "load a .wasm program and start processes of it; print their pids");
-  c_spawn->add_option("program", spawn.program, "the .wasm file")->required();
-  c_spawn->add_option("args", spawn.args, "argv[1..] of every instance (put -- before them)");
+  c_spawn->prefix_command();  // MODULE [ARGS...]: take_module()
+  c_spawn->footer(
+      "Arguments: gpuos options go before MODULE; MODULE and every word after it belong to the program, as in\n"
+      "wasmtime: `gpuos spawn -n 4 --stdout o.log x.wasm -v 0` gives every instance argv [\"x\", \"-v\", \"0\"].\n"
+      "A `--` right after MODULE is dropped; any other `--` reaches the program.\n"
+      "Usage: gpuos spawn [OPTIONS] MODULE.wasm [ARGS...]");
   c_spawn->add_option("-n,--instances", spawn.instances, "processes to start")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4294967295u));
@@ -284,11 +340,21 @@ int main(int argc, char** argv) {
   c_spawn->add_option("--stdout", spawn.stdout_path, "write the processes' stdout to FILE (default: gpuos tail only)");
   c_spawn->add_option("--stderr", spawn.stderr_path, "write their stderr to FILE (may be the --stdout file)");
   c_spawn->add_option("--stdin", spawn.stdin_path, "each process reads FILE as its stdin (default: empty)");
+  c_spawn->add_option("--env", spawn.env,
+                      "KEY=VALUE in the processes' environment (repeatable; default: none, never the daemon's); "
+                      "--env KEY takes this command's value")
+      ->allow_extra_args(false);
+  c_spawn->add_flag("--env-inherit", spawn.env_inherit,
+                    "give the processes this command's whole environment (--env adds to it and overrides)");
   DirOptions spawn_dirs;
   add_dir_options(c_spawn, spawn_dirs,
                   "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
   c_spawn->callback([&] {
+    if (!take_module(c_spawn, spawn.program, spawn.args)) {
+      rc = EXIT_ERROR;
+      return;
+    }
     spawn.dirs = order_dirs(c_spawn, spawn_dirs);
     rc = cmd_spawn(session, spawn);
   });
@@ -334,11 +400,68 @@ int main(int argc, char** argv) {
   for (CLI::App* sub : app.get_subcommands({})) {
     if (sub != c_info && sub != c_run && sub != c_suite) sub->add_option("--session,-s", session, "session name");
   }
+  // `gpuos help [VERB]`: the same text as `gpuos [VERB] --help`.
+  std::string help_verb;
+  auto* c_help = app.add_subcommand("help", "show the help of gpuos, or of one verb: gpuos help VERB");
+  c_help->add_option("verb", help_verb, "the verb");
+  c_help->callback([&] {
+    if (help_verb.empty()) {
+      std::printf("%s", app.help().c_str());
+      return;
+    }
+    CLI::App* sub = nullptr;
+    try {
+      sub = app.get_subcommand(help_verb);
+    } catch (const CLI::OptionNotFound&) {
+    }
+    if (!sub || sub->get_group().empty() || sub == c_help) {
+      std::fprintf(stderr, "gpuos: help: unknown command '%s' (the commands: %s)\n", help_verb.c_str(),
+                   verb_list(app).c_str());
+      rc = EXIT_ERROR;
+      return;
+    }
+    std::printf("%s", sub->help("gpuos").c_str());
+  });
+
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
+  // run, wait and suite pass a program's status through: their own
+  // failures, bad arguments included, are EXIT_GPUOS (exit_codes.h).
+  auto own_failure = [&] {
+    const std::vector<CLI::App*> verbs = app.get_subcommands();
+    const bool program_verb =
+        !verbs.empty() && (verbs.front() == c_run || verbs.front() == c_wait || verbs.front() == c_suite);
+    return program_verb ? EXIT_GPUOS : EXIT_ERROR;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? EXIT_OK : EXIT_ERROR;
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version: CLI11 prints them
+    // A first word that is no verb: say so, rather than CLI11's "A
+    // subcommand is required" or "arguments were not expected".
+    const std::vector<std::string> rest = app.remaining();
+    if (app.get_subcommands().empty()) {
+      if (!rest.empty() && !rest.front().empty() && rest.front()[0] != '-') {
+        std::fprintf(stderr, "gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
+                     escape_text(rest.front()).c_str(), verb_list(app).c_str());
+      } else {
+        std::fprintf(stderr, "gpuos: %s (the commands: %s; `gpuos --help`)\n",
+                     rest.empty() ? "no command given" : escape_text(e.what()).c_str(), verb_list(app).c_str());
+      }
+      return EXIT_ERROR;
+    }
+    // Every refusal is one line that names the verb and where its options
+    // are listed (CLI11 would add a second, "Run with --help ...").
+    const std::string verb = app.get_subcommands().front()->get_name();
+    std::fprintf(stderr, "gpuos: %s: %s (`gpuos help %s`)\n", verb.c_str(), escape_text(e.what()).c_str(),
+                 verb.c_str());
+    return own_failure();
+  } catch (const std::exception& e) {
+    // Nothing a verb meets should get here (each says what went wrong
+    // itself); should something, it is one line and an exit code, never
+    // std::terminate's abort (134, which `run` reserves for a trap).
+    std::fflush(stdout);
+    std::fprintf(stderr, "gpuos: internal error: %s (please report it)\n", escape_text(e.what()).c_str());
+    return own_failure();
   }
   return rc;
 }

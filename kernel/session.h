@@ -206,10 +206,12 @@ class Session {
   // argv (argv[0] is the program's name). `io` gives them (and the
   // processes they spawn) their preopened directories, stdin and a sink for
   // their stdout and stderr; without it they have no files and their output
-  // shows in `gpuos tail` only.
+  // shows in `gpuos tail` only. `env` ("KEY=VALUE" each) is their WASI
+  // environment, and that of the processes they spawn.
   Result<SpawnResult, SessionError> spawn(uint32_t program, uint32_t count, uint32_t first_arg,
                                           std::span<const std::string> args,
-                                          std::shared_ptr<const io::SpawnIo> io = nullptr);
+                                          std::shared_ptr<const io::SpawnIo> io = nullptr,
+                                          std::span<const std::string> env = {});
   // Forgets a spawn's SpawnIo (after its processes have exited).
   void release_io(uint32_t key);
   // "io_uring", or "thread-pool (why io_uring was not used)".

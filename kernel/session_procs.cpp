@@ -113,7 +113,8 @@ const procs::ProcessProgram* Session::program(uint32_t id) const {
 
 Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t count, uint32_t first_arg,
                                                  std::span<const std::string> args,
-                                                 std::shared_ptr<const io::SpawnIo> io) {
+                                                 std::shared_ptr<const io::SpawnIo> io,
+                                                 std::span<const std::string> env) {
   const procs::ProcessProgram* prog = this->program(program);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("no program {}", program));
   const uint32_t slots = procs_->config().slots;
@@ -121,17 +122,22 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
     return fail(SessionError::BadArgument,
                 fmt::format("{} instances asked for; the process table has {} slots (--proc-slots)", count, slots));
   }
-  // argv blob: bytes, argc, then "name\0arg1\0..." (intrinsics.glsl).
-  std::string blob = prog->name;
-  blob.push_back('\0');
-  for (const std::string& a : args) {
-    blob += a;
-    blob.push_back('\0');
-  }
-  std::vector<uint32_t> words(2 + (blob.size() + 3) / 4, 0);
-  words[0] = static_cast<uint32_t>(blob.size());
-  words[1] = static_cast<uint32_t>(1 + args.size());
-  std::memcpy(words.data() + 2, blob.data(), blob.size());
+  // argv blob: bytes, argc, then "name\0arg1\0..." (intrinsics.glsl);
+  // right after it (word-aligned) the environment the same way: bytes,
+  // count, "K=V\0..." (wasi.glsl, environ_get).
+  auto strings = [](std::vector<uint32_t>& words, std::span<const std::string> list, const std::string* first) {
+    std::string blob;
+    if (first) blob.append(*first).push_back('\0');
+    for (const std::string& a : list) blob.append(a).push_back('\0');
+    const size_t at = words.size();
+    words.resize(at + 2 + (blob.size() + 3) / 4, 0);
+    words[at] = static_cast<uint32_t>(blob.size());
+    words[at + 1] = static_cast<uint32_t>(list.size() + (first ? 1 : 0));
+    std::memcpy(words.data() + at + 2, blob.data(), blob.size());
+  };
+  std::vector<uint32_t> words;
+  strings(words, args, &prog->name);
+  strings(words, env, nullptr);
   std::lock_guard out_lock(out_mu_);
   auto at = procs_->append(words);
   if (!at) return fail(SessionError::BadArgument, at.detail());

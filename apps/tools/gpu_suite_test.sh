@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # apps.suite (CTest): runs every app suite (SUITES_DIR/*/suite.json) on the
 # GPU with `gpuos suite` and fails if any case fails. Without a usable
-# Vulkan device (gpuos exits 4, EXIT_NO_DEVICE) it exits 77, which CTest
+# Vulkan device (`gpuos info --no-probe` exits 4, EXIT_NO_DEVICE; `suite`
+# itself says 125 for any failure of its own) it exits 77, which CTest
 # reports as skipped, and says why.
 #
 # usage: gpu_suite_test.sh GPUOS APPS_DIR SUITES_DIR [SHADER_CACHE_DIR]
@@ -19,6 +20,10 @@ fi
 # counted); CTest's TIMEOUT (apps/CMakeLists.txt) leaves room for a cold boot.
 timeout_s=${GPUOS_SUITE_TIMEOUT:-300}
 
+if ! why=$("$gpuos" info --no-probe 2>&1 >/dev/null); then
+  echo "SKIP: no usable Vulkan device (gpuos info: $why)"
+  exit 77
+fi
 rc=0
 ran=0
 for dir in "$suites"/*/; do
@@ -31,10 +36,6 @@ for dir in "$suites"/*/; do
   r=$?
   case $r in
     0) ;;
-    4)
-      echo "SKIP: no usable Vulkan device (gpuos suite exited 4; why is on the line above)"
-      exit 77
-      ;;
     *)
       echo "apps.suite: $dir: gpuos suite exited $r"
       [ "$rc" -eq 0 ] && rc=$r

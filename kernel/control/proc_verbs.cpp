@@ -231,6 +231,21 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     for (const std::string& a : args) {
       if (a.find('\0') != std::string::npos) return error_reply("spawn: an argument contains a NUL byte");
     }
+    // The processes' environment comes from the client (`spawn --env`),
+    // never from this daemon's own.
+    std::vector<std::string> env;
+    if (req.contains("env")) {
+      const json& e = req["env"];
+      bool ok = e.is_array();
+      for (size_t i = 0; ok && i < e.size(); ++i) {
+        ok = e[i].is_string();
+        if (!ok) break;
+        const std::string kv = e[i];
+        ok = kv.find('=') != std::string::npos && kv[0] != '=' && kv.find('\0') == std::string::npos;
+        if (ok) env.push_back(kv);
+      }
+      if (!ok) return error_reply("spawn: env must be an array of \"KEY=VALUE\" strings (KEY non-empty, no NUL)");
+    }
 
     // A regular file of bounded size only, and never a blocking open or
     // read: a FIFO, a device or a directory is refused at once, and this
@@ -248,7 +263,7 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     std::string io_why;
     auto io = spawn_io(req, io_why);
     if (!io) return error_reply("spawn: " + io_why);
-    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io);
+    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io, env);
     if (!r) return session_error_reply("spawn", session_, r.detail());
     return json{{"ok", true},
                 {"schema", JSON_SCHEMA},

@@ -4,8 +4,8 @@
 // for functions gpuos does not serve. Everything else (files, clocks,
 // randomness, sleeping) is a request to the host (io.glsl).
 //
-// The environment is empty: a process's variables are a later addition
-// (docs/io.md).
+// The environment is the spawn's (`run`/`spawn --env`): a second list of
+// strings right after the argv blob, in the same layout (env_off).
 
 #define WARG(k) uint(SLOT(fp + (k)))
 
@@ -17,11 +17,18 @@ bool wasi_store32(uint addr, uint v) {
   return true;
 }
 
-// args_get(argv, argv_buf): copies the argv blob's strings to argv_buf and
-// points argv[k] at each, a chunk of bytes per step (resumable: bulk_ is
-// the next byte, BLK_CALL_AUX the next argv index).
-uint wasi_args_get(uint fp, uint call_pc) {
+// The environment's list: the words right after the argv blob (bytes,
+// count, strings), as Session::spawn lays them out; 0 when there is no blob.
+uint env_off() {
   const uint off = cur_argv_off;
+  return off == 0u ? 0u : off + 2u + ((prog_words[off] + 3u) >> 2u);
+}
+
+// args_get(argv, argv_buf) and environ_get(environ, environ_buf): copies a
+// list's strings (the argv blob at `off`, or the environment's) to the
+// buffer and points argv[k] at each, a chunk of bytes per step (resumable:
+// bulk_ is the next byte, BLK_CALL_AUX the next index).
+uint wasi_args_get(uint fp, uint call_pc, uint off) {
   if (off == 0u) return WASI_ESUCCESS;
   const uint argv = WARG(0), buf = WARG(1);
   const uint n = prog_words[off], argc = prog_words[off + 1u];
@@ -133,11 +140,14 @@ uint gi_wasi(uint f, uint fp, uint call_pc, uint lane, inout bool has_result) {
       if (!wasi_store32(WARG(0), argc) || !wasi_store32(WARG(1), bytes)) r = WASI_EFAULT;
       break;
     }
-    case WASI_ARGS_GET: r = wasi_args_get(fp, call_pc); break;
-    case WASI_ENVIRON_SIZES_GET:
-      if (!wasi_store32(WARG(0), 0u) || !wasi_store32(WARG(1), 0u)) r = WASI_EFAULT;
+    case WASI_ARGS_GET: r = wasi_args_get(fp, call_pc, cur_argv_off); break;
+    case WASI_ENVIRON_SIZES_GET: {
+      const uint off = env_off();
+      const uint envc = off == 0u ? 0u : prog_words[off + 1u], bytes = off == 0u ? 0u : prog_words[off];
+      if (!wasi_store32(WARG(0), envc) || !wasi_store32(WARG(1), bytes)) r = WASI_EFAULT;
       break;
-    case WASI_ENVIRON_GET: break;  // no variables: nothing to write
+    }
+    case WASI_ENVIRON_GET: r = wasi_args_get(fp, call_pc, env_off()); break;
     case WASI_PROC_EXIT:
       status_ = VM_ST_EXITED;
       aux_ = WARG(0);

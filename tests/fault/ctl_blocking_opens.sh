@@ -16,18 +16,18 @@ mkfifo "$WORK/dead" "$WORK/fifo"  # dead: never gets a reader
 
 # A FIFO without a reader: refused at once, with the reason.
 t0=$(now_ms)
-expect_rc 1 "spawn --stdout to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn "$GUESTS/hello.wasm" --stdout "$WORK/dead"
+expect_rc 1 "spawn --stdout to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn --stdout "$WORK/dead" "$GUESTS/hello.wasm"
 t1=$(now_ms)
 contains "it says why" "is a FIFO with no reader"
 [ $((t1 - t0)) -lt 15000 ]; check "in bounded time ($((t1 - t0)) ms)" $?
 expect_rc 0 "the daemon still answers" -- timeout 20 "$GPUOS" -s b ping -n 2
 
 # The same with --stderr, and a FIFO that has a reader works.
-expect_rc 1 "spawn --stderr to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn "$GUESTS/hello.wasm" --stderr "$WORK/dead"
+expect_rc 1 "spawn --stderr to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn --stderr "$WORK/dead" "$GUESTS/hello.wasm"
 timeout 30 cat "$WORK/fifo" > "$WORK/fifo.out" &
 reader=$!
 sleep 0.3
-expect_rc 0 "spawn --stdout to a FIFO with a reader" -- timeout 20 "$GPUOS" -s b spawn "$GUESTS/hello.wasm" --stdout "$WORK/fifo"
+expect_rc 0 "spawn --stdout to a FIFO with a reader" -- timeout 20 "$GPUOS" -s b spawn --stdout "$WORK/fifo" "$GUESTS/hello.wasm"
 p=$LAST_OUT
 expect_rc 0 "its process exits" -- timeout 30 "$GPUOS" -s b wait "$p"
 exec 9>"$WORK/fifo"  # (keeps cat alive until we close it: no EOF race)

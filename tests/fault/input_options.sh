@@ -19,7 +19,7 @@ for o in --max-pages --block-kib --store-mib --proc-slots; do
   contains "... lists $o" "$o"
 done
 # ... and they are taken: each bad value is refused by name.
-expect_rc 1 "run --max-pages 0 is refused" -- g run --max-pages 0 "$GUESTS/hello.wasm"
+expect_rc 125 "run --max-pages 0 is refused" -- g run --max-pages 0 "$GUESTS/hello.wasm"
 contains "... naming it" "--max-pages"
 
 # A module over each limit is refused (before any boot) with the option named.
@@ -29,27 +29,27 @@ printf "$HDR"'\005\004\001\000\320\017'"$TAIL" >mem2000.wasm               # (me
 printf "$HDR"'\004\006\001\160\000\200\100'"$TAIL" >table8k.wasm           # (table 8192 funcref)
 { printf "$HDR"'\005\003\001\000\001'"$TAIL"'\013\211\200\200\001\001\000\101\000\013\200\200\200\001'
   head -c 2097152 /dev/zero; } >data2m.wasm                                   # 2 MiB of data
-expect_rc 1 "a memory over --max-pages" -- g run mem2000.wasm
+expect_rc 126 "a memory over --max-pages" -- g run mem2000.wasm
 contains "... names --max-pages" "(pages per process; --max-pages)"
-expect_rc 1 "a table over the block" -- g run table8k.wasm
+expect_rc 126 "a table over the block" -- g run table8k.wasm
 contains "... names --block-kib" "--block-kib)"
-expect_rc 1 "data over the program store" -- g run --store-mib 1 data2m.wasm
+expect_rc 126 "data over the program store" -- g run --store-mib 1 data2m.wasm
 contains "... names --store-mib" "(the program store of 1 MiB; --store-mib)"
 
 # Conflicting options.
-expect_rc 1 "run --no-cwd --cwd-rw is refused" -- g run --no-cwd --cwd-rw "$GUESTS/hello.wasm"
+expect_rc 125 "run --no-cwd --cwd-rw is refused" -- g run --no-cwd --cwd-rw "$GUESTS/hello.wasm"
 contains "... saying they exclude each other" "excludes"
 # Options of one form of `run` given to the other were silently ignored.
-expect_rc 1 "run --invoke with --dir is refused" -- g run mem2000.wasm --invoke _start --dir "$WORK"
+expect_rc 125 "run --invoke with --dir is refused" -- g run --invoke _start --dir "$WORK" mem2000.wasm
 contains "... saying why" "--dir goes without --invoke"
-expect_rc 1 "run --invoke with --device is refused" -- g run mem2000.wasm --invoke _start --device 0
+expect_rc 125 "run --invoke with --device is refused" -- g run --invoke _start --device 0 mem2000.wasm
 contains "... saying why" "--device goes without --invoke"
-expect_rc 1 "run (a program) with --max-call-depth is refused" -- g run --max-call-depth 9 "$GUESTS/hello.wasm"
+expect_rc 125 "run (a program) with --max-call-depth is refused" -- g run --max-call-depth 9 "$GUESTS/hello.wasm"
 contains "... saying why" "--max-call-depth goes with --invoke"
 # A bad --dir-ro says --dir-ro (and a bad --dir, --dir).
-expect_rc 1 "run --dir-ro of a missing directory" -- g run --dir-ro "$WORK/nope" "$GUESTS/hello.wasm"
+expect_rc 125 "run --dir-ro of a missing directory" -- g run --dir-ro "$WORK/nope" "$GUESTS/hello.wasm"
 contains "... names --dir-ro" "--dir-ro $WORK/nope: not a directory"
-expect_rc 1 "run --dir of a missing directory" -- g run --dir "$WORK/nope" "$GUESTS/hello.wasm"
+expect_rc 125 "run --dir of a missing directory" -- g run --dir "$WORK/nope" "$GUESTS/hello.wasm"
 contains "... names --dir" "--dir $WORK/nope: not a directory"
 expect_rc 1 "spawn --dir-ro of a missing directory" -- g spawn --dir-ro "$WORK/nope" "$GUESTS/hello.wasm"
 contains "... names --dir-ro" "--dir-ro $WORK/nope: not a directory"

@@ -28,7 +28,7 @@ if [ "$SLOTS" -gt 512 ]; then
 fi
 N=$((SLOTS + 2))
 CAP=$((SLOTS - SLOTS / 8))
-expect_rc 0 "spawn $N readers of a silent FIFO" -- g spawn "$GUESTS/wasi_io_reader.wasm" -n $N --dir "$WORK:w" -- w/stdin.fifo
+expect_rc 0 "spawn $N readers of a silent FIFO" -- g spawn -n $N --dir "$WORK:w" "$GUESTS/wasi_io_reader.wasm" w/stdin.fifo
 READERS=$(grep -E '^[0-9]+$' <<<"$LAST_OUT")
 # While the readers beyond the cap start, the count dips by one whenever a
 # reader between its open and its read gives a slot back (another takes it).

@@ -23,7 +23,7 @@ if mount -t tmpfs -o size=64k tmpfs "$FULL" 2>/dev/null; then
     umount -l "$FULL" 2>/dev/null
   }
   trap 'unmount_full; fault_cleanup' EXIT
-  expect_rc 7 "a file on a full disk: the write fails" -- g run "$W" --dir "$FULL:out" -- file out/big 0
+  expect_rc 7 "a file on a full disk: the write fails" -- g run --dir "$FULL:out" "$W" file out/big 0
   contains "... with ENOSPC" "No space left on device"
   rm -f "$FULL"/*
   head -c 65536 /dev/zero >"$FULL/filler" 2>/dev/null
@@ -31,7 +31,7 @@ if mount -t tmpfs -o size=64k tmpfs "$FULL" 2>/dev/null; then
   [ "$LAST_RC" -eq 7 ]; check "stdout on a full disk: the program's write fails (exit $LAST_RC)" $?
   contains "... with ENOSPC" "No space left on device"
   expect_rc 0 "boot a session" -- g boot --detach
-  expect_rc 0 "spawn with --stdout on the full disk" -- g spawn "$W" --stdout "$FULL/spawned" -- out 0
+  expect_rc 0 "spawn with --stdout on the full disk" -- g spawn --stdout "$FULL/spawned" "$W" out 0
   PID=$(grep -E '^[0-9]+$' <<<"$LAST_OUT" | head -1)
   expect_rc 7 "... the process sees the failed write (exit 7)" -- g wait "$PID" --timeout 30
   expect_rc 0 "shutdown" -- g shutdown

@@ -24,7 +24,7 @@ for backend in io_uring thread-pool; do
   if ! g status 2>&1 | grep -q "$backend"; then
     echo "  (the session did not take $backend: $(g status 2>&1 | grep -i 'i/o'))"
   fi
-  expect_rc 0 "$backend: spawn 4 readers of a silent FIFO" -- g spawn "$GUESTS/wasi_io_reader.wasm" -n 4 --dir "$WORK:w" -- w/stdin.fifo
+  expect_rc 0 "$backend: spawn 4 readers of a silent FIFO" -- g spawn -n 4 --dir "$WORK:w" "$GUESTS/wasi_io_reader.wasm" w/stdin.fifo
   READERS=$(grep -E '^[0-9]+$' <<<"$LAST_OUT")
   four_held() { [ "$(held_now)" -eq 4 ]; }
   poll 30 four_held; rc=$?; check "$backend: the blocked readers hold 4 request slots (now $(held_now))" $rc

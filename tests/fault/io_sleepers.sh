@@ -20,7 +20,7 @@ expect_rc 0 "boot a session" -- g boot --detach
 held_now() { g status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["io"]["slots_held"])'; }
 SLOTS=$(g status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["io"]["slots"])')
 N=$((SLOTS + 2))
-expect_rc 0 "spawn $N sleepers of 60 s ($SLOTS request slots)" -- g spawn "$GUESTS/wasi_io_sleep.wasm" -n $N -- 60
+expect_rc 0 "spawn $N sleepers of 60 s ($SLOTS request slots)" -- g spawn -n $N "$GUESTS/wasi_io_sleep.wasm" 60
 SLEEPERS=$(grep -E '^[0-9]+$' <<<"$LAST_OUT")
 [ "$(wc -w <<<"$SLEEPERS")" -eq $N ]; check "$N pids" $?
 

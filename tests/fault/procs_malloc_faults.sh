@@ -7,7 +7,7 @@ need_device
 need_guest procs_malloc_faults
 
 expect_rc 0 "boot" -- g boot --detach
-expect_rc 0 "spawn procs_malloc_faults" -- g spawn "$GUESTS/procs_malloc_faults.wasm" --stdout "$WORK/out"
+expect_rc 0 "spawn procs_malloc_faults" -- g spawn --stdout "$WORK/out" "$GUESTS/procs_malloc_faults.wasm"
 PID=$(head -1 <<<"$LAST_OUT")
 # The guest runs about 20 s on an idle lavapipe and three times that beside
 # other tests on CI's two cores: wait's bound (and g's) is a hang guard.

@@ -23,7 +23,7 @@ sample() {
 }
 stat_of() { g stats --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"][sys.argv[1]])' "$1"; }
 
-expect_rc 0 "spawn the fork bomb" -- g spawn "$GUESTS/procs_forkbomb.wasm" --stdout "$WORK/out"
+expect_rc 0 "spawn the fork bomb" -- g spawn --stdout "$WORK/out" "$GUESTS/procs_forkbomb.wasm"
 ROOT=$(head -1 <<<"$LAST_OUT")
 echo "  root pid $ROOT"
 

@@ -164,7 +164,7 @@ assert e["instructions"] > 0 and e["trap"] == 0, e' "$hello"
   expect_rc 0 "procs: ... and it runs" -- g wait -s $s "$LAST_OUT" --timeout 20
 
   # exit_code: instance i exits 40 + FIRST + i, and wait's own exit status is it
-  expect_rc 0 "procs: spawn exit_code --instances 3 --arg 5" -- g spawn -s $s "$GUESTS/exit_code.wasm" --instances 3 --arg 5
+  expect_rc 0 "procs: spawn exit_code --instances 3 --arg 5" -- g spawn -s $s --instances 3 --arg 5 "$GUESTS/exit_code.wasm"
   mapfile -t codes <<<"$LAST_OUT"
   [ ${#codes[@]} -eq 3 ]; check "procs: three pids, one per line" $?
   for i in 0 1 2; do
@@ -172,7 +172,7 @@ assert e["instructions"] > 0 and e["trap"] == 0, e' "$hello"
     expect_rc $want "procs: exit_code instance $i: wait exits $want" -- g wait -s $s "${codes[$i]:-0}" --timeout 20
     contains "procs: exit_code instance $i: status $want" "exited with status $want"
   done
-  expect_rc 0 "procs: spawn --json" -- g spawn -s $s "$GUESTS/exit_code.wasm" -n 2 --json -- a b
+  expect_rc 0 "procs: spawn --json" -- g spawn -s $s -n 2 --json "$GUESTS/exit_code.wasm" -- a b
   pycheck "procs: spawn --json shape" '
 assert d["schema"] == 1 and len(d["pids"]) == 2, d
 assert d["failed_slots"] == 0 and d["failed_pages"] == 0, d'
@@ -213,7 +213,7 @@ d = json.load(sys.stdin)
 sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p in d["procs"]) else 1)' "$spin"
   }
   poll 20 spin_runs; check "procs: spin retires instructions" $?
-  expect_rc 1 "procs: wait --timeout on a running process gives up" -- g wait -s $s "$spin" --timeout 0.5
+  expect_rc 125 "procs: wait --timeout on a running process gives up" -- g wait -s $s "$spin" --timeout 0.5
   contains "procs: ... and says so" "did not exit within"
   # a waiter blocks only its own connection: the session keeps answering
   g wait -s $s "$spin" --timeout 25 >"$WORK/wait-spin" 2>&1 &
@@ -237,7 +237,7 @@ sys.exit(0 if any(p["pid"] == int(sys.argv[1]) and p["instructions"] > 0 for p i
   contains "procs: kill bogus: no such process" "no such process"
   expect_rc 1 "procs: kill of pid 0 is refused" -- g kill -s $s 0
   expect_rc 1 "procs: kill of a non-number is refused" -- g kill -s $s abc
-  expect_rc 1 "procs: wait on a bogus pid" -- g wait -s $s 999999 --timeout 5
+  expect_rc 125 "procs: wait on a bogus pid" -- g wait -s $s 999999 --timeout 5
   contains "procs: wait bogus: no such process" "no such process"
   echo "not wasm" >"$WORK/bad.wasm"
   expect_rc 1 "procs: spawn of a non-wasm file" -- g spawn -s $s "$WORK/bad.wasm"
@@ -317,10 +317,10 @@ assert h[2]["slabs"] >= 1, h[2]'
   # a full table and a full arena: the pids that were made, and a clear error
   sleep 0.5
   expect_rc 0 "procs: boot a small table" -- g boot -s small -d --proc-slots 32 --arena-mib 4
-  expect_rc 1 "procs: more instances than slots are refused" -- g spawn -s small "$GUESTS/spin.wasm" -n 40
+  expect_rc 1 "procs: more instances than slots are refused" -- g spawn -s small -n 40 "$GUESTS/spin.wasm"
   contains "procs: ... with the table size" "the process table has 32 slots"
-  expect_rc 0 "procs: fill 20 of 32 slots" -- g spawn -s small "$GUESTS/spin.wasm" -n 20
-  g spawn -s small "$GUESTS/spin.wasm" -n 20 >"$WORK/full.out" 2>"$WORK/full.err"; rc=$?
+  expect_rc 0 "procs: fill 20 of 32 slots" -- g spawn -s small -n 20 "$GUESTS/spin.wasm"
+  g spawn -s small -n 20 "$GUESTS/spin.wasm" >"$WORK/full.out" 2>"$WORK/full.err"; rc=$?
   [ $rc -eq 1 ]; check "procs: a spawn that fills the table exits 1 (got $rc)" $?
   [ "$(grep -cE '^[0-9]+$' "$WORK/full.out")" -eq 12 ]; check "procs: ... and prints the 12 pids it made" $?
   LAST_OUT=$(cat "$WORK/full.err")
@@ -332,7 +332,7 @@ assert c["spawn_failed"] == 8 and c["live"] == 32 and c["slots_used"] == 32, c'
   expect_rc 0 "procs: shutdown the small table" -- g shutdown -s small
   sleep 0.5
   expect_rc 0 "procs: boot a small arena" -- g boot -s tiny -d --proc-slots 64 --arena-mib 2
-  expect_rc 1 "procs: a spawn that runs out of pages exits 1" -- g spawn -s tiny "$GUESTS/spin.wasm" -n 40 --json
+  expect_rc 1 "procs: a spawn that runs out of pages exits 1" -- g spawn -s tiny -n 40 --json "$GUESTS/spin.wasm"
   contains "procs: ... and says why" "8 of 40 instances were refused: 8 for lack of free memory pages"
   LAST_OUT=$(grep '^{' <<<"$LAST_OUT")
   pycheck "procs: ... its --json counts them" 'assert len(d["pids"]) == 32 and d["failed_pages"] == 8, d'
@@ -371,26 +371,26 @@ if command -v wat2wasm >/dev/null 2>&1; then
   (func (export "two") (result i32 f64) i32.const -7 f64.const 0.25))
 WAT
   wat2wasm "$WORK/m.wat" -o "$WORK/m.wasm"
-  expect_rc 0 "run: add" -- g run "$WORK/m.wasm" --invoke add 2 40
+  expect_rc 0 "run: add" -- g run --invoke add "$WORK/m.wasm" 2 40
   [ "$LAST_OUT" = "42" ]; check "run: add prints 42" $?
-  expect_rc 0 "run: negative arguments" -- g run "$WORK/m.wasm" --invoke add -- -5 3
+  expect_rc 0 "run: negative arguments" -- g run --invoke add "$WORK/m.wasm" -5 3
   [ "$LAST_OUT" = "-2" ]; check "run: -5 + 3 = -2" $?
-  expect_rc 0 "run: recursion" -- g run "$WORK/m.wasm" --invoke fac 20
+  expect_rc 0 "run: recursion" -- g run --invoke fac "$WORK/m.wasm" 20
   [ "$LAST_OUT" = "2432902008176640000" ]; check "run: fac 20" $?
-  expect_rc 0 "run: two results" -- g run "$WORK/m.wasm" --invoke two
+  expect_rc 0 "run: two results" -- g run --invoke two "$WORK/m.wasm"
   [ "$LAST_OUT" = "$(printf -- '-7\n0.25')" ]; check "run: prints each result" $?
-  expect_rc 5 "run: a trap exits 5" -- g run "$WORK/m.wasm" --invoke div 7 0
+  expect_rc 134 "run: a trap exits 134" -- g run --invoke div "$WORK/m.wasm" 7 0
   contains "run: the trap is named" "integer divide by zero"
   contains "run: the trap says where" "wasm offset"
-  expect_rc 0 "run: recursion within --max-call-depth" -- g run "$WORK/m.wasm" --invoke fac 20 --max-call-depth 64
-  expect_rc 5 "run: recursion past --max-call-depth traps" -- g run "$WORK/m.wasm" --invoke fac 20 --max-call-depth 8
+  expect_rc 0 "run: recursion within --max-call-depth" -- g run --invoke fac --max-call-depth 64 "$WORK/m.wasm" 20
+  expect_rc 134 "run: recursion past --max-call-depth traps" -- g run --invoke fac --max-call-depth 8 "$WORK/m.wasm" 20
   contains "run: the exhaustion is named" "call stack exhausted"
-  expect_rc 1 "run: unknown export" -- g run "$WORK/m.wasm" --invoke nope
+  expect_rc 125 "run: unknown export" -- g run --invoke nope "$WORK/m.wasm"
   contains "run: lists the exports" "add, div, fac, two"
-  expect_rc 1 "run: wrong argument count" -- g run "$WORK/m.wasm" --invoke add 1
-  expect_rc 1 "run: bad argument" -- g run "$WORK/m.wasm" --invoke add x 1
+  expect_rc 125 "run: wrong argument count" -- g run --invoke add "$WORK/m.wasm" 1
+  expect_rc 125 "run: bad argument" -- g run --invoke add "$WORK/m.wasm" x 1
   echo "not wasm" >"$WORK/bad.wasm"
-  expect_rc 1 "run: malformed module" -- g run "$WORK/bad.wasm" --invoke add
+  expect_rc 126 "run: malformed module" -- g run --invoke add "$WORK/bad.wasm"
   contains "run: says why, with the offset" "magic header not detected (at 0x0"
 else
   echo "SKIP: gpuos run cases (wat2wasm not installed)"
