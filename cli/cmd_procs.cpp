@@ -179,8 +179,9 @@ int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
       fd = -1;
       errno = EISDIR;
     }
-    if (fd < 0) {
-      std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(), std::strerror(errno));
+    if (fd < 0) {  // worded as `run --stdin` words it
+      std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+                   errno == EISDIR ? "is a directory" : std::strerror(errno));
       return EXIT_ERROR;
     }
     add(fd, "stdin_fd");
