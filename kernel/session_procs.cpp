@@ -153,10 +153,17 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
         }
         if (attempt > 0) return fail(SessionError::BadArgument, fmt::format("{}: {}", name, at.detail()));
       } else if (attempt > 0) {
+        const auto waiting = std::count_if(programs_.begin(), programs_.end(), [](const LoadedProgram& p) {
+          return p.prog == nullptr;
+        });
         return fail(SessionError::BadArgument,
-                    fmt::format("{}: the session holds {} programs, each still used by a process or a client "
-                                "(programs are unloaded when their last process is gone)",
-                                name, MAX_PROGRAMS));
+                    waiting > 0
+                        ? fmt::format("{}: the session holds {} programs; {} of them were unloaded, and their slots "
+                                      "are reused once the kernel relaunches (a live kernel does when idle)",
+                                      name, MAX_PROGRAMS, waiting)
+                        : fmt::format("{}: the session holds {} programs, each still used by a process or a client "
+                                      "(programs are unloaded when their last process is gone)",
+                                      name, MAX_PROGRAMS));
       }
     }
     // Full: release what no process holds, and try once more.
