@@ -93,11 +93,32 @@ Client::~Client() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<void, ClientError> Client::send(const nlohmann::json& request) {
+Result<void, ClientError> Client::send(const nlohmann::json& request) { return send_with_fds(request, {}); }
+
+Result<void, ClientError> Client::send_with_fds(const nlohmann::json& request, const std::vector<int>& fds) {
   const std::string line = request.dump() + "\n";
   size_t off = 0;
   while (off < line.size()) {
-    const ssize_t n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+    ssize_t n;
+    if (off == 0 && !fds.empty()) {
+      // The descriptors ride on the first bytes: the session takes them
+      // when it reads this line (kernel/control/event_loop.cpp).
+      std::vector<char> ctl(CMSG_SPACE(sizeof(int) * fds.size()), 0);
+      iovec iov{const_cast<char*>(line.data()), line.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = ctl.data();
+      msg.msg_controllen = ctl.size();
+      cmsghdr* h = CMSG_FIRSTHDR(&msg);
+      h->cmsg_level = SOL_SOCKET;
+      h->cmsg_type = SCM_RIGHTS;
+      h->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+      std::memcpy(CMSG_DATA(h), fds.data(), sizeof(int) * fds.size());
+      n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } else {
+      n = ::send(fd_, line.data() + off, line.size() - off, MSG_NOSIGNAL);
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int err = errno;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,10 @@ class Client {
   ~Client();
 
   Result<void, ClientError> send(const nlohmann::json& request);
+  // send, with descriptors passed to the session (SCM_RIGHTS) alongside
+  // the line's first bytes; the request says how many ("fds": N). The
+  // session gets its own copies: the caller still closes `fds`.
+  Result<void, ClientError> send_with_fds(const nlohmann::json& request, const std::vector<int>& fds);
   // The next response line; waits up to `timeout` (zero: forever).
   Result<nlohmann::json, ClientError> read(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
   // send + read, for one-reply verbs.

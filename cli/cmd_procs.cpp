@@ -2,10 +2,18 @@
 // to the session (kernel/control/proc_verbs.cpp) and formats the reply;
 // `ps` and `stats` format the one snapshot object the daemon sends
 // (control::to_json(ProcSnapshot)), and --json prints it as it came.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <system_error>
 #include <vector>
 
@@ -15,6 +23,8 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "kernel/base64.h"
+#include "kernel/control/json.h"
 #include "kernel/text_escape.h"
 #include "procs/wasm/reader.h"
 
@@ -88,6 +98,121 @@ std::variant<json, int> snapshot(const std::string& session, const char* verb) {
   return std::get<json>(r)["snapshot"];
 }
 
+// The files a spawn's --stdout, --stderr and --stdin name, opened here.
+struct OpenedFiles {
+  std::vector<int> fds;
+  void close_all() {
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  }
+  ~OpenedFiles() { close_all(); }
+};
+
+// Opens an output file as `>` would: created (mode 0666 less our umask),
+// truncated if a regular file, appended to (stdout and stderr may share
+// it). Non-blocking, a new open file description of our own: the session
+// writes it without ever waiting on a slow reader, and the descriptor our
+// shell gave us (a terminal's, behind /dev/stdout) keeps its flags. A FIFO
+// without a reader makes us wait for one, as a shell would; the session
+// is not involved until it has one.
+int open_output_file(const std::string& path, const char* opt, std::string& why) {
+  constexpr int kFlags = O_WRONLY | O_CREAT | O_APPEND | O_NOCTTY | O_CLOEXEC;
+  int fd = ::open(path.c_str(), kFlags | O_NONBLOCK, 0666);
+  if (fd < 0 && errno == ENXIO) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+      std::fprintf(stderr, "gpuos: spawn: %s %s is a FIFO with no reader: waiting for one\n", opt,
+                   escape_text(path).c_str());
+      do {
+        fd = ::open(path.c_str(), kFlags, 0666);
+      } while (fd < 0 && errno == EINTR);
+      if (fd >= 0) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    } else {
+      errno = ENXIO;
+    }
+  }
+  if (fd < 0) {
+    why = fmt::format("{} {}: {}", opt, escape_text(path), std::strerror(errno));
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::ftruncate(fd, 0) != 0) {
+    why = fmt::format("{} {}: cannot truncate: {}", opt, escape_text(path), std::strerror(errno));
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Opens the spawn's files into `files` and names them in `req`
+// ("stdout_fd", "stderr_fd", "stdin_fd": indices into the descriptors
+// sent; "fds": how many). Returns EXIT_OK or, having said why, an exit code.
+int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
+  std::string why;
+  auto add = [&](int fd, const char* key) {
+    req[key] = files.fds.size();
+    files.fds.push_back(fd);
+  };
+  if (!a.stdout_path.empty()) {
+    const int fd = open_output_file(a.stdout_path, "--stdout", why);
+    if (fd < 0) return std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
+    add(fd, "stdout_fd");
+  }
+  if (!a.stderr_path.empty()) {
+    if (a.stderr_path == a.stdout_path) {
+      req["stderr_fd"] = req["stdout_fd"];  // one file, one description: their lines interleave in order
+    } else {
+      const int fd = open_output_file(a.stderr_path, "--stderr", why);
+      if (fd < 0) return std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
+      add(fd, "stderr_fd");
+    }
+  }
+  if (!a.stdin_path.empty()) {
+    // Blocking, as `<` is: a FIFO without a writer makes us wait for one.
+    int fd;
+    do {
+      fd = ::open(a.stdin_path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    struct stat st {};
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::close(fd);
+      fd = -1;
+      errno = EISDIR;
+    }
+    if (fd < 0) {  // worded as `run --stdin` words it
+      std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+                   errno == EISDIR ? "is a directory" : std::strerror(errno));
+      return EXIT_ERROR;
+    }
+    add(fd, "stdin_fd");
+  }
+  if (!files.fds.empty()) req["fds"] = files.fds.size();
+  return EXIT_OK;
+}
+
+// one_call, with descriptors passed along (Client::send_with_fds).
+std::variant<json, int> one_call_with_fds(const std::string& session, const json& req, const std::vector<int>& fds) {
+  auto c = Client::connect(session);
+  if (!c) {
+    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    return exit_code_for(c.code());
+  }
+  if (auto s = c->send_with_fds(req, fds); !s) {
+    std::fprintf(stderr, "gpuos: %s\n", s.detail().c_str());
+    return exit_code_for(s.code());
+  }
+  auto r = c->read();
+  if (!r) {
+    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
+    return exit_code_for(r.code());
+  }
+  if (!r->value("ok", false)) {
+    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
+    return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
+  }
+  return r.value();
+}
+
 }  // namespace
 
 int cmd_spawn(const std::string& session, const SpawnArgs& a) {
@@ -115,21 +240,6 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
               {"arg", a.first_arg},
               {"args", a.args}};
   if (!env->empty()) req["env"] = *env;
-  // Files and directories: the daemon opens them, so they go as absolute paths.
-  for (const auto& [key, p] : {std::pair{"stdout", &a.stdout_path}, {"stderr", &a.stderr_path}, {"stdin", &a.stdin_path}}) {
-    if (p->empty()) continue;
-    const std::filesystem::path abs = std::filesystem::absolute(*p, ec);
-    if (ec) {
-      std::fprintf(stderr, "gpuos: spawn: --%s %s: %s\n", key, escape_text(*p).c_str(), ec.message().c_str());
-      return EXIT_ERROR;
-    }
-    req[key] = abs.lexically_normal().string();
-  }
-  if (!a.stdin_path.empty() && !std::filesystem::is_regular_file(a.stdin_path, ec)) {
-    std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
-                 std::filesystem::exists(a.stdin_path, ec) ? "not a regular file" : "no such file");
-    return EXIT_ERROR;
-  }
   json dirs = json::array();
   for (const auto& [spec, ro] : a.dirs) {
     std::string why;
@@ -143,10 +253,8 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
   if (!dirs.empty()) req["dirs"] = dirs;
   // The control protocol is JSON, whose strings are UTF-8: a path or an
   // argument that is not would make the request unencodable.
-  std::vector<std::pair<std::string, const std::string*>> texts = {{"the program path", &a.program},
-                                                                   {"--stdout", &a.stdout_path},
-                                                                   {"--stderr", &a.stderr_path},
-                                                                   {"--stdin", &a.stdin_path}};
+  // (--stdout, --stderr and --stdin go as descriptors: any path will do.)
+  std::vector<std::pair<std::string, const std::string*>> texts = {{"the program path", &a.program}};
   for (const std::string& arg : a.args) texts.emplace_back("an argument", &arg);
   for (const std::string& e : *env) texts.emplace_back("an environment variable", &e);
   for (const auto& d : a.dirs) texts.emplace_back(d.second ? "--dir-ro" : "--dir", &d.first);
@@ -157,7 +265,14 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
       return EXIT_ERROR;
     }
   }
-  auto r = one_call(session, req);
+  // --stdout, --stderr and --stdin are opened here, as a shell would open
+  // them (our working directory, our permissions), and passed to the
+  // session (SCM_RIGHTS): FIFOs, /dev/stdout and /dev/null work, and the
+  // daemon never opens a path a client names for them.
+  OpenedFiles files;
+  if (int rc = open_spawn_files(a, files, req); rc != EXIT_OK) return rc;
+  auto r = one_call_with_fds(session, req, files.fds);
+  files.close_all();
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (a.json) {
@@ -271,6 +386,83 @@ int cmd_stats(const std::string& session, bool as_json) {
   std::printf("clock      %s\n", fmt_ms(u(s, "clock_ms")).c_str());
   std::printf("\nheap size classes (SIZE in bytes; LIVE = ALLOCS - FREES; the large row counts page runs):\n");
   print_heap(s);
+  return EXIT_OK;
+}
+
+}  // namespace gpuos::cli
+
+namespace gpuos::cli {
+
+// `logs [-f] PID`: what the process wrote, as written: its stdout to ours,
+// its stderr to ours. --json: one object per line of its output (each
+// stream's lines whole, however the ring cut them), then an end object.
+// Asks the session for the log from position `from` on, again and again
+// while there is more; -f goes on (every 100 ms) until the process exits.
+int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool as_json) {
+  auto c = Client::connect(session);
+  if (!c) {
+    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    return exit_code_for(c.code());
+  }
+  uint64_t from = 0, dropped_told = 0;
+  std::string line[2];  // --json: each stream's unfinished line
+  auto emit_line = [&](int stream, std::string text, bool partial) {
+    json j = {{"schema", control::JSON_SCHEMA}, {"pid", pid}, {"stream", stream ? "stderr" : "stdout"},
+              {"text", std::move(text)}};
+    if (partial) j["partial"] = true;  // no newline (yet)
+    std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+  };
+  json last;
+  while (true) {
+    auto r = c->call({{"verb", "logs"}, {"pid", pid}, {"from", from}});
+    if (!r) {
+      std::fprintf(stderr, "gpuos: logs: %s\n", r.detail().c_str());
+      return exit_code_for(r.code());
+    }
+    if (!r->value("ok", false)) {
+      std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("logs failed")).c_str());
+      return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
+    }
+    last = *r;
+    const uint64_t start = r->value("start", 0ull);
+    if (start > from && start > dropped_told && !as_json) {
+      std::fprintf(stderr, "gpuos: logs: the first %llu bytes pid %u wrote were dropped (the session keeps the "
+                   "last %llu bytes of each process)\n",
+                   static_cast<unsigned long long>(start), pid, r->value("kept_per_process", 0ull));
+      dropped_told = start;
+    }
+    for (const json& ch : (*r)["chunks"]) {
+      const int stream = ch.value("stream", "stdout") == "stderr" ? 1 : 0;
+      auto bytes = base64_decode(ch.value("data", ""));
+      if (!bytes) {
+        std::fprintf(stderr, "gpuos: logs: bad reply from the session (data is not base64)\n");
+        return EXIT_ERROR;
+      }
+      if (!as_json) {
+        std::fwrite(bytes->data(), 1, bytes->size(), stream ? stderr : stdout);
+        continue;
+      }
+      line[stream] += *bytes;
+      for (size_t nl; (nl = line[stream].find('\n')) != std::string::npos;) {
+        emit_line(stream, line[stream].substr(0, nl), false);
+        line[stream].erase(0, nl + 1);
+      }
+    }
+    std::fflush(stdout);
+    from = r->value("next", from);
+    if (from < r->value("end", 0ull)) continue;  // more is there now
+    if (!follow || r->value("exited", false)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (as_json) {
+    for (int s = 0; s < 2; ++s) {
+      if (!line[s].empty()) emit_line(s, line[s], true);
+    }
+    json end = {{"schema", control::JSON_SCHEMA}, {"pid", pid}, {"end", true}, {"bytes", last.value("end", 0ull)},
+                {"dropped", last.value("dropped", 0ull)}, {"exited", last.value("exited", false)}};
+    if (last.contains("status")) end["status"] = last["status"];
+    std::printf("%s\n", end.dump().c_str());
+  }
   return EXIT_OK;
 }
 

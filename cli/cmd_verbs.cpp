@@ -2,6 +2,9 @@
 // shutdown. Each sends one request and formats the reply; with --json the
 // reply objects are printed as they come (one per line).
 #include <cstdio>
+#include <map>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -9,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "kernel/base64.h"
 #include "kernel/text_escape.h"
 
 namespace gpuos::cli {
@@ -24,28 +28,85 @@ std::string fmt_bytes(uint64_t b) {
   return fmt::format("{} B", b);
 }
 
-// One record, one line. Text a guest wrote is escaped (kernel/text_escape.h):
-// newlines inside it too, so a record cannot pass for another; `raw`
-// prints it as written.
+void print_line(uint64_t seq, uint32_t pid, uint32_t lane, const std::string& body) {
+  std::printf("%8llu  pid %-5u lane %-6u %s\n", static_cast<unsigned long long>(seq), pid, lane, body.c_str());
+}
+
+// One record, one line, except a process's stdout and stderr (Lines).
+// Text a guest wrote is escaped (kernel/text_escape.h): newlines inside
+// it too, so a record cannot pass for another; `raw` prints it as written.
 void print_record_line(const json& r, bool raw) {
   const std::string kind = r.value("kind", "");
   std::string body;
   if (kind == "text") {
     body = r.value("text", "");
     if (!raw) body = escape_text(body);
-  } else if (kind == "stdout" || kind == "stderr") {  // a process's own output
-    std::string text = r.value("text", "");
-    while (!text.empty() && text.back() == '\n') text.pop_back();
-    body = kind + ": " + (raw ? text : escape_text(text));
   } else {
     body = kind + " [";
     const auto& words = r["words"];
     for (size_t i = 0; i < words.size() && i < 4; ++i) body += fmt::format("{}{:08x}", i ? " " : "", words[i].get<uint32_t>());
     body += words.size() > 4 ? " ...]" : "]";
   }
-  std::printf("%8llu  pid %-5u lane %-6u %s\n", static_cast<unsigned long long>(r.value("seq", 0ull)),
-              r.value("pid", 0u), r.value("lane", 0u), body.c_str());
+  print_line(r.value("seq", 0ull), r.value("pid", 0u), r.value("lane", 0u), body);
 }
+
+// A process's stdout and stderr as the program wrote them: a record holds
+// at most OUT_TEXT_MAX bytes, so a line (and a UTF-8 character) may span
+// several. Each stream's bytes are joined, and each line shown once whole,
+// tagged with the record it began in; a line still unfinished is shown
+// when its process exits, when it grows past 4 KiB, or at the end.
+class Lines {
+ public:
+  explicit Lines(bool raw) : raw_(raw) {}
+  // A stdout or stderr record.
+  void add(const json& r) {
+    const bool err = r.value("kind", "") == "stderr";
+    const uint32_t pid = r.value("pid", 0u);
+    std::string bytes = r.value("text", "");
+    if (r.contains("data")) {  // not UTF-8 by itself: the exact bytes
+      if (auto d = base64_decode(r["data"].get<std::string>())) bytes = std::move(*d);
+    }
+    Pending& p = pending_[{pid, err}];
+    if (p.text.empty()) {
+      p.seq = r.value("seq", 0ull);
+      p.lane = r.value("lane", 0u);
+    }
+    p.text += bytes;
+    for (size_t nl; (nl = p.text.find('\n')) != std::string::npos;) {
+      show(pid, err, p, p.text.substr(0, nl));
+      p.text.erase(0, nl + 1);
+      p.seq = r.value("seq", 0ull);  // the rest began in this record
+      p.lane = r.value("lane", 0u);
+    }
+    if (p.text.size() > 4096) {
+      show(pid, err, p, p.text);
+      p.text.clear();
+    }
+  }
+  void flush(uint32_t pid) {
+    for (bool err : {false, true}) {
+      auto it = pending_.find({pid, err});
+      if (it == pending_.end()) continue;
+      if (!it->second.text.empty()) show(pid, err, it->second, it->second.text);
+      pending_.erase(it);
+    }
+  }
+  void flush_all() {
+    while (!pending_.empty()) flush(pending_.begin()->first.first);
+  }
+
+ private:
+  struct Pending {
+    uint64_t seq = 0;
+    uint32_t lane = 0;
+    std::string text;
+  };
+  void show(uint32_t pid, bool err, const Pending& p, const std::string& text) {
+    print_line(p.seq, pid, p.lane, std::string(err ? "stderr: " : "stdout: ") + (raw_ ? text : escape_text(text)));
+  }
+  bool raw_;
+  std::map<std::pair<uint32_t, bool>, Pending> pending_;
+};
 
 }  // namespace
 
@@ -122,9 +183,11 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
     std::fprintf(stderr, "gpuos: %s\n", s.detail().c_str());
     return EXIT_ERROR;
   }
+  Lines lines(raw);
   while (true) {
     auto line = c->read();
     if (!line) {
+      lines.flush_all();
       std::fprintf(stderr, "gpuos: %s\n", line.detail().c_str());
       return follow ? EXIT_OK : EXIT_ERROR;  // a followed session that ends is a normal end
     }
@@ -134,12 +197,17 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
       return EXIT_ERROR;
     }
     if (j.contains("record")) {
+      const json& rec = j["record"];
+      const std::string kind = rec.value("kind", "");
       if (as_json) {
-        json rec = j["record"];
-        rec["schema"] = j.value("schema", 1);
-        std::printf("%s\n", rec.dump().c_str());
+        json out = rec;
+        out["schema"] = j.value("schema", 1);
+        std::printf("%s\n", out.dump().c_str());
+      } else if (kind == "stdout" || kind == "stderr") {
+        lines.add(rec);
       } else {
-        print_record_line(j["record"], raw);
+        if (kind == "exit") lines.flush(rec.value("pid", 0u));  // its last line, unfinished
+        print_record_line(rec, raw);
       }
       std::fflush(stdout);
       continue;
@@ -153,6 +221,7 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
       continue;
     }
     if (j.value("end", false)) {
+      lines.flush_all();
       const auto drops = j.value("drops", 0ull);
       if (as_json) {
         std::printf("%s\n", j.dump().c_str());

@@ -97,5 +97,7 @@ int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool json);
 int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> timeout_s, bool json);
 int cmd_ps(const std::string& session, bool json, bool heap, bool raw = false);
 int cmd_stats(const std::string& session, bool json);
+// `logs [-f] PID`: the process's stdout and stderr as written (-f: until it exits).
+int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool json);
 
 }  // namespace gpuos::cli

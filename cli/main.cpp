@@ -379,6 +379,12 @@ int main(int argc, char** argv) {
     rc = cmd_wait(session, pid, *o_wait_timeout ? std::optional<double>(wait_timeout) : std::nullopt, json);
   });
 
+  auto* c_logs = app.add_subcommand("logs", "print what a process wrote to stdout and stderr, as written");
+  c_logs->add_option("pid", pid, "the process (running or exited)")->required()->check(CLI::Range(1u, 4294967295u));
+  c_logs->add_flag("-f,--follow", follow, "keep printing until the process exits");
+  c_logs->add_flag("--json", json, "one JSON object per line of output, then an end object");
+  c_logs->callback([&] { rc = cmd_logs(session, pid, follow, json); });
+
   bool heap = false;
   auto* c_ps = app.add_subcommand("ps", "list the processes: PID PPID STATE PROG INSTR MEM TIME");
   c_ps->add_flag("--json", json, "the whole snapshot: counters, processes, heap classes");

@@ -78,6 +78,10 @@ void Reply::write(uint32_t addr, const void* bytes, size_t n) {
 
 // ---- spawns and processes -------------------------------------------------------
 
+OwnedFd::~OwnedFd() {
+  if (fd >= 0) ::close(fd);
+}
+
 WasiHost::Spawn::~Spawn() {
   for (int fd : dir_fds) ::close(fd);
 }
@@ -161,7 +165,19 @@ std::shared_ptr<WasiHost::Process> WasiHost::process(uint32_t pid, uint32_t key)
   FdEntry in{FdEntry::Kind::Stdin};
   in.type = FT_CHARACTER_DEVICE;
   in.rights = RIGHT_FD_READ | RIGHT_POLL_FD_READWRITE | RIGHT_FD_FILESTAT_GET;
-  if (p->spawn && !p->spawn->io->stdin_path.empty()) {
+  if (p->spawn && p->spawn->io->stdin_file) {
+    // Never an open that can block (this is the request thread): a regular
+    // file is opened anew through /proc (its own offset, from the start),
+    // anything else is shared (dup).
+    const int src = p->spawn->io->stdin_file->fd;
+    struct stat st {};
+    const bool regular = ::fstat(src, &st) == 0 && S_ISREG(st.st_mode);
+    in.host = regular ? ::open(fmt::format("/proc/self/fd/{}", src).c_str(), O_RDONLY | O_CLOEXEC)
+                      : ::fcntl(src, F_DUPFD_CLOEXEC, 0);
+    in.owned = in.host >= 0;
+    in.type = regular ? FT_REGULAR_FILE : filetype_of(st.st_mode);
+    if (regular) in.rights |= RIGHT_FD_SEEK | RIGHT_FD_TELL;
+  } else if (p->spawn && !p->spawn->io->stdin_path.empty()) {
     in.host = ::open(p->spawn->io->stdin_path.c_str(), O_RDONLY | O_CLOEXEC);  // each process reads it from the start
     in.owned = in.host >= 0;
     in.type = FT_REGULAR_FILE;

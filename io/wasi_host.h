@@ -67,6 +67,16 @@ class OutputSink {
   Fn fn_;
 };
 
+// A descriptor owned by whoever holds the last reference (a spawn's stdin
+// passed by a client: kernel/control/proc_verbs.cpp).
+struct OwnedFd {
+  int fd = -1;
+  explicit OwnedFd(int f) : fd(f) {}
+  OwnedFd(const OwnedFd&) = delete;
+  OwnedFd& operator=(const OwnedFd&) = delete;
+  ~OwnedFd();
+};
+
 // What one host spawn gives its processes.
 struct SpawnIo {
   struct Dir {
@@ -75,7 +85,12 @@ struct SpawnIo {
     bool read_only = false;
   };
   std::vector<Dir> dirs;   // preopened as fds 3, 4, ... in this order
-  std::string stdin_path;  // empty: stdin is empty
+  std::string stdin_path;  // empty: stdin is empty (unless stdin_file)
+  // An open stdin instead of a path. A regular file is read by each process
+  // from its start (each gets a description of its own); anything else (a
+  // FIFO, a pipe, a terminal, /dev/null) is shared, as a shell's children
+  // share theirs.
+  std::shared_ptr<const OwnedFd> stdin_file;
   // Text a process wrote to fd 1 (is_stderr false) or 2, in order. Null:
   // it shows in `gpuos tail` only. Called on the session's drain thread.
   // Its write errors reach the process (OutputSink).

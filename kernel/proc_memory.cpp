@@ -98,6 +98,9 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   io.table_size = cfg.slots;
   io.progs_off = static_cast<uint32_t>(io_progs_off);
   io.prog_cap = cfg.io_slots - cfg.io_slots / 8;
+  // Offset 0 means "no argv blob" (OP_SPAWN) and "no io key": nothing is
+  // ever placed there, so the first line stays unused.
+  if (cfg.store_words >= 64) m->add_free(32, (cfg.store_words & ~31u) - 32);
   std::atomic_thread_fence(std::memory_order_release);
   return m;
 }
@@ -108,16 +111,63 @@ ProcMemory::~ProcMemory() {
   }
 }
 
-Result<uint32_t, std::string> ProcMemory::append(std::span<const uint32_t> words) {
-  const uint32_t at = (store_used_ + 31) & ~31u;  // a new line: sys.glsl
-  if (uint64_t{at} + words.size() > cfg_.store_words) {
-    return fail(std::string(), fmt::format("the program store is full ({} of {} KiB used; --store-mib)",
-                                           uint64_t{store_used_} * 4 / 1024, uint64_t{cfg_.store_words} * 4 / 1024));
+void ProcMemory::add_free(uint32_t at, uint32_t words) {
+  auto next = free_.lower_bound(at);
+  if (next != free_.end() && at + words == next->first) {  // joins the range after it
+    words += next->second;
+    next = free_.erase(next);
   }
-  auto* base = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(store_.mapped) + sizeof(ProgramDesc) * MAX_PROGRAMS);
-  std::memcpy(base + at, words.data(), words.size() * 4);
-  store_used_ = at + static_cast<uint32_t>(words.size());
-  return at;
+  if (next != free_.begin()) {
+    auto prev = std::prev(next);
+    if (prev->first + prev->second == at) {  // joins the range before it
+      prev->second += words;
+      return;
+    }
+  }
+  free_.emplace(at, words);
+}
+
+Result<uint32_t, std::string> ProcMemory::append(std::span<const uint32_t> words, uint64_t launch) {
+  std::lock_guard lock(store_mu_);
+  // Ranges released before the current launch began are safe to reuse.
+  std::erase_if(quarantine_, [&](const Quarantined& q) {
+    if (q.launch >= launch) return false;
+    add_free(q.at, q.words);
+    used_words_ -= q.words;
+    return true;
+  });
+  // Every range starts on a 32-word line (sys.glsl) and takes whole lines.
+  const uint64_t need = (uint64_t{words.size()} + 31) & ~uint64_t{31};
+  for (auto it = free_.begin(); it != free_.end(); ++it) {
+    if (it->second < need) continue;
+    const uint32_t at = it->first, left = it->second - static_cast<uint32_t>(need);
+    free_.erase(it);
+    if (left) free_.emplace(at + static_cast<uint32_t>(need), left);
+    used_words_ += need;
+    auto* base = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(store_.mapped) + sizeof(ProgramDesc) * MAX_PROGRAMS);
+    std::memcpy(base + at, words.data(), words.size() * 4);
+    return at;
+  }
+  uint64_t quarantined = 0;
+  for (const Quarantined& q : quarantine_) quarantined += q.words;
+  return fail(std::string(),
+              fmt::format("the program store is full ({} of {} KiB used{}; --store-mib)", used_words_ * 4 / 1024,
+                          uint64_t{cfg_.store_words} * 4 / 1024,
+                          quarantined ? fmt::format(", {} KiB of it freed and reusable after the kernel's next launch",
+                                                    quarantined * 4 / 1024)
+                                      : std::string()));
+}
+
+void ProcMemory::release(uint32_t at, uint32_t words, uint64_t launch) {
+  const uint32_t lines = (words + 31) & ~31u;
+  if (lines == 0) return;
+  std::lock_guard lock(store_mu_);
+  quarantine_.push_back({at, lines, launch});
+}
+
+uint64_t ProcMemory::store_words_used() const {
+  std::lock_guard lock(store_mu_);
+  return used_words_;
 }
 
 void ProcMemory::publish_program(uint32_t index, const ProgramDesc& desc) {
@@ -128,6 +178,20 @@ void ProcMemory::publish_program(uint32_t index, const ProgramDesc& desc) {
   std::atomic_thread_fence(std::memory_order_release);
   // `state` last; the OP_SPAWN that first names it is posted after this (mailbox release).
   reinterpret_cast<std::atomic<uint32_t>*>(&descs[index].state)->store(1, std::memory_order_release);
+}
+
+void ProcMemory::retire_program(uint32_t index) {
+  auto* descs = static_cast<ProgramDesc*>(store_.mapped);
+  // Relaxed: nothing else is published with it; a GPU spawn that reads the
+  // old 1 a little longer finds the old words still in place (they are
+  // quarantined, not rewritten, until a later launch).
+  reinterpret_cast<std::atomic<uint32_t>*>(&descs[index].state)->store(0, std::memory_order_relaxed);
+}
+
+uint32_t ProcMemory::io_slots_held_by(uint32_t index) {
+  const IoHeader& h = io_header();
+  // Written by the kernel's atomics; a relaxed read of a count.
+  return std::atomic_ref<uint32_t>(io_words()[h.progs_off + index]).load(std::memory_order_relaxed);
 }
 
 std::string ProcMemory::describe() const {

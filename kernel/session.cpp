@@ -144,6 +144,17 @@ Result<std::unique_ptr<Session>, SessionError> Session::boot(const BootOptions& 
 Result<void, SessionError> Session::init(const BootOptions& opts) {
   opts_ = opts;
   booted_at_ = Clock::now();
+  {
+    size_t keep = opts.output_keep_bytes;
+    if (const char* env = std::getenv("GPUOS_OUTPUT_KEEP_BYTES"); keep == 0 && env && std::atoll(env) > 0) {
+      keep = static_cast<size_t>(std::atoll(env));  // tests: a small bound is reached in little time
+    }
+    if (keep != 0) {
+      io::ProcessLogs::Limits lim;
+      lim.per_process = keep;
+      outputs_.set_limits(lim);
+    }
+  }
   if (opts.ring_capacity != 0 && (opts.ring_capacity < 16 || (opts.ring_capacity & (opts.ring_capacity - 1)) != 0)) {
     return fail(SessionError::BadArgument,
                 fmt::format("ring capacity {} must be a power of two, at least 16", opts.ring_capacity));
@@ -498,11 +509,12 @@ void Session::drain_loop() {
         case abi::RECORD_STDOUT:
         case abi::RECORD_STDERR: {
           const bool is_stderr = r.kind == abi::RECORD_STDERR;
+          const std::string_view text(reinterpret_cast<const char*>(r.payload.data()),
+                                      std::min(r.len, abi::OUT_TEXT_MAX));
+          outputs_.write(r.pid, is_stderr, text);  // `gpuos logs`
           // A failed write reaches the process as its next write's errno
           // (docs/io.md, "Output errors"): nothing is lost silently.
-          if (const int e = wasi_->output(r.pid, r.payload[abi::OUT_KEY_WORD], is_stderr,
-                                          std::string_view(reinterpret_cast<const char*>(r.payload.data()),
-                                                           std::min(r.len, abi::OUT_TEXT_MAX))))
+          if (const int e = wasi_->output(r.pid, r.payload[abi::OUT_KEY_WORD], is_stderr, text))
             requests_->output_failed(r.pid, is_stderr, e);
           break;
         }
@@ -515,7 +527,10 @@ void Session::drain_loop() {
     log_->append(batch);
     for (const io::DebugRecord& r : batch) {
       if (r.kind != abi::RECORD_EXIT) continue;
-      exits_.add(procs::decode_exit_record(r.payload));
+      procs::ExitInfo e = procs::decode_exit_record(r.payload);
+      describe_exit(e);  // named now: its program may be unloaded once this is drained
+      outputs_.exited(r.pid);
+      exits_.add(e);
       requests_->exited(r.pid);  // after its requests, posted above
     }
     if (observer_) observer_(batch);
@@ -678,6 +693,7 @@ Result<EmitResult, SessionError> Session::emit(uint32_t count, uint32_t kind, ui
 std::chrono::microseconds Session::shutdown() {
   std::lock_guard shutdown_lock(shutdown_mu_);  // a second caller waits, then gets the same answer
   if (shutdown_time_) return *shutdown_time_;
+  stop_reaper();  // it issues commands: before the kernel stops
   const auto t0 = Clock::now();
   // The normal path is a mailbox command: the kernel answers OP_SHUTDOWN and
   // sets the stop flag itself. A parked kernel is not woken just for that,

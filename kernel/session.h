@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,10 +22,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "io/debug_ring.h"
 #include "io/io_backend.h"
+#include "io/proc_logs.h"
 #include "io/request_service.h"
 #include "io/wasi_host.h"
 #include "kernel/mailbox.h"
@@ -53,6 +56,9 @@ struct BootOptions {
   std::chrono::milliseconds hang_timeout = 3000ms;  // heartbeat silence that means a hang
   std::chrono::milliseconds idle_park = -1ms;       // <0: device default; 0: never park
   size_t log_keep = 1u << 16;  // debug records kept for `tail`
+  // Bytes of each process's stdout and stderr kept for `gpuos logs`
+  // (io/proc_logs.h); 0: 64 KiB, or GPUOS_OUTPUT_KEEP_BYTES if set.
+  size_t output_keep_bytes = 0;
   uint32_t faults = 0;         // abi::FAULT_* (tests)
   // Processes (shaders/abi_proc.h). 0: the device's default.
   uint32_t proc_slots = 0;     // process-table slots (lavapipe 1024, GPUs 131072)
@@ -200,8 +206,24 @@ class Session {
   std::chrono::microseconds shutdown();
 
   // Processes. load_program prepares a module (procs/proc/program.h) and
-  // places it in the program store; identical bytes load once.
+  // places it in the program store; identical bytes (by SHA-256) under the
+  // same name load once. Each call pins the program: it stays loaded until
+  // release_program is called as often (never, for a caller that does not
+  // call it) and its last process is gone (collect_unused).
   Result<uint32_t, SessionError> load_program(std::span<const uint8_t> wasm, const std::string& name);
+  // Unpins a program load_program returned. Unpinned programs, and the
+  // argv blobs and I/O (open files) of spawns, are released by a reaper
+  // thread once no process holds them (docs/processes.md, "Unloading").
+  void release_program(uint32_t id);
+  // Releases now what no process holds; returns how many programs and
+  // spawns it released. The reaper calls it; tests may too.
+  struct Collected {
+    uint32_t programs = 0, spawns = 0;
+  };
+  Result<Collected, SessionError> collect_unused();
+  // Programs loaded now, and spawns whose argv blob and I/O are kept.
+  uint32_t programs_loaded() const;
+  uint32_t spawns_kept() const;
   // `count` instances; instance i gets spawn argument first_arg + i and
   // argv (argv[0] is the program's name). `io` gives them (and the
   // processes they spawn) their preopened directories, stdin and a sink for
@@ -225,6 +247,8 @@ class Session {
 
   SessionStatus status() const;
   const io::DebugLog& log() const { return *log_; }
+  // Each process's stdout and stderr, as written (`gpuos logs`).
+  const io::ProcessLogs& outputs() const { return outputs_; }
   KernelMode mode() const { return mode_; }
   const vk::Context& context() const { return *ctx_; }
   bool failed() const { return failed_.load(); }
@@ -252,14 +276,42 @@ class Session {
   uint32_t load(const uint32_t& field) const;
 
   Result<void, SessionError> init_processes();
+  void reaper_loop();
+  void stop_reaper();
+  // Name and trap description of an exit, while its program is loaded (the
+  // drain thread, before the exit is logged: the program may be unloaded
+  // once its last exit has been drained).
+  void describe_exit(procs::ExitInfo& e) const;
   Result<void, SessionError> init_io();
 
   BootOptions opts_;
   std::unique_ptr<vk::Context> ctx_;
   std::unique_ptr<ProcMemory> procs_;
-  std::mutex programs_mu_;                      // programs_, program_hash_
-  std::vector<std::unique_ptr<procs::ProcessProgram>> programs_;
-  std::vector<size_t> program_hash_;
+  // Programs by id. An id whose program was unloaded is free again once a
+  // kernel launch has begun after the unload (ProcMemory says why).
+  struct LoadedProgram {
+    std::shared_ptr<const procs::ProcessProgram> prog;  // null: the id is free
+    std::array<uint8_t, 32> sha256{};
+    uint32_t store_at = 0, store_words = 0;
+    uint32_t pins = 0;          // load_program calls not yet matched by release_program
+    uint64_t freed_launch = 0;  // a free id: launches_ when it was freed
+  };
+  // A host spawn whose argv blob (and I/O, if any) is kept while a process
+  // carries its key (ProcEntry.argv_off).
+  struct KeptSpawn {
+    uint32_t words = 0;
+    uint64_t seq = 0;  // registration order (collect_unused skips spawns newer than its snapshot)
+  };
+  mutable std::mutex programs_mu_;  // programs_, spawns_, spawn_seq_
+  std::vector<LoadedProgram> programs_;
+  std::unordered_map<uint32_t, KeptSpawn> spawns_;  // by io key
+  uint64_t spawn_seq_ = 0;
+  std::mutex collect_mu_;  // one collect_unused at a time
+  std::mutex reaper_mu_;
+  std::condition_variable reaper_cv_;
+  std::thread reaper_thread_;
+  bool reaper_stop_ = false;     // under reaper_mu_
+  uint64_t reaper_seen_exits_ = 0;
   std::mutex out_mu_;  // a spawn or snapshot: its command and the read of the out buffer
   procs::ExitLog exits_;
   vk::Buffer control_buf_;
@@ -270,6 +322,7 @@ class Session {
   std::unique_ptr<MailboxClient> mailbox_;
   std::unique_ptr<io::RingConsumer> consumer_;
   std::unique_ptr<io::DebugLog> log_;
+  io::ProcessLogs outputs_;  // fed by the drain thread
   // Host I/O. Destroyed in this order: the service (no new work), the
   // backend (finishes or cancels what is in flight), the WASI host.
   std::unique_ptr<io::WasiHost> wasi_;

@@ -6,6 +6,9 @@
 #include <cstring>
 #include <functional>
 #include <string_view>
+#include <unordered_set>
+
+#include <openssl/evp.h>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -79,16 +82,38 @@ void Session::release_io(uint32_t key) {
   if (wasi_ && key != 0) wasi_->remove_spawn(key);
 }
 
+namespace {
+
+std::array<uint8_t, 32> sha256_of(std::span<const uint8_t> bytes) {
+  std::array<uint8_t, 32> md{};
+  unsigned int len = 0;
+  // EVP_Digest cannot fail for SHA-256 on memory short of a broken libcrypto;
+  // a zero digest then only costs a duplicate load, never a wrong match
+  // (the name and the digest must both match).
+  if (EVP_Digest(bytes.data(), bytes.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) md.fill(0);
+  return md;
+}
+
+}  // namespace
+
 Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wasm, const std::string& name) {
-  const size_t hash = std::hash<std::string_view>{}(
-      std::string_view(reinterpret_cast<const char*>(wasm.data()), wasm.size()));
-  std::lock_guard lock(programs_mu_);
-  for (size_t i = 0; i < programs_.size(); ++i) {
-    if (program_hash_[i] == hash && programs_[i]->name == name) return static_cast<uint32_t>(i);
+  const std::array<uint8_t, 32> digest = sha256_of(wasm);
+  auto find = [&]() -> std::optional<uint32_t> {
+    for (size_t i = 0; i < programs_.size(); ++i) {
+      const LoadedProgram& p = programs_[i];
+      if (p.prog && p.sha256 == digest && p.prog->name == name) return static_cast<uint32_t>(i);
+    }
+    return std::nullopt;
+  };
+  {
+    std::lock_guard lock(programs_mu_);
+    if (auto id = find()) {
+      ++programs_[*id].pins;
+      return *id;
+    }
   }
-  if (programs_.size() >= MAX_PROGRAMS) {
-    return fail(SessionError::BadArgument, fmt::format("{}: the session holds {} programs already", name, MAX_PROGRAMS));
-  }
+  // Prepared without the lock: translating a large module takes a while,
+  // and the drain thread names exits under it.
   const ProcConfig& cfg = procs_->config();
   procs::ProcessLimits lim;
   lim.block_words = cfg.block_words;
@@ -96,19 +121,193 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
   lim.store_words = cfg.store_words;
   auto prog = procs::prepare_program(wasm, name, lim);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("{}: {}: {}", name, to_string(prog.code()), prog.detail()));
-  auto at = procs_->append(prog->words);
-  if (!at) return fail(SessionError::BadArgument, fmt::format("{}: {}", name, at.detail()));
-  procs::rebase(prog->desc, *at);
-  const uint32_t id = static_cast<uint32_t>(programs_.size());
-  procs_->publish_program(id, prog->desc);
-  programs_.push_back(std::make_unique<procs::ProcessProgram>(std::move(prog.value())));
-  program_hash_.push_back(hash);
-  return id;
+  for (int attempt = 0;; ++attempt) {
+    {
+      std::lock_guard lock(programs_mu_);
+      if (auto id = find()) {  // another client loaded it meanwhile
+        ++programs_[*id].pins;
+        return *id;
+      }
+      // A free id (one whose unload a launch has passed), else a new one.
+      const uint64_t launch = launches_.load();
+      std::optional<uint32_t> id;
+      for (size_t i = 0; i < programs_.size() && !id; ++i) {
+        if (!programs_[i].prog && programs_[i].freed_launch < launch) id = static_cast<uint32_t>(i);
+      }
+      if (!id && programs_.size() < MAX_PROGRAMS) {
+        id = static_cast<uint32_t>(programs_.size());
+        programs_.emplace_back();
+      }
+      if (id) {
+        auto at = procs_->append(prog->words, launch);
+        if (at) {
+          procs::rebase(prog->desc, *at);
+          procs_->publish_program(*id, prog->desc);
+          LoadedProgram& p = programs_[*id];
+          p.store_at = *at;
+          p.store_words = static_cast<uint32_t>(prog->words.size());
+          p.sha256 = digest;
+          p.pins = 1;
+          p.prog = std::make_shared<const procs::ProcessProgram>(std::move(prog.value()));
+          return *id;
+        }
+        if (attempt > 0) return fail(SessionError::BadArgument, fmt::format("{}: {}", name, at.detail()));
+      } else if (attempt > 0) {
+        const auto waiting = std::count_if(programs_.begin(), programs_.end(), [](const LoadedProgram& p) {
+          return p.prog == nullptr;
+        });
+        return fail(SessionError::BadArgument,
+                    waiting > 0
+                        ? fmt::format("{}: the session holds {} programs; {} of them were unloaded, and their slots "
+                                      "are reused once the kernel relaunches (a live kernel does when idle)",
+                                      name, MAX_PROGRAMS, waiting)
+                        : fmt::format("{}: the session holds {} programs, each still used by a process or a client "
+                                      "(programs are unloaded when their last process is gone)",
+                                      name, MAX_PROGRAMS));
+      }
+    }
+    // Full: release what no process holds, and try once more.
+    if (auto c = collect_unused(); !c) return fail(c.code(), c.detail());
+  }
+}
+
+void Session::release_program(uint32_t id) {
+  {
+    std::lock_guard lock(programs_mu_);
+    if (id < programs_.size() && programs_[id].pins > 0) --programs_[id].pins;
+  }
+  // The reaper runs only for sessions whose programs can be unloaded (a
+  // caller that never releases keeps them all, as a library user expects).
+  std::lock_guard lock(reaper_mu_);
+  if (!reaper_thread_.joinable() && !reaper_stop_) reaper_thread_ = std::thread([this] { reaper_loop(); });
+}
+
+uint32_t Session::programs_loaded() const {
+  std::lock_guard lock(programs_mu_);
+  return static_cast<uint32_t>(std::count_if(programs_.begin(), programs_.end(), [](const LoadedProgram& p) {
+    return p.prog != nullptr;
+  }));
+}
+
+uint32_t Session::spawns_kept() const {
+  std::lock_guard lock(programs_mu_);
+  return static_cast<uint32_t>(spawns_.size());
+}
+
+void Session::describe_exit(procs::ExitInfo& e) const {
+  std::shared_ptr<const procs::ProcessProgram> prog;
+  {
+    std::lock_guard lock(programs_mu_);
+    if (e.program < programs_.size()) prog = programs_[e.program].prog;
+  }
+  if (!prog) return;
+  e.prog_name = prog->name;
+  if (e.trap != 0) e.trap_where = procs::describe_trap(*prog, e.trap, e.trap_pc);
+}
+
+// What no process holds any more: programs nobody pins whose processes are
+// all gone, and host spawns none of whose processes (nor their GPU-spawned
+// descendants, which carry the same key) remain.
+//
+// A snapshot of the table says what is held. A slot is freed only after its
+// exit record was written, so once the host has drained the ring up to the
+// head read after the snapshot, every exit of a process missing from it has
+// been named (describe_exit) and every output record of it written to its
+// sink: its program and its I/O can go. A spawn registered after the
+// snapshot began is not judged by it. A GPU spawn names its own program
+// (GPUOS_SELF) from a live process of it; a guest that names another
+// program by index does not keep that program loaded (docs/processes.md).
+Result<Session::Collected, SessionError> Session::collect_unused() {
+  std::lock_guard collect_lock(collect_mu_);
+  Collected done;
+  uint64_t seq_before;
+  {
+    std::lock_guard lock(programs_mu_);
+    const bool any_program = std::any_of(programs_.begin(), programs_.end(), [](const LoadedProgram& p) {
+      return p.prog && p.pins == 0;
+    });
+    if (!any_program && spawns_.empty()) return done;
+    seq_before = spawn_seq_;
+  }
+  auto snap = snapshot();
+  if (!snap) return fail(snap.code(), snap.detail());
+  const SessionStatus st = status();
+  const uint64_t target = st.ring_position + static_cast<uint32_t>(st.ring_head - static_cast<uint32_t>(st.ring_position));
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (drained_position_.load() < target) {
+    if (std::chrono::steady_clock::now() >= until || failed_.load() || drain_stop_.load()) return done;  // try again later
+    std::this_thread::sleep_for(1ms);
+  }
+  std::vector<bool> prog_live(MAX_PROGRAMS, false);
+  std::unordered_set<uint32_t> key_live;
+  for (const ProcEntry& e : snap->procs) {
+    if (e.program < MAX_PROGRAMS) prog_live[e.program] = true;
+    if (e.argv_off != 0) key_live.insert(e.argv_off);
+  }
+  std::vector<std::shared_ptr<const procs::ProcessProgram>> unloaded;  // destroyed without the lock
+  std::vector<uint32_t> released_keys;
+  {
+    std::lock_guard lock(programs_mu_);
+    const uint64_t launch = launches_.load();
+    for (size_t i = 0; i < programs_.size(); ++i) {
+      LoadedProgram& p = programs_[i];
+      if (!p.prog || p.pins != 0 || prog_live[i]) continue;
+      if (procs_->io_slots_held_by(static_cast<uint32_t>(i)) != 0) continue;  // an orphan request slot: later
+      procs_->retire_program(static_cast<uint32_t>(i));
+      procs_->release(p.store_at, p.store_words, launch);
+      unloaded.push_back(std::move(p.prog));
+      p.prog.reset();
+      p.freed_launch = launch;
+      ++done.programs;
+    }
+    for (auto it = spawns_.begin(); it != spawns_.end();) {
+      if (it->second.seq > seq_before || key_live.count(it->first)) {
+        ++it;
+        continue;
+      }
+      procs_->release(it->first, it->second.words, launch);
+      released_keys.push_back(it->first);
+      it = spawns_.erase(it);
+      ++done.spawns;
+    }
+  }
+  // Closes the spawns' output files (the last reference to them).
+  for (uint32_t key : released_keys) release_io(key);
+  if (done.programs || done.spawns) {
+    spdlog::debug("unloaded {} programs, released {} spawns", done.programs, done.spawns);
+  }
+  return done;
+}
+
+// Every 500 ms after exits arrived: collect_unused. Started by the first
+// release_program; stopped before the kernel at shutdown.
+void Session::reaper_loop() {
+  std::unique_lock lock(reaper_mu_);
+  while (!reaper_stop_) {
+    reaper_cv_.wait_for(lock, 500ms);
+    if (reaper_stop_) break;
+    const uint64_t exits = exits_.total();
+    if (exits == reaper_seen_exits_) continue;
+    lock.unlock();
+    auto c = collect_unused();
+    lock.lock();
+    if (c) reaper_seen_exits_ = exits;  // else (the ring lagged, the session failed): try again next round
+    if (!c && failed_.load()) break;
+  }
+}
+
+void Session::stop_reaper() {
+  {
+    std::lock_guard lock(reaper_mu_);
+    reaper_stop_ = true;
+    reaper_cv_.notify_all();
+  }
+  if (reaper_thread_.joinable()) reaper_thread_.join();
 }
 
 const procs::ProcessProgram* Session::program(uint32_t id) const {
-  std::lock_guard lock(const_cast<std::mutex&>(programs_mu_));
-  return id < programs_.size() ? programs_[id].get() : nullptr;
+  std::lock_guard lock(programs_mu_);
+  return id < programs_.size() ? programs_[id].prog.get() : nullptr;
 }
 
 Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t count, uint32_t first_arg,
@@ -139,19 +338,30 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
   strings(words, args, &prog->name);
   strings(words, env, nullptr);
   std::lock_guard out_lock(out_mu_);
-  auto at = procs_->append(words);
+  auto at = procs_->append(words, launches_.load());
   if (!at) return fail(SessionError::BadArgument, at.detail());
   // The blob's offset is the spawn's io key: every record of its processes
   // (and their descendants) carries it, so the I/O is in place before any
   // of them can run.
   if (io) {
-    if (auto ok = wasi_->add_spawn(*at, std::move(io)); !ok) return fail(SessionError::BadArgument, ok.detail());
+    if (auto ok = wasi_->add_spawn(*at, std::move(io)); !ok) {
+      procs_->release(*at, static_cast<uint32_t>(words.size()), launches_.load());
+      return fail(SessionError::BadArgument, ok.detail());
+    }
   }
   auto reply = command(OP_SPAWN, program, count, first_arg, *at, 60000ms);
   if (!reply) {
+    // The kernel may have read the blob even so: it is released only by
+    // collect_unused, once no process carries its key.
     wasi_->remove_spawn(*at);
-    return fail(reply.code(), reply.detail());
   }
+  {
+    // Registered after the kernel's answer, under out_mu_ (as snapshots
+    // are): collect_unused judges it only by a snapshot taken after this.
+    std::lock_guard lock(programs_mu_);
+    spawns_[*at] = KeptSpawn{static_cast<uint32_t>(words.size()), ++spawn_seq_};
+  }
+  if (!reply) return fail(reply.code(), reply.detail());
   SpawnResult r;
   r.io_key = *at;
   r.failed_slots = reply->value[1];
@@ -207,7 +417,7 @@ Result<ProcSnapshot, SessionError> Session::snapshot() {
   }
   s.clock_ms = ctrl_->clock_ms;
   std::lock_guard lock(programs_mu_);
-  for (const auto& p : programs_) s.program_names.push_back(p->name);
+  for (const auto& p : programs_) s.program_names.push_back(p.prog ? p.prog->name : std::string());
   return s;
 }
 

@@ -24,6 +24,7 @@ using detail::error_reply;
 namespace {
 
 constexpr size_t kMaxRequestBytes = 64 * 1024;
+constexpr size_t kMaxRequestFds = 3;  // spawn: stdout, stderr, stdin
 constexpr uint64_t kListenId = 0;
 constexpr uint64_t kWakeId = 1;
 // Tail streams and parked waits are looked at this often (a wait's reply
@@ -129,7 +130,7 @@ void ControlServer::Loop::worker() {
     lock.unlock();
     Done d{job.conn, {}, {}};
     try {
-      d.reply = srv_.handle(job.line, d.park);
+      d.reply = srv_.handle(job.line, d.park, &job.fds);
     } catch (const std::exception& e) {  // nothing escapes a worker
       d.reply = error_reply(fmt::format("internal error: {}", e.what()));
       d.park = {};
@@ -276,10 +277,37 @@ void ControlServer::Loop::on_event(Conn& c, uint32_t ev) {
 
 void ControlServer::Loop::read_in(Conn& c) {
   char buf[16384];
+  // Room for the descriptors one request may bring (spawn: stdout, stderr,
+  // stdin); a message with more has the rest cut off (MSG_CTRUNC), and
+  // the kernel closes those.
+  alignas(cmsghdr) char ctl[CMSG_SPACE(sizeof(int) * kMaxRequestFds)];
   // Reading stops past one request's worth: process() refuses a longer
   // line, and a client that pipelines waits for its earlier replies.
   while (!c.eof && c.in.size() <= kMaxRequestBytes) {
-    const ssize_t n = ::recv(c.fd, buf, sizeof(buf), MSG_DONTWAIT);
+    iovec iov{buf, sizeof(buf)};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = ctl;
+    msg.msg_controllen = sizeof(ctl);
+    const ssize_t n = ::recvmsg(c.fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    if (n >= 0) {
+      for (cmsghdr* h = CMSG_FIRSTHDR(&msg); h; h = CMSG_NXTHDR(&msg, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS) continue;
+        const size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; ++i) {
+          int fd;
+          std::memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+          c.fds_in.fds.push_back(fd);  // owned by the connection from here
+        }
+      }
+      // Descriptors no request claims would pile up: a client may hold a
+      // few between its lines, never more.
+      if (c.fds_in.fds.size() > 2 * kMaxRequestFds || (msg.msg_flags & MSG_CTRUNC)) {
+        spdlog::warn("control server: disconnected a client that sent more descriptors than its requests use");
+        return close_conn(c);
+      }
+    }
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
       continue;
@@ -320,18 +348,28 @@ void ControlServer::Loop::process(Conn& c) {
     std::string line = c.in.substr(0, nl);
     c.in.erase(0, nl + 1);
     bool inline_verb = true;  // a bad request is answered at once
+    size_t nfds = 0;          // descriptors it says it brought ("fds": N)
     try {
       const json req = json::parse(line);
       if (req.is_object() && req.contains("verb") && req["verb"].is_string()) {
         inline_verb = ControlServer::runs_inline(req["verb"].get<std::string>());
       }
+      if (req.is_object() && req.contains("fds") && req["fds"].is_number_unsigned()) {
+        nfds = std::min<size_t>(req["fds"].get<size_t>(), kMaxRequestFds);
+      }
     } catch (const std::exception&) {
     }
+    // Its descriptors: the first `nfds` of those received (they come with
+    // the line's first bytes, so they are here by now).
+    RequestFds fds;
+    const size_t k = std::min(nfds, c.fds_in.fds.size());
+    fds.fds.assign(c.fds_in.fds.begin(), c.fds_in.fds.begin() + static_cast<std::ptrdiff_t>(k));
+    c.fds_in.fds.erase(c.fds_in.fds.begin(), c.fds_in.fds.begin() + static_cast<std::ptrdiff_t>(k));
     if (inline_verb) {
       Parked park;
       std::string reply;
       try {
-        reply = srv_.handle(line, park);
+        reply = srv_.handle(line, park, &fds);
       } catch (const std::exception& e) {  // nothing escapes the loop
         reply = error_reply(fmt::format("internal error: {}", e.what()));
         park = {};
@@ -340,7 +378,7 @@ void ControlServer::Loop::process(Conn& c) {
     } else {
       c.busy = true;
       std::lock_guard lock(mu_);
-      jobs_.push_back({c.id, std::move(line)});
+      jobs_.push_back({c.id, std::move(line), std::move(fds)});
       cv_.notify_one();
     }
   }
@@ -590,6 +628,7 @@ void ControlServer::Loop::close_conn(Conn& c) {
   if (c.dead) return;
   if (c.registered) ::epoll_ctl(ep_, EPOLL_CTL_DEL, c.fd, nullptr);
   ::close(c.fd);
+  c.fds_in = RequestFds{};  // closes what no request claimed
   total_out_ -= c.pending();
   if (c.tail != TailState::None) --tails_;
   if (c.wait) --waits_;

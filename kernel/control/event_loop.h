@@ -67,11 +67,15 @@ class ControlServer::Loop {
     uint64_t history_end = 0;  // History: the seq after the newest record asked for
     uint64_t skipped = 0;      // Live: records dropped and not yet reported
     std::optional<Parked> wait;
+    // Descriptors received (SCM_RIGHTS) and not yet claimed by a request
+    // line: the next line that says "fds": N takes the first N.
+    RequestFds fds_in;
     size_t pending() const { return out.size() - out_off; }
   };
   struct Job {
     uint64_t conn;
     std::string line;
+    RequestFds fds;
   };
   struct Done {
     uint64_t conn;

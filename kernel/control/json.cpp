@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "kernel/base64.h"
+#include "kernel/text_escape.h"
 #include "procs/wasm/reader.h"
 #include "shaders/abi.h"
 
@@ -42,15 +44,32 @@ nlohmann::json to_json(const SessionStatus& s) {
 nlohmann::json to_json(const io::DebugRecord& r) {
   nlohmann::json j = {{"seq", r.seq}, {"pid", r.pid}, {"lane", r.lane}, {"kind", io::record_kind_name(r.kind)}};
   if (r.kind == abi::RECORD_TEXT || r.kind == abi::RECORD_STDOUT || r.kind == abi::RECORD_STDERR) {
-    // Guest text may be any bytes; the JSON library would refuse invalid
-    // UTF-8. Well-formed UTF-8 passes as written (`tail` escapes controls).
-    std::string text(r.text());
-    if (!wasm::is_valid_utf8(text)) {
-      for (char& c : text) {
-        if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+    // Guest text may be any bytes; a JSON string must be UTF-8. Well-formed
+    // UTF-8 passes as written (`tail` escapes controls). Otherwise (a
+    // character cut in two by the record boundary, or bytes that are not
+    // text) only the bytes that are not UTF-8 become U+FFFD in "text", and
+    // "data" has the exact bytes (base64), so that `tail` can join a line
+    // the ring cut into records.
+    const std::string_view text = r.text();
+    if (wasm::is_valid_utf8(text)) {
+      j["text"] = std::string(text);
+    } else {
+      std::string shown;
+      for (size_t i = 0; i < text.size();) {
+        uint32_t cp = 0;
+        const auto c = static_cast<unsigned char>(text[i]);
+        const int n = c < 0x80 ? 1 : escape_detail::utf8_sequence(text, i, cp);
+        if (n == 0) {
+          shown += "\xEF\xBF\xBD";  // U+FFFD
+          ++i;
+        } else {
+          shown.append(text.substr(i, static_cast<size_t>(n)));
+          i += static_cast<size_t>(n);
+        }
       }
+      j["text"] = shown;
+      j["data"] = base64_encode(text);
     }
-    j["text"] = text;
   } else {
     j["words"] = std::vector<uint32_t>(r.payload.begin(), r.payload.begin() + (r.len + 3) / 4);
   }

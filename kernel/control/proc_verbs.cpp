@@ -8,6 +8,7 @@
 // passes, the session fails or shuts down, or the client goes away.
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "kernel/base64.h"
 #include "kernel/control/json.h"
 #include "kernel/control/server.h"
 #include "kernel/control/server_detail.h"
@@ -43,10 +45,8 @@ using detail::session_error_reply;
 namespace {
 
 constexpr uint64_t kMaxModuleBytes = wasm::kMaxModuleFileBytes;  // far above what the program store holds
-// A spawn's output file: how long its open may take (a FIFO never makes it
-// wait; a dead network filesystem might), and how long one record may wait
-// for a FIFO or device that does not drain before it is dropped.
-constexpr auto kOpenTimeout = std::chrono::seconds(2);
+// How long one record of a spawn's output may wait for a FIFO or device
+// that does not drain before it is dropped.
 constexpr auto kWriteWait = std::chrono::milliseconds(500);
 constexpr uint64_t kMaxWaitMs = uint64_t{1} << 36;  // about 2 years; keeps deadlines far from overflow
 // How long `wait` lets the debug ring catch up before it calls a pid that is
@@ -74,15 +74,20 @@ std::string program_name(const std::string& path) {
   return base.empty() ? "program" : base;
 }
 
-// A file a spawn's output goes to, opened by the daemon, written with one
-// write(2) per record (so what a process wrote is on disk when it exits).
-// A FIFO, socket or device stays non-blocking: a reader that stops reading
-// costs each record at most kWriteWait, then its output is dropped, and the
-// session's drain thread, which calls this, is never held for long.
+// A file a spawn's output goes to: a descriptor the client opened and
+// passed (SCM_RIGHTS), written with one write(2) per record (so what a
+// process wrote is on disk when it exits). A FIFO, pipe, socket or device
+// is never written in a way that can hold the caller for long: a reader
+// that stops reading costs each record at most kWriteWait, then its output
+// is dropped, and the session's drain thread, which calls this, goes on.
+// `gpuos spawn` passes a non-blocking description of its own; a descriptor
+// that is blocking (another client's) is not changed (its flags are the
+// client's, maybe its terminal's): each write waits for room with poll
+// first, and a record (at most OUT_TEXT_MAX bytes, under PIPE_BUF) then
+// fits without blocking. A socket is sent to with MSG_DONTWAIT.
 struct OutputFile {
   int fd = -1;
-  bool stream = false;
-  std::string path;
+  bool stream = false, blocking = false, socket = false;
   std::atomic<bool> warned{false};
   ~OutputFile() {
     if (fd >= 0) ::close(fd);
@@ -92,15 +97,19 @@ struct OutputFile {
   // A stream whose reader stops reading is not an error: its output is dropped.
   int write(std::string_view text) {
     const auto until = std::chrono::steady_clock::now() + kWriteWait;
+    auto wait_room = [&] {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLOUT, 0};
+      return left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0;
+    };
     while (!text.empty()) {
-      const ssize_t n = ::write(fd, text.data(), text.size());
+      if (stream && blocking && !socket && !wait_room()) return dropped();
+      const ssize_t n = socket ? ::send(fd, text.data(), text.size(), MSG_DONTWAIT | MSG_NOSIGNAL)
+                               : ::write(fd, text.data(), text.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && stream) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-        pollfd p{fd, POLLOUT, 0};
-        if (left.count() > 0 && ::poll(&p, 1, static_cast<int>(left.count())) > 0) continue;
-        if (!warned.exchange(true)) spdlog::warn("spawn output {}: its reader is not reading; output dropped", path);
-        return 0;
+        if (wait_room()) continue;
+        return dropped();
       }
       if (n < 0) return errno;
       if (n == 0) return EIO;
@@ -108,82 +117,58 @@ struct OutputFile {
     }
     return 0;
   }
+  int dropped() {
+    if (!warned.exchange(true)) spdlog::warn("spawn output (fd {}): its reader is not reading; output dropped", fd);
+    return 0;
+  }
 };
 
-// Opens `path` for writing without ever holding the caller for long.
-// O_NONBLOCK makes a FIFO without a reader fail at once (ENXIO) instead of
-// waiting for one (which held a server thread forever, and with it the
-// daemon's exit), and a device open return at once; the open itself runs on
-// a helper thread that the caller waits for at most kOpenTimeout, for opens
-// that can hang anyway (a dead network filesystem). Only a regular file is
-// truncated.
-std::shared_ptr<OutputFile> open_output(const std::string& path, std::string& why) {
-  struct Pending {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false, abandoned = false;
-    int fd = -1, err = 0;
-  };
-  auto p = std::make_shared<Pending>();
-  std::thread([p, path] {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0644);
-    const int err = errno;
-    std::lock_guard lock(p->mu);
-    if (p->abandoned) {  // too late: nobody will use it
-      if (fd >= 0) ::close(fd);
-      return;
-    }
-    p->fd = fd;
-    p->err = err;
-    p->done = true;
-    p->cv.notify_one();
-  }).detach();
-  std::unique_lock lock(p->mu);
-  if (!p->cv.wait_for(lock, kOpenTimeout, [&] { return p->done; })) {
-    p->abandoned = true;
-    why = fmt::format("cannot open {} for writing: the open did not finish within {} s", path, kOpenTimeout.count());
-    return nullptr;
-  }
-  if (p->fd < 0) {
-    why = p->err == ENXIO ? fmt::format("cannot open {} for writing: it is a FIFO with no reader (the session does "
-                                        "not wait for one: start the reader first)",
-                                        path)
-                          : fmt::format("cannot open {} for writing: {}", path, std::strerror(p->err));
-    return nullptr;
-  }
+// An OutputFile for a descriptor the client passed; nullptr with `why` if
+// it cannot take output.
+std::shared_ptr<OutputFile> output_from_fd(int fd, const char* what, std::string& why) {
   auto f = std::make_shared<OutputFile>();
-  f->fd = p->fd;
-  f->path = path;
+  f->fd = fd;
   struct stat st {};
-  if (::fstat(f->fd, &st) == 0 && S_ISREG(st.st_mode)) {
-    if (::ftruncate(f->fd, 0) != 0) {
-      why = fmt::format("cannot truncate {}: {}", path, std::strerror(errno));
-      return nullptr;
-    }
-    ::fcntl(f->fd, F_SETFL, ::fcntl(f->fd, F_GETFL) & ~O_NONBLOCK);
-  } else {
-    f->stream = true;
+  const int fl = ::fcntl(fd, F_GETFL);
+  if (::fstat(fd, &st) != 0 || fl < 0) {
+    why = fmt::format("{}: the descriptor passed is not usable: {}", what, std::strerror(errno));
+    return nullptr;
   }
+  if ((fl & O_ACCMODE) == O_RDONLY || S_ISDIR(st.st_mode)) {
+    why = fmt::format("{}: the descriptor passed is not open for writing", what);
+    return nullptr;
+  }
+  f->stream = !S_ISREG(st.st_mode);
+  f->socket = S_ISSOCK(st.st_mode);
+  f->blocking = (fl & O_NONBLOCK) == 0;
   return f;
 }
 
-// The request's "stdout", "stderr", "stdin" (absolute paths) and "dirs"
-// ([{host, guest, read_only}]) as a SpawnIo; nullptr with `why` if bad.
-std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
+// The request's "stdout_fd", "stderr_fd", "stdin_fd" (indices into the
+// descriptors it brought, `fds`) and "dirs" ([{host, guest, read_only}])
+// as a SpawnIo; nullptr with `why` if bad.
+std::shared_ptr<io::SpawnIo> spawn_io(const json& req, ControlServer::RequestFds* fds, std::string& why) {
   auto io = std::make_shared<io::SpawnIo>();
-  auto path_field = [&](const char* key, std::string& out) {
+  for (const char* key : {"stdout", "stderr", "stdin"}) {
+    if (req.contains(key)) {
+      why = fmt::format("{}: the session no longer opens files by path; pass the open descriptor ({}_fd, "
+                        "SCM_RIGHTS: docs/cli.md)",
+                        key, key);
+      return nullptr;
+    }
+  }
+  const size_t have = fds ? fds->fds.size() : 0;
+  auto index = [&](const char* key, std::optional<size_t>& out) {
     if (!req.contains(key)) return true;
-    if (!req[key].is_string() || req[key].get<std::string>().empty() || req[key].get<std::string>()[0] != '/') {
-      why = fmt::format("{} must be an absolute path", key);
+    if (!req[key].is_number_unsigned() || req[key].get<size_t>() >= have) {
+      why = fmt::format("{} must name one of the {} descriptors passed with the request", key, have);
       return false;
     }
-    out = req[key].get<std::string>();
+    out = req[key].get<size_t>();
     return true;
   };
-  std::string out_path, err_path;
-  if (!path_field("stdout", out_path) || !path_field("stderr", err_path) || !path_field("stdin", io->stdin_path)) {
-    return nullptr;
-  }
+  std::optional<size_t> out_i, err_i, in_i;
+  if (!index("stdout_fd", out_i) || !index("stderr_fd", err_i) || !index("stdin_fd", in_i)) return nullptr;
   if (req.contains("dirs")) {
     if (!req["dirs"].is_array()) {
       why = "dirs must be an array";
@@ -198,10 +183,19 @@ std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
     }
   }
   std::shared_ptr<OutputFile> out, err;
-  if (!out_path.empty() && !(out = open_output(out_path, why))) return nullptr;
-  if (!err_path.empty()) {
-    err = err_path == out_path ? out : open_output(err_path, why);
+  if (out_i && !(out = output_from_fd(fds->take(*out_i), "stdout_fd", why))) return nullptr;
+  if (err_i) {
+    err = err_i == out_i ? out : output_from_fd(fds->take(*err_i), "stderr_fd", why);
     if (!err) return nullptr;
+  }
+  if (in_i) {
+    auto in = std::make_shared<io::OwnedFd>(fds->take(*in_i));
+    const int fl = ::fcntl(in->fd, F_GETFL);
+    if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) {
+      why = "stdin_fd: the descriptor passed is not open for reading";
+      return nullptr;
+    }
+    io->stdin_file = std::move(in);
   }
   if (out || err) {
     io->output = [out, err](uint32_t, bool is_stderr, std::string_view text) {
@@ -214,7 +208,44 @@ std::shared_ptr<io::SpawnIo> spawn_io(const json& req, std::string& why) {
 
 }  // namespace
 
-std::optional<std::string> ControlServer::handle_proc_verb(const std::string& verb, const json& req, Parked& park) {
+// `logs`: one process's stdout and stderr from position "from", at most
+// "max_bytes" (the client asks again from "next" until it has "end"). The
+// exit is looked up before the output is read: once the exit is drained,
+// every record the process wrote is in (the drain thread adds output
+// before exits), so "exited" with next == end means there is no more.
+static std::string logs_reply(Session& session, const json& req) {
+  bool bad = false;
+  const auto pid = uint_field(req, "pid", std::nullopt, 1, UINT32_MAX, bad);
+  if (!pid) return error_reply("logs: pid must be an integer 1..4294967295");
+  const auto from = uint_field(req, "from", 0, 0, UINT64_MAX, bad);
+  if (bad) return error_reply("logs: from must be a non-negative integer");
+  const auto max_bytes = uint_field(req, "max_bytes", 32768, 1, 65536, bad);
+  if (bad) return error_reply("logs: max_bytes must be an integer 1..65536");
+  const auto exit = session.exits().find(static_cast<uint32_t>(*pid));
+  const io::ProcessLogs::Read rd = session.outputs().read(static_cast<uint32_t>(*pid), *from, *max_bytes);
+  if (!rd.known && !exit) {
+    auto snap = session.snapshot();
+    if (!snap) return session_error_reply("logs", session, snap.detail());
+    if (std::none_of(snap->procs.begin(), snap->procs.end(), [&](const abi::ProcEntry& p) { return p.pid == *pid; })) {
+      return error_reply(fmt::format("logs: no such process: pid {} is not running, and no output or exit of it is "
+                                     "kept",
+                                     *pid));
+    }
+  }
+  json chunks = json::array();
+  for (const auto& c : rd.chunks) {
+    chunks.push_back({{"stream", c.is_stderr ? "stderr" : "stdout"}, {"data", base64_encode(c.bytes)}});
+  }
+  json r = {{"ok", true},       {"schema", JSON_SCHEMA}, {"pid", *pid},         {"start", rd.start},
+            {"end", rd.end},    {"next", rd.known ? rd.next : *from}, {"dropped", rd.start},
+            {"exited", exit.has_value()}, {"chunks", chunks},
+            {"kept_per_process", session.outputs().limits().per_process}};
+  if (exit) r["status"] = exit->status;
+  return r.dump();
+}
+
+std::optional<std::string> ControlServer::handle_proc_verb(const std::string& verb, const json& req, Parked& park,
+                                                           RequestFds* fds) {
   bool bad = false;
   if (verb == "spawn") {
     if (!req.contains("path") || !req["path"].is_string() || req["path"].get<std::string>().empty()) {
@@ -261,9 +292,15 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
       return session_error_reply("spawn", session_, why);
     }
     std::string io_why;
-    auto io = spawn_io(req, io_why);
-    if (!io) return error_reply("spawn: " + io_why);
+    auto io = spawn_io(req, fds, io_why);
+    if (!io) {
+      session_.release_program(*prog);
+      return error_reply("spawn: " + io_why);
+    }
     auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io, env);
+    // Its processes hold it now (or none was made): the reaper unloads it
+    // once the last of them is gone.
+    session_.release_program(*prog);
     if (!r) return session_error_reply("spawn", session_, r.detail());
     return json{{"ok", true},
                 {"schema", JSON_SCHEMA},
@@ -322,6 +359,7 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     if (bad) return error_reply(fmt::format("wait: timeout_ms must be an integer 0..{}", kMaxWaitMs));
     return start_wait(static_cast<uint32_t>(*pid), timeout, park);
   }
+  if (verb == "logs") return logs_reply(session_, req);
   if (verb == "ps" || verb == "stats") {
     auto snap = session_.snapshot();
     if (!snap) return session_error_reply(verb, session_, snap.detail());
@@ -334,11 +372,14 @@ namespace {
 
 std::string exit_reply(Session& session, const procs::ExitInfo& e) {
   json x = to_json(e);
-  const procs::ProcessProgram* prog = session.program(e.program);
-  x["prog"] = prog ? prog->name : fmt::format("#{}", e.program);
+  // Named as the session drained the exit (the program may be unloaded since).
+  const procs::ProcessProgram* prog = e.prog_name.empty() ? session.program(e.program) : nullptr;
+  x["prog"] = !e.prog_name.empty() ? e.prog_name : prog ? prog->name : fmt::format("#{}", e.program);
   if (e.trap != 0) {
     x["trap_name"] = e.trap < 0x100 ? vm::trap_message(static_cast<vm::TrapKind>(e.trap)) : "unsupported";
-    x["trap_where"] = prog ? procs::describe_trap(*prog, e.trap, e.trap_pc) : x["trap_name"].get<std::string>();
+    x["trap_where"] = !e.trap_where.empty() ? e.trap_where
+                      : prog               ? procs::describe_trap(*prog, e.trap, e.trap_pc)
+                                           : x["trap_name"].get<std::string>();
   }
   return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"exit", x}}.dump();
 }

@@ -102,7 +102,31 @@ bool ControlServer::stop(std::chrono::milliseconds grace) {
   return clean;
 }
 
-std::string ControlServer::handle(const std::string& line, Parked& park) {
+ControlServer::RequestFds& ControlServer::RequestFds::operator=(RequestFds&& o) noexcept {
+  if (this != &o) {
+    for (int fd : fds) {
+      if (fd >= 0) ::close(fd);
+    }
+    fds = std::move(o.fds);
+    o.fds.clear();
+  }
+  return *this;
+}
+
+ControlServer::RequestFds::~RequestFds() {
+  for (int fd : fds) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+int ControlServer::RequestFds::take(size_t i) {
+  if (i >= fds.size()) return -1;
+  const int fd = fds[i];
+  fds[i] = -1;
+  return fd;
+}
+
+std::string ControlServer::handle(const std::string& line, Parked& park, RequestFds* fds) {
   json req;
   try {
     req = json::parse(line);
@@ -114,13 +138,14 @@ std::string ControlServer::handle(const std::string& line, Parked& park) {
   }
   const std::string verb = req["verb"];
   try {
-    return handle_verb(verb, req, park);
+    return handle_verb(verb, req, park, fds);
   } catch (const json::exception& e) {  // a field of the wrong type
     return error_reply(fmt::format("bad request for '{}': {}", verb, e.what()));
   }
 }
 
-std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::json& req, Parked& park) {
+std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::json& req, Parked& park,
+                                       RequestFds* fds) {
   auto uint_arg = [&](const char* key, uint64_t def, uint64_t max) -> std::optional<uint64_t> {
     if (!req.contains(key)) return def;
     if (!req[key].is_number_unsigned() || req[key].get<uint64_t>() > max) return std::nullopt;
@@ -186,9 +211,9 @@ std::string ControlServer::handle_verb(const std::string& verb, const nlohmann::
     spdlog::info("shutdown requested over the control socket; kernel stopped in {} us", stopped.count());
     return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"kernel_stop_us", stopped.count()}}.dump();
   }
-  if (auto r = handle_proc_verb(verb, req, park)) return *r;  // proc_verbs.cpp
+  if (auto r = handle_proc_verb(verb, req, park, fds)) return *r;  // proc_verbs.cpp
   return error_reply(fmt::format(
-      "unknown verb '{}' (try hello, status, ping, emit, tail, spawn, kill, wait, ps, stats, shutdown)", verb));
+      "unknown verb '{}' (try hello, status, ping, emit, tail, spawn, kill, wait, ps, stats, logs, shutdown)", verb));
 }
 
 }  // namespace gpuos::control

@@ -31,6 +31,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,20 @@ class ControlServer {
   // been handed to the connection.
   bool shutdown_requested() const { return shutdown_replied_.load(); }
 
+  // Descriptors a request brought with it (SCM_RIGHTS: `spawn`'s --stdout,
+  // --stderr and --stdin, opened by the client), in the order sent. Each
+  // one not taken is closed with the request.
+  struct RequestFds {
+    std::vector<int> fds;
+    RequestFds() = default;
+    RequestFds(RequestFds&& o) noexcept : fds(std::move(o.fds)) { o.fds.clear(); }
+    RequestFds& operator=(RequestFds&& o) noexcept;
+    RequestFds(const RequestFds&) = delete;
+    ~RequestFds();
+    // Descriptor i, now the caller's to close; -1 if there is none.
+    int take(size_t i);
+  };
+
   // What a request leaves behind besides its reply line: a `tail` stream to
   // serve, or a `wait` to answer when its pid exits. Filled by handle().
   struct Parked {
@@ -85,10 +100,11 @@ class ControlServer {
   friend class Loop;
   ControlServer(Session& s, std::string name, std::string path);
   // Runs one request line; returns the reply line ("" when parked without one).
-  std::string handle(const std::string& line, Parked& park);
-  std::string handle_verb(const std::string& verb, const nlohmann::json& req, Parked& park);
-  // spawn, kill, wait, ps, stats (proc_verbs.cpp); nullopt: not a process verb.
-  std::optional<std::string> handle_proc_verb(const std::string& verb, const nlohmann::json& req, Parked& park);
+  std::string handle(const std::string& line, Parked& park, RequestFds* fds = nullptr);
+  std::string handle_verb(const std::string& verb, const nlohmann::json& req, Parked& park, RequestFds* fds);
+  // spawn, kill, wait, ps, stats, logs (proc_verbs.cpp); nullopt: not a process verb.
+  std::optional<std::string> handle_proc_verb(const std::string& verb, const nlohmann::json& req, Parked& park,
+                                              RequestFds* fds);
   // `wait`: answers at once when it can, else parks the client (proc_verbs.cpp).
   std::string start_wait(uint32_t pid, std::optional<uint64_t> timeout_ms, Parked& park);
   // A parked `wait`, looked at by the loop every few ms: its reply once it has one.

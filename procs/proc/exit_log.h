@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <span>
+#include <string>
 #include <unordered_map>
 
 namespace gpuos::procs {
@@ -19,6 +20,10 @@ struct ExitInfo {
   uint32_t pid = 0, ppid = 0, status = 0, trap = 0, trap_pc = 0, program = 0;
   uint64_t instructions = 0;
   uint32_t pages_peak = 0, spawn_ms = 0, exit_ms = 0, heap_live = 0;
+  // Filled by the session as the exit is drained, while the program is
+  // still loaded (it may be unloaded after): its name and, for a trap,
+  // where it trapped. Empty: not known.
+  std::string prog_name, trap_where;
 };
 
 // Decodes a RECORD_EXIT payload (abi_proc.h XR_*).

@@ -2,7 +2,8 @@
 # Issue 20, item 5: nothing blocks the daemon.
 #  - `spawn --stdout FIFO` with no reader blocked a daemon thread in open(2)
 #    forever; `shutdown` then said it succeeded while the daemon never exited
-#    and kept the session's lock.
+#    and kept the session's lock. (Since issue 19 the client opens the FIFO
+#    and waits for a reader itself; the daemon never opens it.)
 #  - a large `emit` held the mailbox, so `ping` waited for all of it.
 source "$(dirname "$0")/lib.sh" "$@"
 need_device
@@ -14,16 +15,15 @@ expect_rc 0 "boot" -- g boot -s b --detach
 pid=$(cat "$D/b.lock")
 mkfifo "$WORK/dead" "$WORK/fifo"  # dead: never gets a reader
 
-# A FIFO without a reader: refused at once, with the reason.
-t0=$(now_ms)
-expect_rc 1 "spawn --stdout to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn --stdout "$WORK/dead" "$GUESTS/hello.wasm"
-t1=$(now_ms)
-contains "it says why" "is a FIFO with no reader"
-[ $((t1 - t0)) -lt 15000 ]; check "in bounded time ($((t1 - t0)) ms)" $?
+# A FIFO without a reader: the client opens it (issue 19, item 7), so the
+# client waits for a reader, as a shell's > would, and says so; the daemon
+# is not involved and answers everyone meanwhile.
+expect_rc 124 "spawn --stdout to a FIFO without a reader waits in the client" -- timeout 3 "$GPUOS" -s b spawn --stdout "$WORK/dead" "$GUESTS/hello.wasm"
+contains "it says why" "is a FIFO with no reader: waiting for one"
 expect_rc 0 "the daemon still answers" -- timeout 20 "$GPUOS" -s b ping -n 2
 
 # The same with --stderr, and a FIFO that has a reader works.
-expect_rc 1 "spawn --stderr to a FIFO without a reader is refused" -- timeout 20 "$GPUOS" -s b spawn --stderr "$WORK/dead" "$GUESTS/hello.wasm"
+expect_rc 124 "spawn --stderr to a FIFO without a reader waits in the client" -- timeout 3 "$GPUOS" -s b spawn --stderr "$WORK/dead" "$GUESTS/hello.wasm"
 timeout 30 cat "$WORK/fifo" > "$WORK/fifo.out" &
 reader=$!
 sleep 0.3
