@@ -300,7 +300,12 @@ int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool as_json) 
     std::printf("%s\n", j.dump().c_str());
   } else if (tree) {
     const unsigned n = j.value("ended", 0u);
-    std::printf("killed the tree of pid %u: %u process%s ended\n", pid, n, n == 1 ? "" : "es");
+    if (j.value("whole_tree", true)) {
+      std::printf("killed the tree of pid %u: %u process%s ended\n", pid, n, n == 1 ? "" : "es");
+    } else {
+      std::printf("killed pid %u and its descendants (in the tree of pid %u): %u process%s ended\n", pid,
+                  j.value("root", 0u), n, n == 1 ? "" : "es");
+    }
   } else {
     std::printf("killed pid %u\n", pid);
   }

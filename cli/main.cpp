@@ -364,8 +364,9 @@ int main(int argc, char** argv) {
   auto* c_kill = app.add_subcommand("kill", "kill a process (it stops at its next quantum boundary)");
   c_kill->add_option("pid", pid, "the process")->required()->check(CLI::Range(1u, 4294967295u));
   c_kill->add_flag("--tree", kill_tree,
-                   "end the whole process tree PID is the root of: it and every process spawned from it, "
-                   "including any spawned meanwhile");
+                   "end PID and every process below it (spawned from it, or from those, even where a "
+                   "parent between has exited), including any spawned meanwhile; for a tree's root, the "
+                   "whole tree");
   c_kill->add_flag("--json", json, "machine-readable output");
   c_kill->callback([&] { rc = cmd_kill(session, pid, kill_tree, json); });
 

@@ -104,9 +104,10 @@ void set_compile_progress(std::function<void(const CompileProgress&)> fn);
 
 // What a tree kill found (Session::kill_tree).
 struct TreeKill {
-  bool found = false;    // `pid` is the root of a tree that holds slots
-  uint32_t running = 0;  // its processes that were running, ready or blocked: each ends
-  uint32_t root = 0;     // !found and `pid` runs: the root of its tree
+  bool found = false;    // `pid` is in the table (running, zombie, or kept for its children)
+  bool whole = false;    // `pid` is its tree's root: the kernel's tree flag ended the tree
+  uint32_t running = 0;  // processes that were running, ready or blocked: each ends
+  uint32_t root = 0;     // the root of its tree
 };
 
 struct SpawnResult {
@@ -122,6 +123,7 @@ struct ProcSnapshot {
   abi::SysHeader header{};
   std::vector<abi::HeapClassStats> heap;  // 32 classes, index 0 large runs
   std::vector<abi::ProcEntry> procs;      // every slot not FREE, by slot
+  std::vector<abi::ProcEntry> ghosts;     // FREE but kept for children that hold slots (ProcEntry.hold)
   uint32_t clock_ms = 0;                  // session clock when taken
   std::vector<std::string> program_names; // by program index
 };
@@ -239,7 +241,8 @@ class Session {
   // "io_uring", or "thread-pool (why io_uring was not used)".
   std::string io_backend_description() const;
   Result<bool, SessionError> kill(uint32_t pid);  // false: no such live process
-  // `kill --tree`: ends every process of the tree whose root is `pid`.
+  // `kill --tree`: ends `pid` and every descendant of it (its whole tree
+  // when `pid` is a tree's root).
   Result<TreeKill, SessionError> kill_tree(uint32_t pid);
   Result<ProcSnapshot, SessionError> snapshot();
   const procs::ExitLog& exits() const { return exits_; }

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "kernel/proc_tree.h"
 #include "kernel/session.h"
 
 namespace gpuos {
@@ -385,17 +386,46 @@ Result<bool, SessionError> Session::kill(uint32_t pid) {
   return reply->value[0] != 0;
 }
 
-// A tree kill is one flag the kernel sets on the tree's root entry (every
-// member reads it at its quantum boundary, and a member's spawn fails once
-// it is set), then a job over the table that wakes the tree's sleepers; the
-// reply comes when that job ends. The processes end at their next quantum.
+// A tree kill of a root is one flag the kernel sets on the root's entry
+// (every member reads it at its quantum boundary, and a member's spawn fails
+// once it is set), then a job over the table that wakes the tree's
+// sleepers; the reply comes when that job ends. No flag names the
+// processes below some other pid, so those are killed one by one, in
+// rounds: each round takes a snapshot and kills the descendants it shows
+// that no kill names yet. A process spawned in a race with its parent's
+// kill is killed by the parent's spawn, or shows in the next round
+// (shaders/proc/table.glsl, proc_spawn_child); the rounds end with one
+// that finds nothing new. The processes end at their next quantum.
 Result<TreeKill, SessionError> Session::kill_tree(uint32_t pid) {
   auto reply = command(OP_KILL, pid, KILL_TREE, 0, 0, 30000ms);
   if (!reply) return fail(reply.code(), reply.detail());
   TreeKill k;
-  k.found = reply->value[0] != 0;
-  k.running = reply->value[1];
-  k.root = reply->value[2];
+  if (reply->value[0] != 0) {
+    k.found = k.whole = true;
+    k.running = reply->value[1];
+    k.root = pid;
+    return k;
+  }
+  constexpr int kMaxRounds = 1000;  // a bound, should spawns outrun the kills for ever
+  for (int round = 0; round < kMaxRounds; ++round) {
+    auto snap = snapshot();
+    if (!snap) return fail(snap.code(), snap.detail());
+    const Subtree below = subtree_of(*snap, pid);
+    if (!below.found) return k;  // round 0: no such process; later: all of it is gone
+    k.found = true;
+    k.root = below.group;
+    // A process that ended between the snapshot and its kill may have
+    // spawned meanwhile: any kill tried, ended or not, earns another round.
+    uint32_t tried = 0;
+    for (const SubtreeMember& m : below.live) {
+      if (m.kill_pending) continue;
+      auto killed = kill(m.pid);
+      if (!killed) return fail(killed.code(), killed.detail());
+      ++tried;
+      k.running += *killed ? 1 : 0;
+    }
+    if (tried == 0) return k;
+  }
   return k;
 }
 
@@ -413,7 +443,9 @@ Result<ProcSnapshot, SessionError> Session::snapshot() {
   for (uint32_t u = 8; u < units; ++u) {
     ProcEntry e;
     std::memcpy(&e, out + size_t{u} * 128, sizeof e);
-    if (e.state != PROC_FREE && e.pid != 0) s.procs.push_back(e);
+    if (e.pid == 0) continue;
+    if (e.state != PROC_FREE && e.state != PROC_RELEASING) s.procs.push_back(e);
+    else if (e.hold != 0) s.ghosts.push_back(e);  // (a RELEASING one has no hold left: gone)
   }
   s.clock_ms = ctrl_->clock_ms;
   std::lock_guard lock(programs_mu_);

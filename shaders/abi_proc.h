@@ -56,6 +56,10 @@ const uint PROC_LOOP_COST = 3000u;
 // request runs few ticks, so a lavapipe launch may run many of them, and
 // their loops add up.
 const uint PROC_RUN_LOOPS = 128u;
+// Ghosts one release frees in a row (proc/table.glsl, hold_drop); a longer
+// chain is left to the sweep, PROC_RELEASING, so that a release costs a
+// bounded number of loop iterations (lib/loop_budget.glsl reserves it).
+const uint RELEASE_LEVELS = 32u;
 
 // gpuos imports (module "gpuos") the translator turns into VM intrinsics
 // (funcs kind VM_FK_INTRINSIC | id << 8); docs/stdshim.md has the table.
@@ -81,7 +85,7 @@ const uint SPAWN_NO_SLOT = 0xffffffffu;     // -1: the process table is full
 const uint SPAWN_NO_PAGES = 0xfffffffeu;    // -2: not enough free pages
 const uint SPAWN_BAD_PROGRAM = 0xfffffffdu; // -3: no such program
 const uint SPAWN_TREE_LIMIT = 0xfffffffcu;  // -4: the caller's tree holds its limit of slots
-const uint SPAWN_KILLED = 0xfffffffbu;      // -5: the caller's tree is being killed
+const uint SPAWN_KILLED = 0xfffffffbu;      // -5: the caller, or its tree, is being killed
 const uint WAIT_NOT_CHILD = 0xffffffffu;    // -1
 
 // ---- process states (ProcEntry.state) -----------------------------------
@@ -91,6 +95,7 @@ const uint PROC_RUNNING = 2u;
 const uint PROC_BLOCKED = 3u;
 const uint PROC_ZOMBIE = 4u;
 const uint PROC_EXITING = 5u;  // giving back its pages; becomes ZOMBIE (or FREE)
+const uint PROC_RELEASING = 6u;  // a ghost no child needs any more, left for the sweep to give back
 
 // Exit statuses the kernel gives (POSIX shell convention).
 const uint EXIT_TRAPPED = 134u;  // 128 + SIGABRT
@@ -146,14 +151,17 @@ struct ProcEntry {
   uint pc;           // [kernel] code word it runs next
   uint io_slot;      // [kernel] request slot held + 1 (io.glsl), 0: none
   // Trees (process groups). A host spawn starts a tree, whose id is the
-  // root's pid; a GPU spawn's child inherits its parent's. The root's entry
-  // holds the tree's two shared words, and its slot is kept (state FREE,
-  // slot bit still set) until the tree's last slot is given back, so a
-  // member can always reach them at slot_of(group).
+  // root's pid; a GPU spawn's child inherits its parent's. An entry is kept
+  // (state FREE, slot bit still set: a "ghost") while a child of it holds a
+  // slot, so every member's ppid chain stays whole up to its root, through
+  // ancestors that have exited: the root's entry, which holds the tree's
+  // two shared words, is always at slot_of(group), and `kill --tree PID`
+  // finds every descendant of PID (kernel/proc_tree.h walks the chains).
   uint group;        // [kernel] the tree's id: its root's pid
-  uint tree_slots;   // [kernel] root entry: slots the tree holds (live, zombie, the root's own)
-  uint tree_kill;    // [kernel] root entry: == group once `kill --tree` was asked for it
-  uint _pad;
+  uint tree_slots;   // [kernel] root entry: slots the tree holds (live, zombie, ghost, the root's own)
+  uint tree_kill;    // [kernel] root entry: == group once `kill --tree ROOT` was asked for it
+  uint hold;         // [kernel] 1 until the process gives its slot up (exit, reap), plus 1 for each
+                     // child that holds a slot; the slot is released when it reaches 0 (table.glsl)
 };
 
 // Program descriptor (program store, index = program id). The host writes

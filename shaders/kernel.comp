@@ -142,6 +142,11 @@ void main() {
   bool cut_reported = false;
 #endif
   PROF_INIT();
+  // Where this launch's sweeps start: launches that run few iterations (on
+  // lavapipe, or in slices) would otherwise sweep the same few slots each
+  // time, and leave an orphaned zombie elsewhere for ever.
+  uint sweep_seed;
+  SUBGROUP_LOAD(sweep_seed, LOAD_RELAXED(ctrl.heartbeat));
   for (uint iter = 0u;; ++iter) {
     PROF_START(iter_t0);
     uint hung_flag;
@@ -204,13 +209,16 @@ void main() {
 #ifndef GPUOS_RELAXED_ATOMICS
     const bool job = kernel_duties(lane, ring_full_streak, busy);
 #endif
+    // A sweep's reap may release a chain of ghosts (table.glsl, hold_drop),
+    // a tick a level, which the loop meter charges.
     if (!ran) {
       PROF_START(sweep_t0);
-      sched_sweep(lane, iter);
+      ticks_ = 0u;
+      sched_sweep(lane, iter + sweep_seed);
       PROF_STOP(sweep_t0, PROF_SCAN_MISS);
     }
 #ifdef GPUOS_RELAXED_ATOMICS
-    loops_used = lavapipe_meter_charge((job ? PROC_LOOP_COST : 0u) + (ran ? ticks_ + PROC_RUN_LOOPS : 0u), ran);
+    loops_used = lavapipe_meter_charge((job ? PROC_LOOP_COST : 0u) + (ran ? ticks_ + PROC_RUN_LOOPS : ticks_), ran);
     ticks_run += ran ? ticks_ : 0u;
     if (lavapipe_budget_cut(cut_reported)) atomicAdd(ctrl.loop_cuts, 1u);
 #endif

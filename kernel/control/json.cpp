@@ -123,6 +123,7 @@ std::string proc_state_name(uint32_t state) {
     case abi::PROC_BLOCKED: return "BLOCKED";
     case abi::PROC_ZOMBIE: return "ZOMBIE";
     case abi::PROC_EXITING: return "EXITING";
+    case abi::PROC_RELEASING: return "RELEASING";
   }
   return fmt::format("STATE{}", state);
 }

@@ -32,6 +32,7 @@
 #include "kernel/control/json.h"
 #include "kernel/control/server.h"
 #include "kernel/control/server_detail.h"
+#include "kernel/proc_tree.h"
 #include "procs/vm/bytecode.h"
 #include "procs/wasm/module_file.h"
 #include "shaders/abi.h"
@@ -317,34 +318,28 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     if (!pid) return error_reply("kill: pid must be an integer 1..4294967295");
     if (req.contains("tree") && !req["tree"].is_boolean()) return error_reply("kill: tree must be true or false");
     if (req.value("tree", false)) {
-      // The kernel's flag ends the tree; the reply says how many of its
-      // processes ran then. Wait (bounded) until none of them runs, so the
-      // caller sees the tree gone when the reply says so.
+      // The kernel ends the tree (or the session the subtree); the reply
+      // says how many processes ran then. Wait (bounded) until none of
+      // them runs, so the caller sees them gone when the reply says so.
       auto k = session_.kill_tree(static_cast<uint32_t>(*pid));
       if (!k) return session_error_reply("kill", session_, k.detail());
-      if (!k->found && k->root != 0) {
-        return error_reply(fmt::format("kill: pid {} is not the root of its process tree; the root is pid {} "
-                                       "(kill --tree {} ends the whole tree)",
-                                       *pid, k->root, k->root));
-      }
-      if (!k->found) return error_reply(fmt::format("kill: no such process tree: no tree has root pid {}", *pid));
+      if (!k->found) return error_reply(fmt::format("kill: no such process: pid {} is not in the table", *pid));
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      uint32_t left = 0;
+      size_t left = 0;
       while (true) {
         auto snap = session_.snapshot();
         if (!snap) return session_error_reply("kill", session_, snap.detail());
-        left = static_cast<uint32_t>(std::count_if(snap->procs.begin(), snap->procs.end(), [&](const abi::ProcEntry& p) {
-          return p.group == *pid && p.state != abi::PROC_ZOMBIE;
-        }));
+        left = subtree_of(*snap, static_cast<uint32_t>(*pid)).live.size();
         if (left == 0 || std::chrono::steady_clock::now() >= deadline) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
       if (left != 0) {
-        return error_reply(fmt::format("kill: the tree of pid {} was told to end, but {} of its processes still "
+        return error_reply(fmt::format("kill: pid {} and its descendants were told to end, but {} of them still "
                                        "run after 10 s",
                                        *pid, left));
       }
-      return json{{"ok", true}, {"schema", JSON_SCHEMA}, {"pid", *pid}, {"tree", true}, {"ended", k->running}}
+      return json{{"ok", true},     {"schema", JSON_SCHEMA}, {"pid", *pid},        {"tree", true},
+                  {"root", k->root}, {"whole_tree", k->whole}, {"ended", k->running}}
           .dump();
     }
     auto r = session_.kill(static_cast<uint32_t>(*pid));

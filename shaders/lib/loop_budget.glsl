@@ -37,16 +37,23 @@ shared uint lavapipe_flags[KERNEL_WORKGROUP_SIZE];  // this iteration: 1 a lane 
 const uint LAVAPIPE_HOUSEKEEPING_LOOPS = KERNEL_LOOP_COST + SCHED_SCAN_WORDS;
 uint lavapipe_interpreter_pass() { return LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u); }
 
+// Most loops one release of a slot adds: the ghosts it frees in a row
+// (proc/table.glsl, hold_drop).
+uint lavapipe_release_max() { return RELEASE_LEVELS + 1u; }
+
 // Most loops one main-loop iteration adds without quanta: its housekeeping,
-// and a job chunk in every lane.
-uint lavapipe_iteration_max() { return LAVAPIPE_HOUSEKEEPING_LOOPS + gl_SubgroupSize * PROC_LOOP_COST; }
+// and in every lane a job chunk or a sweep's release, not both (a lane that
+// helped a job runs nothing, and sweeps).
+uint lavapipe_iteration_max() {
+  return LAVAPIPE_HOUSEKEEPING_LOOPS + gl_SubgroupSize * (PROC_LOOP_COST + lavapipe_release_max());
+}
 
 // Most loops an iteration adds with quanta: the interpreter's pass, and in
-// every lane a quantum with its largest overrun (PROC_LOOP_COST) or a job
-// chunk, not both (a lane that helped a job runs no quantum that iteration).
+// every lane a quantum with its largest overrun (PROC_LOOP_COST) and a
+// release (its exit, or a wait's reap), or a job chunk and a sweep.
 uint lavapipe_run_iteration_max() {
   return LAVAPIPE_HOUSEKEEPING_LOOPS + lavapipe_interpreter_pass() +
-         gl_SubgroupSize * (sys_boot.quantum + PROC_LOOP_COST + PROC_RUN_LOOPS);
+         gl_SubgroupSize * (sys_boot.quantum + PROC_LOOP_COST + PROC_RUN_LOOPS + lavapipe_release_max());
 }
 
 void lavapipe_meter_start() {

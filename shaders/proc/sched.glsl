@@ -252,10 +252,13 @@ uint sched_take(uint lane, uint iter, bool want) {
 
 // The sweep, run by lanes that found nothing to do: reaps one zombie whose
 // parent is gone (a parent that died between its child's check and its own
-// exit leaves such a zombie; exit.glsl).
+// exit leaves such a zombie; exit.glsl), or goes on with a long chain of
+// ghosts that a release left (table.glsl, hold_drop).
 void sched_sweep(uint lane, uint iter) {
   const uint high = LOAD_RELAXED(sys.slot_high);
   if (high == 0u) return;
   const uint s = (lane + iter * 7919u) % high;
-  if (LOAD_RELAXED(procs[s].state) == PROC_ZOMBIE && !proc_alive(procs[s].ppid)) proc_reap(s);
+  const uint st = LOAD_RELAXED(procs[s].state);
+  if (st == PROC_ZOMBIE && !proc_alive(procs[s].ppid)) proc_reap(s);
+  else if (st == PROC_RELEASING) proc_release_left(s);
 }

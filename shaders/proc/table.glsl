@@ -22,22 +22,50 @@ void proc_release_slot(uint slot) {
   atomicAdd(sys.slots_used, 0xffffffffu);  // after the bit: a reservation always finds one
 }
 
-// A slot of tree `g` was given back (or a GPU spawn's reservation undone).
-// The one that takes the tree's count to 0 gives the root's kept slot back:
-// the root, and every member, had finished with it before their decrement.
-void tree_leave(uint g) {
-  const uint gs = slot_of(g);
-  if (atomicAdd(procs[gs].tree_slots, 0xffffffffu) == 1u) proc_release_slot(gs);
+// Gives back the slot of an entry whose last hold is gone: takes it off its
+// tree's count and releases it. Returns the parent's slot, whose hold on
+// this entry goes too, or NONE for a tree's root (spawned by the host).
+// The root is held by every member's chain, so it is released last and its
+// count is still there for each member to leave.
+uint hold_release(uint slot) {
+  // Read before the release: then the slot may be reused at once.
+  const uint ppid = procs[slot].ppid;
+  const uint g = procs[slot].group;
+  ticks_ += 1u;  // a level of a chain: the lavapipe loop meter counts ticks
+  atomicAdd(procs[slot_of(g)].tree_slots, 0xffffffffu);
+  proc_release_slot(slot);
+  return ppid == 0u ? NONE : slot_of(ppid);
 }
 
-// An exited process's slot, given back by itself. A tree's root keeps its
-// slot (FREE, but its bit set and counted in slots_used) while members of
-// its tree hold slots, since they reach the tree's words through it.
+// Drops one of the holds on `slot` (ProcEntry.hold: the process's own,
+// until it exits or is reaped, and one per child holding a slot). The one
+// that takes it to 0 gives the slot back and drops the hold it had on its
+// parent's entry, which may free a ghost in turn: a chain of exited
+// ancestors goes with its last descendant, RELEASE_LEVELS of them here and
+// the rest from the sweep (sched_sweep), which finds the next one
+// PROC_RELEASING.
+void hold_drop(uint slot) {
+  for (uint level = 0u; slot != NONE && atomicAdd(procs[slot].hold, 0xffffffffu) == 1u; ++level) {
+    if (level == RELEASE_LEVELS) {
+      atomicExchange(procs[slot].state, PROC_RELEASING);
+      return;
+    }
+    slot = hold_release(slot);
+  }
+}
+
+// The sweep's part of a long chain: one PROC_RELEASING entry (whoever wins
+// the CAS), and the chain above it.
+void proc_release_left(uint slot) {
+  if (atomicCompSwap(procs[slot].state, PROC_RELEASING, PROC_FREE) != PROC_RELEASING) return;
+  hold_drop(hold_release(slot));
+}
+
+// An exited process gives its slot up itself (its parent is the host, or
+// gone). The slot stays a ghost while children of it hold theirs.
 void proc_free_slot(uint slot) {
-  const uint g = procs[slot].group;
-  if (g != procs[slot].pid) proc_release_slot(slot);
-  else atomicExchange(procs[slot].state, PROC_FREE);
-  tree_leave(g);
+  atomicExchange(procs[slot].state, PROC_FREE);
+  hold_drop(slot);
 }
 
 // ZOMBIE -> FREE by whoever wins the CAS (the parent's wait or the sweep).
@@ -45,11 +73,7 @@ void proc_free_slot(uint slot) {
 bool proc_reap(uint slot) {
   if (atomicCompSwap(procs[slot].state, PROC_ZOMBIE, PROC_FREE) != PROC_ZOMBIE) return false;
   atomicAdd(sys.zombies, 0xffffffffu);
-  const uint g = procs[slot].group;  // before the bit: then the slot may be reused
-  RELEASE_FENCE();
-  bitmap_clear(sys_boot.slot_bits_off, slot);
-  atomicAdd(sys.slots_used, 0xffffffffu);
-  tree_leave(g);
+  hold_drop(slot);
   return true;
 }
 
@@ -143,6 +167,7 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   procs[slot].group = group == 0u ? pid : group;
   atomicExchange(procs[slot].tree_kill, 0u);
   atomicExchange(procs[slot].tree_slots, group == 0u ? 1u : 0u);
+  atomicExchange(procs[slot].hold, 1u);
   atomicAdd(sys.live, 1u);
   atomicAdd(sys.spawned, 1u);
   atomicMax(sys.slot_high, slot + 1u);
@@ -178,6 +203,12 @@ uint proc_kill(uint pid) {
 // processes, so a child created here is either seen by that job or was
 // created after the flag, which every member (the child too) reads at its
 // quantum boundary. Either way it ends: no spawn escapes a tree kill.
+// A kill of the caller itself (a plain kill, or `kill --tree` of a pid
+// below the root, which kills each process it finds: kernel/proc_tree.h)
+// is read twice: before, to refuse, and after the child exists, to kill it
+// too. Each side of the race writes, then (fence) reads the other's word,
+// so a child is either killed here or exists when its killer's next look
+// at the table comes (the host looks again until it finds none new).
 uint proc_spawn_child(uint prog, uint arg) {
   const uint g = procs[cur_slot].group;
   const uint gs = slot_of(g);
@@ -185,12 +216,19 @@ uint proc_spawn_child(uint prog, uint arg) {
   if (atomicAdd(procs[gs].tree_slots, 1u) >= sys_boot.max_per_tree) {
     r = SPAWN_TREE_LIMIT;
   } else {
+    // The child's hold on this entry, before the child can run and exit.
+    atomicAdd(procs[cur_slot].hold, 1u);
     FULL_FENCE();
-    r = LOAD_RELAXED(procs[gs].tree_kill) == g ? SPAWN_KILLED : proc_create(prog, arg, cur_pid, cur_argv_off, g);
+    const bool killed = LOAD_RELAXED(procs[gs].tree_kill) == g || LOAD_RELAXED(procs[cur_slot].kill_pid) == cur_pid;
+    r = killed ? SPAWN_KILLED : proc_create(prog, arg, cur_pid, cur_argv_off, g);
+    if (r >= 0x80000000u) atomicAdd(procs[cur_slot].hold, 0xffffffffu);  // never the last: ours
   }
   if (r >= 0x80000000u) {
     atomicAdd(procs[gs].tree_slots, 0xffffffffu);  // never the last: the caller holds one
     if (r == SPAWN_TREE_LIMIT || r == SPAWN_KILLED) atomicAdd(sys.tree_refused, 1u);
+    return r;
   }
+  FULL_FENCE();  // the child before the second look at our kill
+  if (LOAD_RELAXED(procs[cur_slot].kill_pid) == cur_pid) atomicExchange(procs[slot_of(r)].kill_pid, r);
   return r;
 }

@@ -42,7 +42,7 @@ GPUOS_IMPORT(arg) int32_t gpuos_arg(void);
 #define GPUOS_SPAWN_NO_PAGES (-2)    /* not enough free memory pages */
 #define GPUOS_SPAWN_BAD_PROGRAM (-3) /* no such program */
 #define GPUOS_SPAWN_TREE_LIMIT (-4)  /* the caller's tree holds its limit of slots */
-#define GPUOS_SPAWN_KILLED (-5)      /* the caller's tree is being killed (kill --tree) */
+#define GPUOS_SPAWN_KILLED (-5)      /* the caller, or its tree, is being killed */
 GPUOS_IMPORT(spawn) int32_t gpuos_spawn(int32_t program, int32_t arg);
 /* Blocks until child `pid` exits and returns its exit status: the exit()
  * value, 137 if it was killed, 134 if it trapped. Negative if `pid` is not a

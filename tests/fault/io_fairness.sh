@@ -34,7 +34,8 @@ READERS=$(grep -E '^[0-9]+$' <<<"$LAST_OUT")
 # reader between its open and its read gives a slot back (another takes it).
 # So: the count reaches the cap, and no sample over 3 s more exceeds it.
 at_cap() { [ "$(held_now)" -ge "$CAP" ]; }
-poll 120 at_cap; check "the readers reach the cap ($(held_now) of $CAP)" $?
+poll 120 at_cap; rc=$?
+check "the readers reach the cap ($(held_now) of $CAP)" $rc
 most=0
 for _ in $(seq 15); do h=$(held_now); [ "$h" -gt "$most" ] && most=$h; sleep 0.2; done
 echo "  readers hold at most $most of $SLOTS slots (cap $CAP)"
