@@ -18,7 +18,7 @@ for p in json.load(sys.stdin)["procs"]:
     if p["group"] == int(sys.argv[1]): print(str(p["arg"]) + ":" + p["state"])' "$1"
 }
 
-expect_rc 0 "spawn the lineage" -- g spawn "$GUESTS/procs_lineage.wasm" --stdout "$WORK/out"
+expect_rc 0 "spawn the lineage" -- g spawn --stdout "$WORK/out" "$GUESTS/procs_lineage.wasm"
 ROOT=$(head -1 <<<"$LAST_OUT")
 poll 60 grep -q "top" "$WORK/out"; check "the root names its children" $?
 TOP=$(sed -n 's/.*top \([0-9]*\).*/\1/p' "$WORK/out")
@@ -58,7 +58,7 @@ empty() { [ "$(stat_of live)" -eq 0 ] && [ "$(stat_of slots_used)" -eq 0 ] && [ 
 poll 20 empty; check "stats: nothing of the tree is left" $?
 # A chain of 40 ghosts under one running process: its end frees them all,
 # 32 in a row and the rest through the sweep (PROC_RELEASING).
-expect_rc 0 "spawn a chain of 40 processes that exit as soon as they spawn" -- g spawn "$GUESTS/procs_lineage.wasm" --arg 300
+expect_rc 0 "spawn a chain of 40 processes that exit as soon as they spawn" -- g spawn --arg 300 "$GUESTS/procs_lineage.wasm"
 CHAIN=$(head -1 <<<"$LAST_OUT")
 chained() { [ "$(stat_of live)" -eq 1 ] && [ "$(stat_of slots_used)" -eq 41 ]; }
 poll 60 chained; rc=$?
