@@ -86,6 +86,8 @@ void print_compile_progress(const CompileProgress& p) {
       break;
   }
   std::fflush(stderr);
+}
+
 // wasmtime's rule for `run` and `spawn`: gpuos options come before the
 // module, and the module and every word after it belong to the program,
 // whatever they look like (`run wc.wasm -l f`). The verb is a CLI11 prefix
