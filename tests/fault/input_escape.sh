@@ -2,7 +2,9 @@
 # visible escapes. input_escapes writes an OSC title sequence, a CSI colour,
 # backspace, CR, DEL, an 8-bit CSI (U+009B), a bidi override and an embedded
 # newline; `tail` must show each as an escape (no raw ESC byte reaches the
-# terminal, one record stays one line) and keep valid UTF-8, and `tail --raw`
+# terminal) and keep valid UTF-8, a newline must start a line of its own
+# with the pid's prefix (issue 19 item 7: lines as written, never a bare
+# line a program could pass off as another's), and `tail --raw`
 # must print the bytes as written. A program whose file name holds an ESC
 # sequence must show escaped in `ps` (and raw with `ps --raw`). Before the
 # fix, tail and ps printed every byte as it came.
@@ -24,11 +26,12 @@ contains "... and the CSI colour" 'csi:\x1b[31mred\x1b[0m '
 contains "... and backspace, CR, DEL" 'bs:\x08 cr:\r del:\x7f '
 contains "... and the 8-bit CSI" 'c1:\u009b '
 contains "... and the bidi override" 'bidi:\u202e '
-contains "... and the newline inside the record" 'nl:a\nb end'
+contains "... and the newline ends that line" 'nl:a'
 contains "... keeps valid UTF-8" "utf8:h$(printf '\303\251')llo$(printf '\342\202\254') "
 lacks "... and no raw ESC byte reaches the terminal" "$ESC"
-[ "$(grep -c 'esc-test' <<<"$LAST_OUT")" -eq 1 ] && ! grep -q '^b end' <<<"$LAST_OUT"
-check "... one record, one line" $?
+[ "$(grep -c 'esc-test' <<<"$LAST_OUT")" -eq 1 ] && grep -qE "pid $pid +lane [0-9]+ +stdout: b end\$" <<<"$LAST_OUT" &&
+  ! grep -q '^b end' <<<"$LAST_OUT"
+check "... the text after it is a line of its own, with the pid's prefix" $?
 expect_rc 0 "tail --raw" -- g tail -s $S -n 50 --raw
 contains "... prints the ESC bytes as written" "osc:${ESC}]0;pwned"
 contains "... and the newline" "nl:a"
