@@ -398,8 +398,12 @@ void Session::service_loop() {
   auto last_beat_change = Clock::now();  // parking: is the heartbeat fresh
   // Silence counted only while the kernel could have beaten (hang_watch.h):
   // a busy or stopped machine is not a hung kernel.
-  const bool cpu_device = ctx_->info().is_lavapipe() || ctx_->info().type == VK_PHYSICAL_DEVICE_TYPE_CPU;
-  HangWatch watch(opts_.hang_timeout, cpu_device);
+  // Wall-clock silence, host stalls excluded, on every device. The CPU-time
+  // test for CPU devices (HangWatch's cpu_device) is not used: an injected
+  // hang on lavapipe left llvmpipe's threads idle, so the kernel spent no CPU
+  // and the hang went unreported (issue 19 item 2 stays open for telling a
+  // starved CPU device from a stuck one by the run queue, not by CPU spent).
+  HangWatch watch(opts_.hang_timeout, /*cpu_device=*/false);
   const auto since_boot = [this] { return Clock::now() - booted_at_; };
   watch.restart(since_boot(), HangWatch::process_cpu());
   bool parking = false;
