@@ -23,6 +23,7 @@ static_assert(offsetof(ControlBlock, cmd) == 160);
 static_assert(offsetof(ControlBlock, heartbeat) == 256, "kernel-written line starts at 256");
 static_assert(offsetof(ControlBlock, ring_drops) == 264);
 static_assert(offsetof(ControlBlock, loop_cuts) == 272);
+static_assert(offsetof(ControlBlock, parked_groups) == 276);
 static_assert(offsetof(ControlBlock, cmd_claimed) == 384, "claim counters start at 384");
 static_assert(offsetof(ControlBlock, ring_head) == 388);
 static_assert(offsetof(ControlBlock, emit) == 416);

@@ -409,6 +409,7 @@ void Session::service_loop() {
   bool parking = false;
   bool was_idle = true;  // the heartbeat clock restarts only after idleness, not per slice
   uint32_t beat_at_launch = last_beat;
+  uint32_t parks_at_launch = load(ctrl_->parked_groups);
   const bool live = mode_ == KernelMode::Live;
   while (!failed_) {
     ctrl_->clock_ms = static_cast<uint32_t>(
@@ -427,6 +428,7 @@ void Session::service_loop() {
       }
       lock.unlock();
       beat_at_launch = load(ctrl_->heartbeat);  // before the submit: the first beat may come at once
+      parks_at_launch = load(ctrl_->parked_groups);
       if (auto r = launch(live ? abi::MODE_LIVE : abi::MODE_EPOCH, slice_for(live ? abi::MODE_LIVE : abi::MODE_EPOCH)); !r) {
         fail_session(r.detail());
         break;
@@ -447,7 +449,19 @@ void Session::service_loop() {
     if (done.value()) {
       kernel_running_ = false;
       // A kernel that answered OP_SHUTDOWN stopped itself: no relaunch.
-      parked_ = parking || load(ctrl_->stop) == abi::STOP_SHUTDOWN;
+      // A park counts only when every workgroup took it. A hung kernel
+      // ignores STOP_PARK, but on lavapipe its launch ends anyway, cut by
+      // llvmpipe's loop limit; taken for parked, it would never be
+      // relaunched and the hang never seen. Relaunched, it shows as a
+      // launch without a beat (below). A healthy launch that some
+      // workgroups left for another reason parks again at the next look.
+      const uint32_t parks = load(ctrl_->parked_groups) - parks_at_launch;
+      const bool park_taken = parking && parks >= pipeline_->workgroups();
+      if (parking && !park_taken) {
+        spdlog::debug("kernel: launch {} ended with {} of {} workgroups parked: not parked, relaunched",
+                      launches_.load(), parks, pipeline_->workgroups());
+      }
+      parked_ = park_taken || load(ctrl_->stop) == abi::STOP_SHUTDOWN;
       parking = false;
       // Every launch beats at its first iteration; one that ended without a
       // beat was hung (on lavapipe a hung launch ends anyway: llvmpipe cuts

@@ -168,7 +168,8 @@ struct ControlBlock {
   uint ring_drops;     // records dropped in total after a bounded wait
   uint hung;           // OP_FAULT_HANG seen
   uint loop_cuts;      // lavapipe: lanes whose loops llvmpipe's budget cut short (lib/loop_budget.glsl)
-  uint _pad_l2[3];
+  uint parked_groups;  // workgroups whose leader left the loop on STOP_PARK (the host's proof of a park)
+  uint _pad_l2[2];
   uint _pad_l2b[24];  // (the mailbox reply lives in HostBlock)
 
   // line 3: kernel-internal claim counters [both]

@@ -160,7 +160,14 @@ void main() {
     SUBGROUP_LOAD(stop, LOAD_RELAXED(ctrl.stop));  // carries no data: relaxed
     // A hung kernel ignores parking, as a real one would; it still obeys
     // shutdown so that the session can end it after reporting the hang.
-    if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) break;
+    if (stop == STOP_SHUTDOWN || (stop != STOP_NONE && !hung)) {
+      // The host takes a launch for parked only when every workgroup says it
+      // left on the park: a hung kernel ignores STOP_PARK, yet on lavapipe
+      // its launch ends anyway (llvmpipe cuts long loops), and a launch
+      // taken for parked is not relaunched, so the hang would go unseen.
+      if (leader && stop == STOP_PARK) atomicAdd(ctrl.parked_groups, 1u);
+      break;
+    }
     if (bounded && iter >= slice && !hung) break;
 #ifdef GPUOS_RELAXED_ATOMICS
     if (!hung && loops_used + lavapipe_iteration_max() > LAVAPIPE_LOOP_LIMIT) break;

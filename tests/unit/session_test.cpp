@@ -455,6 +455,43 @@ TEST_P(SessionTest, EmitZeroRecords) {
   EXPECT_EQ(s->log().received(), 5u);
 }
 
+// The park and the hang race: the host asks an idle kernel to park just as
+// it hangs. A hung kernel ignores the park, yet on lavapipe its launch ends
+// anyway (llvmpipe cuts long loops); taken for parked, it was never
+// relaunched, and a session under CPU load never reported its hang (CI,
+// usage.sess_cpu_load). A 1 ms idle park, and busy threads that slow
+// llvmpipe's hung launch down, make the race the common case.
+// (An epoch kernel never parks and runs only for work: there the next
+// command is what finds the hang.)
+TEST_P(SessionTest, HangRacingAParkIsDetected) {
+  BootOptions o = options();
+  // Longer than a hung launch lasts on lavapipe before llvmpipe cuts it, so
+  // the time rule does not fire first and hide the race.
+  o.hang_timeout = 5s;
+  o.idle_park = 1ms;
+  BOOT_OR_RETURN(s, o);
+  std::atomic<bool> load_on{true};
+  std::vector<std::jthread> load;
+  for (unsigned i = 0; i < 2 * std::max(1u, std::thread::hardware_concurrency()); ++i) {
+    load.emplace_back([&] {
+      while (load_on.load(std::memory_order_relaxed)) {
+      }
+    });
+  }
+  auto h = s->command(abi::OP_FAULT_HANG);
+  if (h.ok() && epoch()) {
+    EXPECT_FALSE(s->command(abi::OP_PING, 1, 0, 0, 0, 20000ms).ok()) << "a hung kernel answered a ping";
+  }
+  // Live: no further command; the session must notice by itself.
+  const bool reported = h.ok() && eventually([&] { return s->failed(); }, 20s);
+  load_on = false;
+  load.clear();
+  ASSERT_TRUE(h.ok()) << h.detail();
+  EXPECT_TRUE(reported) << "a hang that raced a park went unreported";
+  EXPECT_TRUE(contains(s->failure(), "hang")) << s->failure();
+  must_return_within(60s, "shutdown() after a hang", [&] { s->shutdown(); });
+}
+
 TEST_P(SessionTest, HangIsDetectedAndReported) {
   BootOptions o = options();
   o.hang_timeout = 300ms;
