@@ -36,11 +36,25 @@ def daemon():
     return out["Threads"], out["VmRSS"]
 
 
+def connect(s, deadline):
+    # A socket with a timeout is non-blocking underneath, and a Unix socket's
+    # connect then fails with EAGAIN while the listen backlog is full (the
+    # daemon is still accepting the followers): try again until the deadline.
+    while True:
+        try:
+            s.connect(path)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def call(req, timeout=30.0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     t0 = time.monotonic()
-    s.connect(path)
+    connect(s, t0 + timeout)
     s.sendall((json.dumps(req) + "\n").encode())
     buf = b""
     while b"\n" not in buf:
@@ -101,7 +115,7 @@ for i in range(1100 - n if n < 1100 else 64):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)
     try:
-        s.connect(path)
+        connect(s, time.monotonic() + 10)
         s.sendall(b'{"verb":"hello"}\n')
         line = s.makefile("rb").readline()
         r = json.loads(line) if line else {}
