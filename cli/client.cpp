@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/control/paths.h"
 
 namespace gpuos::cli {
@@ -173,16 +174,16 @@ Result<nlohmann::json, ClientError> Client::call(const nlohmann::json& request, 
 std::variant<nlohmann::json, int> one_call(const std::string& session, const nlohmann::json& req) {
   auto c = Client::connect(session);
   if (!c) {
-    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    report_error("gpuos: %s\n", c.detail().c_str());
     return exit_code_for(c.code());
   }
   auto r = c->call(req);
   if (!r) {
-    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
+    report_error("gpuos: %s\n", r.detail().c_str());
     return exit_code_for(r.code());
   }
   if (!r->value("ok", false)) {
-    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
+    report_error("gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
     return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
   }
   return r.value();

@@ -18,6 +18,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/control/paths.h"
 #include "kernel/control/server.h"
 
@@ -41,7 +42,7 @@ struct ReadyPipe {
 
 int boot_error(ReadyPipe& ready, const std::string& lock_path, int code, const std::string& msg) {
   ::unlink(lock_path.c_str());  // still held by us: nobody else can be using it
-  std::fprintf(stderr, "gpuos: %s\n", msg.c_str());
+  report_error("gpuos: %s\n", msg.c_str());
   ready.send(fmt::format("{}:{}", code, msg));
   return code;
 }
@@ -59,7 +60,7 @@ int exit_for_session_error(SessionError e) {
 int cmd_boot(const BootArgs& a) {
   auto paths = control::session_paths(a.session);
   if (!paths) {
-    std::fprintf(stderr, "gpuos: %s\n", paths.detail().c_str());
+    report_error("gpuos: %s\n", paths.detail().c_str());
     return EXIT_ERROR;
   }
   // Never through a symlink, and only a regular file of ours: the pid is
@@ -67,14 +68,14 @@ int cmd_boot(const BootArgs& a) {
   // lead anywhere else (paths.h).
   auto lock = control::open_session_file(paths->dir, a.session + ".lock", O_RDWR | O_CREAT);
   if (!lock) {
-    std::fprintf(stderr, "gpuos: %s\n", lock.detail().c_str());
+    report_error("gpuos: %s\n", lock.detail().c_str());
     return EXIT_ERROR;
   }
   const int lock_fd = lock.value();
   if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
     char pid[32] = {};
     (void)!::pread(lock_fd, pid, sizeof(pid) - 1, 0);
-    std::fprintf(stderr, "gpuos: session '%s' is already running (pid %s, socket %s)\n", a.session.c_str(),
+    report_error("gpuos: session '%s' is already running (pid %s, socket %s)\n", a.session.c_str(),
                  pid[0] ? pid : "?", paths->socket.c_str());
     return EXIT_ERROR;
   }
@@ -87,12 +88,12 @@ int cmd_boot(const BootArgs& a) {
   if (a.detach) {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) {
-      std::fprintf(stderr, "gpuos: pipe: %s\n", std::strerror(errno));
+      report_error("gpuos: pipe: %s\n", std::strerror(errno));
       return EXIT_ERROR;
     }
     const pid_t child = ::fork();
     if (child < 0) {
-      std::fprintf(stderr, "gpuos: fork: %s\n", std::strerror(errno));
+      report_error("gpuos: fork: %s\n", std::strerror(errno));
       return EXIT_ERROR;
     }
     if (child > 0) {  // parent: report what the daemon says, then leave
@@ -100,7 +101,7 @@ int cmd_boot(const BootArgs& a) {
       char msg[1024] = {};
       const ssize_t n = ::read(fds[0], msg, sizeof(msg) - 1);
       if (n <= 0) {
-        std::fprintf(stderr, "gpuos: the session daemon died while booting (see %s)\n", paths->log.c_str());
+        report_error("gpuos: the session daemon died while booting (see %s)\n", paths->log.c_str());
         return EXIT_FAILED;
       }
       const std::string m(msg, static_cast<size_t>(n));
@@ -109,7 +110,7 @@ int cmd_boot(const BootArgs& a) {
       if (code == EXIT_OK) {
         std::printf("%s\n", m.substr(colon + 1).c_str());
       } else {
-        std::fprintf(stderr, "gpuos: %s\n", m.substr(colon + 1).c_str());
+        report_error("gpuos: %s\n", m.substr(colon + 1).c_str());
       }
       return code;
     }
@@ -150,7 +151,7 @@ int cmd_boot(const BootArgs& a) {
   }
   int code = EXIT_OK;
   if (s.failed()) {
-    std::fprintf(stderr, "gpuos: session '%s' failed: %s\n", a.session.c_str(), s.failure().c_str());
+    report_error("gpuos: session '%s' failed: %s\n", a.session.c_str(), s.failure().c_str());
     code = EXIT_FAILED;
   } else if (g_signal != 0) {
     std::printf("gpuos: signal %d: shutting down session '%s'\n", g_signal.load(), a.session.c_str());

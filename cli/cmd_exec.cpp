@@ -33,6 +33,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/text_escape.h"
 #include "procs/wasm/module_file.h"
 
@@ -165,7 +166,7 @@ std::optional<std::vector<std::string>> build_env(const std::vector<std::string>
     const size_t eq = g.find('=');
     const std::string key = g.substr(0, eq);
     if (key.empty()) {
-      std::fprintf(stderr, "gpuos: %s: --env %s: give KEY=VALUE or KEY, with a non-empty KEY\n", verb,
+      report_error("gpuos: %s: --env %s: give KEY=VALUE or KEY, with a non-empty KEY\n", verb,
                    escape_text(g).c_str());
       return std::nullopt;
     }
@@ -183,7 +184,7 @@ int cmd_exec(const RunArgs& a) {
   if (!env) return EXIT_GPUOS;
   auto bytes = wasm::read_module_file(a.module);
   if (!bytes) {
-    std::fprintf(stderr, "gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
+    report_error("gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
     return exit_for_module_file(bytes.code());
   }
 
@@ -203,7 +204,7 @@ int cmd_exec(const RunArgs& a) {
     lim.block_words = opts.block_kib * 256u;
     auto checked = procs::prepare_program(*bytes, name, lim);
     if (!checked) {
-      std::fprintf(stderr, "gpuos: %s: %s: %s\n", escape_text(name).c_str(), procs::to_string(checked.code()),
+      report_error("gpuos: %s: %s: %s\n", escape_text(name).c_str(), procs::to_string(checked.code()),
                    escape_text(checked.detail()).c_str());
       return EXIT_CANNOT_RUN;
     }
@@ -214,7 +215,7 @@ int cmd_exec(const RunArgs& a) {
     std::error_code ec;
     const std::filesystem::path cwd = std::filesystem::current_path(ec);
     if (ec) {
-      std::fprintf(stderr, "gpuos: run: cannot preopen the current directory: %s (was it removed?); "
+      report_error("gpuos: run: cannot preopen the current directory: %s (was it removed?); "
                    "--no-cwd runs without it\n", ec.message().c_str());
       return EXIT_GPUOS;
     }
@@ -224,7 +225,7 @@ int cmd_exec(const RunArgs& a) {
     std::string why;
     auto d = parse_dir(spec, ro, why);
     if (!d) {
-      std::fprintf(stderr, "gpuos: run: %s\n", why.c_str());
+      report_error("gpuos: run: %s\n", why.c_str());
       return EXIT_GPUOS;
     }
     io->dirs.push_back(*d);
@@ -234,12 +235,12 @@ int cmd_exec(const RunArgs& a) {
     std::error_code ec;
     const auto st = std::filesystem::status(a.stdin_path, ec);
     if (ec || st.type() == std::filesystem::file_type::directory) {
-      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+      report_error("gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
                    ec ? ec.message().c_str() : "is a directory");
       return EXIT_GPUOS;
     }
     if (::access(a.stdin_path.c_str(), R_OK) != 0) {
-      std::fprintf(stderr, "gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(), std::strerror(errno));
+      report_error("gpuos: run: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(), std::strerror(errno));
       return EXIT_GPUOS;
     }
   }
@@ -256,22 +257,22 @@ int cmd_exec(const RunArgs& a) {
   opts.device = a.device;  // the log level is main's: warn, or debug with -v
   auto booted = Session::boot(opts);
   if (!booted) {
-    std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());
+    report_error("gpuos: cannot boot a session: %s\n", booted.detail().c_str());
     return EXIT_GPUOS;
   }
   Session& s = *booted.value();
   auto prog = s.load_program(*bytes, name);
   if (!prog) {
-    std::fprintf(stderr, "gpuos: %s\n", escape_text(prog.detail()).c_str());
+    report_error("gpuos: %s\n", escape_text(prog.detail()).c_str());
     return EXIT_CANNOT_RUN;
   }
   auto spawned = s.spawn(*prog, a.instances, 0, a.args, io, *env);
   if (!spawned) {
-    std::fprintf(stderr, "gpuos: spawn: %s\n", spawned.detail().c_str());
+    report_error("gpuos: spawn: %s\n", spawned.detail().c_str());
     return EXIT_GPUOS;
   }
   if (spawned->pids.size() < a.instances) {
-    std::fprintf(stderr, "gpuos: only %zu of %u instances could start (%u: table full, %u: out of pages)\n",
+    report_error("gpuos: only %zu of %u instances could start (%u: table full, %u: out of pages)\n",
                  spawned->pids.size(), a.instances, spawned->failed_slots, spawned->failed_pages);
   }
   int rc = spawned->pids.size() < a.instances ? EXIT_GPUOS : EXIT_OK;
@@ -291,7 +292,7 @@ int cmd_exec(const RunArgs& a) {
     const procs::ProcessProgram* p = s.program(*prog);
     if (e->trap != 0) {
       std::fflush(stdout);
-      std::fprintf(stderr, "gpuos: pid %u trapped: %s\n", pid,
+      report_error("gpuos: pid %u trapped: %s\n", pid,
                    escape_text(procs::describe_trap(*p, e->trap, e->trap_pc)).c_str());
       if (rc == EXIT_OK) {
         rc = EXIT_TRAPPED;
@@ -302,7 +303,7 @@ int cmd_exec(const RunArgs& a) {
     }
   }
   if (s.failed()) {
-    std::fprintf(stderr, "gpuos: the session failed: %s\n", s.failure().c_str());
+    report_error("gpuos: the session failed: %s\n", s.failure().c_str());
     rc = EXIT_GPUOS;
     own_code = true;
   }
@@ -316,7 +317,7 @@ int cmd_exec(const RunArgs& a) {
   const int out_err = sinks->stream_error(0), err_err = sinks->stream_error(1);
   if (out_err != 0 || err_err != 0) {
     if (out_err != 0 && out_err != EPIPE && !sinks->closed[1]) {
-      std::fprintf(stderr, "gpuos: the program's stdout could not be written: %s\n", std::strerror(out_err));
+      report_error("gpuos: the program's stdout could not be written: %s\n", std::strerror(out_err));
     }
     if (!own_code) {
       if (out_err == EPIPE || err_err == EPIPE) {

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "io/io_backend.h"
 #include "kernel/control/json.h"
 #include "kernel/vk/device.h"
@@ -20,10 +21,7 @@ using nlohmann::json;
 int cmd_info(const InfoArgs& a) {
   auto inst = vk::Instance::create();
   if (!inst) {
-    if (a.json) {
-      std::printf("%s\n", json{{"schema", control::JSON_SCHEMA}, {"ok", false}, {"error", inst.detail()}}.dump().c_str());
-    }
-    std::fprintf(stderr, "gpuos: %s\n", inst.detail().c_str());
+    report_error("gpuos: %s\n", inst.detail().c_str());
     return EXIT_NO_DEVICE;
   }
   const auto& devices = inst.value()->devices();
@@ -65,8 +63,13 @@ int cmd_info(const InfoArgs& a) {
   }
 
   if (a.json) {
-    std::printf("%s\n", out.dump(2).c_str());
-    return sel ? EXIT_OK : EXIT_NO_DEVICE;
+    if (sel) {
+      print_json(std::move(out));
+      return EXIT_OK;
+    }
+    report_error("gpuos: %s\n", sel.detail().c_str());
+    out.erase("error");  // the error line's own
+    return finish_json(EXIT_NO_DEVICE, out);
   }
 
   std::printf("Vulkan devices: %zu\n", devices.size());
@@ -92,7 +95,7 @@ int cmd_info(const InfoArgs& a) {
     }
   }
   if (!sel) {
-    std::fprintf(stderr, "gpuos: %s\n", sel.detail().c_str());
+    report_error("gpuos: %s\n", sel.detail().c_str());
     return EXIT_NO_DEVICE;
   }
   std::printf("chosen: device %u (%s)\n", sel->chosen, sel->why_chosen.c_str());

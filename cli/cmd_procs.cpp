@@ -23,6 +23,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/base64.h"
 #include "kernel/control/json.h"
 #include "kernel/text_escape.h"
@@ -155,7 +156,7 @@ int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
   };
   if (!a.stdout_path.empty()) {
     const int fd = open_output_file(a.stdout_path, "--stdout", why);
-    if (fd < 0) return std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
+    if (fd < 0) return report_error("gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
     add(fd, "stdout_fd");
   }
   if (!a.stderr_path.empty()) {
@@ -163,7 +164,7 @@ int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
       req["stderr_fd"] = req["stdout_fd"];  // one file, one description: their lines interleave in order
     } else {
       const int fd = open_output_file(a.stderr_path, "--stderr", why);
-      if (fd < 0) return std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
+      if (fd < 0) return report_error("gpuos: spawn: %s\n", why.c_str()), EXIT_ERROR;
       add(fd, "stderr_fd");
     }
   }
@@ -180,7 +181,7 @@ int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
       errno = EISDIR;
     }
     if (fd < 0) {  // worded as `run --stdin` words it
-      std::fprintf(stderr, "gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
+      report_error("gpuos: spawn: --stdin %s: %s\n", escape_text(a.stdin_path).c_str(),
                    errno == EISDIR ? "is a directory" : std::strerror(errno));
       return EXIT_ERROR;
     }
@@ -194,20 +195,20 @@ int open_spawn_files(const SpawnArgs& a, OpenedFiles& files, json& req) {
 std::variant<json, int> one_call_with_fds(const std::string& session, const json& req, const std::vector<int>& fds) {
   auto c = Client::connect(session);
   if (!c) {
-    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    report_error("gpuos: %s\n", c.detail().c_str());
     return exit_code_for(c.code());
   }
   if (auto s = c->send_with_fds(req, fds); !s) {
-    std::fprintf(stderr, "gpuos: %s\n", s.detail().c_str());
+    report_error("gpuos: %s\n", s.detail().c_str());
     return exit_code_for(s.code());
   }
   auto r = c->read();
   if (!r) {
-    std::fprintf(stderr, "gpuos: %s\n", r.detail().c_str());
+    report_error("gpuos: %s\n", r.detail().c_str());
     return exit_code_for(r.code());
   }
   if (!r->value("ok", false)) {
-    std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
+    report_error("gpuos: %s\n", r->value("error", std::string("request failed")).c_str());
     return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
   }
   return r.value();
@@ -221,12 +222,12 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
   // to judge (wasm::read_module_file): a check here could only race it.
   std::error_code ec;
   if (a.program.empty()) {
-    std::fprintf(stderr, "gpuos: spawn: the program path is empty\n");
+    report_error("gpuos: spawn: the program path is empty\n");
     return EXIT_ERROR;
   }
   const std::filesystem::path path = std::filesystem::absolute(a.program, ec);
   if (ec) {  // a relative path from a working directory that was removed
-    std::fprintf(stderr, "gpuos: spawn: %s: %s (give an absolute path)\n", escape_text(a.program).c_str(),
+    report_error("gpuos: spawn: %s: %s (give an absolute path)\n", escape_text(a.program).c_str(),
                  ec.message().c_str());
     return EXIT_ERROR;
   }
@@ -245,7 +246,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
     std::string why;
     auto d = parse_dir(spec, ro, why);
     if (!d) {
-      std::fprintf(stderr, "gpuos: spawn: %s\n", why.c_str());
+      report_error("gpuos: spawn: %s\n", why.c_str());
       return EXIT_ERROR;
     }
     dirs.push_back({{"host", d->host}, {"guest", d->guest}, {"read_only", d->read_only}});
@@ -260,7 +261,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
   for (const auto& d : a.dirs) texts.emplace_back(d.second ? "--dir-ro" : "--dir", &d.first);
   for (const auto& [what, text] : texts) {
     if (!wasm::is_valid_utf8(*text)) {
-      std::fprintf(stderr, "gpuos: spawn: %s (%s) is not valid UTF-8, which the session's protocol needs\n",
+      report_error("gpuos: spawn: %s (%s) is not valid UTF-8, which the session's protocol needs\n",
                    what.c_str(), escape_text(*text).c_str());
       return EXIT_ERROR;
     }
@@ -275,19 +276,20 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
   files.close_all();
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
-  if (a.json) {
-    std::printf("%s\n", j.dump().c_str());
-  } else {
-    for (const json& pid : j["pids"]) std::printf("%u\n", pid.get<unsigned>());
-  }
   const unsigned no_slot = j.value("failed_slots", 0u), no_pages = j.value("failed_pages", 0u);
+  if (!a.json) {
+    for (const json& pid : j["pids"]) std::printf("%u\n", pid.get<unsigned>());
+  } else if (no_slot == 0 && no_pages == 0) {
+    print_json(j);
+  }
   if (no_slot == 0 && no_pages == 0) return EXIT_OK;
   std::string why;
   if (no_slot) why += fmt::format("{} because the process table is full", no_slot);
   if (no_pages) why += fmt::format("{}{} for lack of free memory pages", why.empty() ? "" : ", ", no_pages);
-  std::fprintf(stderr, "gpuos: spawn: %u of %u instances were refused: %s\n", no_slot + no_pages, a.instances,
+  report_error("gpuos: spawn: %u of %u instances were refused: %s\n", no_slot + no_pages, a.instances,
                why.c_str());
-  return EXIT_ERROR;
+  // --json: the reply is the error line, with the pids of those that started.
+  return finish_json(EXIT_ERROR, j);
 }
 
 int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool as_json) {
@@ -297,7 +299,7 @@ int cmd_kill(const std::string& session, uint32_t pid, bool tree, bool as_json) 
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
   } else if (tree) {
     const unsigned n = j.value("ended", 0u);
     if (j.value("whole_tree", true)) {
@@ -324,7 +326,7 @@ int cmd_wait(const std::string& session, uint32_t pid, std::optional<double> tim
   const uint32_t status = e["status"].get<uint32_t>();
   const std::string how = e.value("how", "exited");
   if (as_json) {
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
   } else if (how == "trapped") {
     std::printf("pid %u trapped: %s (pc %u); status %u\n", pid,
                 escape_text(e.value("trap_where", std::string("?"))).c_str(),
@@ -344,7 +346,7 @@ int cmd_ps(const std::string& session, bool as_json, bool heap, bool raw) {
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& s = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", s.dump().c_str());
+    print_json(s);
     return EXIT_OK;
   }
   std::vector<std::vector<std::string>> rows;
@@ -370,7 +372,7 @@ int cmd_stats(const std::string& session, bool as_json) {
   json s = std::get<json>(r);
   if (as_json) {
     s.erase("procs");  // `ps --json` has them
-    std::printf("%s\n", s.dump().c_str());
+    print_json(s);
     return EXIT_OK;
   }
   const json& c = s["counters"];
@@ -406,7 +408,7 @@ namespace gpuos::cli {
 int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool as_json) {
   auto c = Client::connect(session);
   if (!c) {
-    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    report_error("gpuos: %s\n", c.detail().c_str());
     return exit_code_for(c.code());
   }
   uint64_t from = 0, dropped_told = 0;
@@ -415,17 +417,17 @@ int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool as_json
     json j = {{"schema", control::JSON_SCHEMA}, {"pid", pid}, {"stream", stream ? "stderr" : "stdout"},
               {"text", std::move(text)}};
     if (partial) j["partial"] = true;  // no newline (yet)
-    std::printf("%s\n", j.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
+    print_json(std::move(j));
   };
   json last;
   while (true) {
     auto r = c->call({{"verb", "logs"}, {"pid", pid}, {"from", from}});
     if (!r) {
-      std::fprintf(stderr, "gpuos: logs: %s\n", r.detail().c_str());
+      report_error("gpuos: logs: %s\n", r.detail().c_str());
       return exit_code_for(r.code());
     }
     if (!r->value("ok", false)) {
-      std::fprintf(stderr, "gpuos: %s\n", r->value("error", std::string("logs failed")).c_str());
+      report_error("gpuos: %s\n", r->value("error", std::string("logs failed")).c_str());
       return r->value("failed", false) ? EXIT_FAILED : EXIT_ERROR;
     }
     last = *r;
@@ -440,7 +442,7 @@ int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool as_json
       const int stream = ch.value("stream", "stdout") == "stderr" ? 1 : 0;
       auto bytes = base64_decode(ch.value("data", ""));
       if (!bytes) {
-        std::fprintf(stderr, "gpuos: logs: bad reply from the session (data is not base64)\n");
+        report_error("gpuos: logs: bad reply from the session (data is not base64)\n");
         return EXIT_ERROR;
       }
       if (!as_json) {
@@ -466,7 +468,7 @@ int cmd_logs(const std::string& session, uint32_t pid, bool follow, bool as_json
     json end = {{"schema", control::JSON_SCHEMA}, {"pid", pid}, {"end", true}, {"bytes", last.value("end", 0ull)},
                 {"dropped", last.value("dropped", 0ull)}, {"exited", last.value("exited", false)}};
     if (last.contains("status")) end["status"] = last["status"];
-    std::printf("%s\n", end.dump().c_str());
+    print_json(std::move(end));
   }
   return EXIT_OK;
 }

@@ -23,6 +23,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/text_escape.h"
 #include "procs/vm/gpu_exec.h"
 #include "procs/vm/translator.h"
@@ -95,7 +96,7 @@ std::string format_result(ValType t, Slot s) {
 int cmd_run(const RunArgs& a) {
   auto bytes = wasm::read_module_file(a.module);
   if (!bytes) {
-    std::fprintf(stderr, "gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
+    report_error("gpuos: run: %s\n", escape_text(bytes.detail()).c_str());
     return exit_for_module_file(bytes.code());
   }
   // What the store below allocates is sized from the module's declarations:
@@ -111,18 +112,18 @@ int cmd_run(const RunArgs& a) {
   decode.source = "`run --invoke` implementation limit";
   auto module = wasm::load_module(*bytes, decode);
   if (!module) {
-    std::fprintf(stderr, "gpuos: %s: %s\n", a.module.c_str(), escape_text(module.detail()).c_str());
+    report_error("gpuos: %s: %s\n", a.module.c_str(), escape_text(module.detail()).c_str());
     return EXIT_CANNOT_RUN;
   }
   auto image = vm::translate(module.value());
   if (!image) {
-    std::fprintf(stderr, "gpuos: %s: cannot translate: %s\n", a.module.c_str(), image.detail().c_str());
+    report_error("gpuos: %s: cannot translate: %s\n", a.module.c_str(), image.detail().c_str());
     return EXIT_CANNOT_RUN;
   }
   auto shared = std::make_shared<const vm::ProgramImage>(std::move(image.value()));
   if (!shared->imports.empty()) {
     const auto& i = shared->imports.front();
-    std::fprintf(stderr, "gpuos: %s imports %s.%s; `gpuos run --invoke` provides no imports yet\n",
+    report_error("gpuos: %s imports %s.%s; `gpuos run --invoke` provides no imports yet\n",
                  a.module.c_str(), escape_text(i.module).c_str(), escape_text(i.name).c_str());
     return EXIT_CANNOT_RUN;
   }
@@ -137,14 +138,14 @@ int cmd_run(const RunArgs& a) {
     for (const auto& e : shared->exports) {
       if (e.kind == vm::ExternKind::Func) names += (names.empty() ? "" : ", ") + escape_text(e.name);
     }
-    std::fprintf(stderr, "gpuos: %s exports no function '%s' (it exports: %s)\n", a.module.c_str(),
+    report_error("gpuos: %s exports no function '%s' (it exports: %s)\n", a.module.c_str(),
                  a.invoke.c_str(), names.empty() ? "none" : names.c_str());
     return EXIT_GPUOS;
   }
   const auto& fn = shared->functions[exp->index];
   const auto& type = shared->types[fn.type_index];
   if (a.args.size() != type.params.size()) {
-    std::fprintf(stderr, "gpuos: '%s' takes %zu argument(s), %zu given\n", a.invoke.c_str(), type.params.size(),
+    report_error("gpuos: '%s' takes %zu argument(s), %zu given\n", a.invoke.c_str(), type.params.size(),
                  a.args.size());
     return EXIT_GPUOS;
   }
@@ -153,7 +154,7 @@ int cmd_run(const RunArgs& a) {
   for (size_t i = 0; i < a.args.size(); ++i) {
     auto v = parse_arg(type.params[i], a.args[i]);
     if (!v) {
-      std::fprintf(stderr, "gpuos: argument %zu ('%s') is not a valid %s\n", i + 1, a.args[i].c_str(),
+      report_error("gpuos: argument %zu ('%s') is not a valid %s\n", i + 1, a.args[i].c_str(),
                    wasm::to_string(type.params[i]));
       return EXIT_GPUOS;
     }
@@ -162,13 +163,13 @@ int cmd_run(const RunArgs& a) {
 
   auto gpu = vm::gpu::GpuVm::create(limits);
   if (!gpu) {
-    std::fprintf(stderr, "gpuos: %s\n", gpu.error().detail.c_str());
+    report_error("gpuos: %s\n", gpu.error().detail.c_str());
     return EXIT_GPUOS;
   }
   vm::ref::Store store;
   auto instance = store.instantiate(shared, {});
   if (!instance) {
-    std::fprintf(stderr, "gpuos: %s: instantiation failed: %s\n", a.module.c_str(),
+    report_error("gpuos: %s: instantiation failed: %s\n", a.module.c_str(),
                  escape_text(instance.detail()).c_str());
     return instance.code() == vm::ref::InstantiateError::Trap ? EXIT_TRAPPED : EXIT_CANNOT_RUN;
   }
@@ -176,7 +177,7 @@ int cmd_run(const RunArgs& a) {
   const auto outcomes = gpu.value()->run(store, instance.value(), segments, std::span(&inv, 1));
   const auto& out = outcomes.at(0);
   if (out.kind == vm::gpu::Outcome::Kind::Unsupported) {
-    std::fprintf(stderr, "gpuos: the GPU interpreter cannot run this yet: %s\n", out.detail.c_str());
+    report_error("gpuos: the GPU interpreter cannot run this yet: %s\n", out.detail.c_str());
     return EXIT_CANNOT_RUN;
   }
   if (out.kind == vm::gpu::Outcome::Kind::Trap) {
@@ -186,11 +187,9 @@ int cmd_run(const RunArgs& a) {
       where = fmt::format(" in function {}{} at wasm offset 0x{:x}", d->func,
                           name.empty() ? "" : fmt::format(" '{}'", escape_text(name)), d->wasm_offset);
     }
-    std::fprintf(stderr, "gpuos: trap: %s%s\n", vm::trap_message(out.trap), where.c_str());
-    if (a.json) {
-      std::printf("%s\n", nlohmann::json{{"schema", 1}, {"ok", false}, {"trap", vm::trap_message(out.trap)}}.dump().c_str());
-    }
-    return EXIT_TRAPPED;
+    report_error("gpuos: trap: %s%s\n", vm::trap_message(out.trap), where.c_str());
+    // The error line, with the trap's kind on its own for scripts.
+    return finish_json(EXIT_TRAPPED, {{"trap", vm::trap_message(out.trap)}});
   }
   nlohmann::json results = nlohmann::json::array();
   for (size_t i = 0; i < out.results.size() && i < type.results.size(); ++i) {
@@ -202,10 +201,7 @@ int cmd_run(const RunArgs& a) {
     }
   }
   if (a.json) {
-    std::printf("%s\n", nlohmann::json{{"schema", 1}, {"ok", true}, {"device", gpu.value()->device_name()},
-                                       {"instructions", out.ticks}, {"results", results}}
-                            .dump()
-                            .c_str());
+    print_json({{"device", gpu.value()->device_name()}, {"instructions", out.ticks}, {"results", results}});
   }
   return EXIT_OK;
 }

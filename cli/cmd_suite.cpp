@@ -48,6 +48,7 @@
 #include "apps/tools/suite_manifest.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/control/json.h"
 #include "procs/proc/program.h"
 #include "procs/wasm/module_file.h"
@@ -258,24 +259,24 @@ int cmd_suite(const SuiteArgs& a) {
   std::error_code ec;
   const fs::path dir = a.dir;
   if (!fs::is_directory(dir, ec)) {
-    std::fprintf(stderr, "gpuos: suite: %s: no such directory\n", a.dir.c_str());
+    report_error("gpuos: suite: %s: no such directory\n", a.dir.c_str());
     return EXIT_GPUOS;
   }
   if (!fs::exists(dir / "suite.json", ec)) {
-    std::fprintf(stderr, "gpuos: suite: %s: no suite.json in it (a suite is a folder like apps/suites/basic)\n",
+    report_error("gpuos: suite: %s: no suite.json in it (a suite is a folder like apps/suites/basic)\n",
                  a.dir.c_str());
     return EXIT_GPUOS;
   }
   // A FIFO or a device named suite.json would block the manifest's read.
   if (!fs::is_regular_file(dir / "suite.json", ec)) {
-    std::fprintf(stderr, "gpuos: suite: %s/suite.json is not a regular file\n", a.dir.c_str());
+    report_error("gpuos: suite: %s/suite.json is not a regular file\n", a.dir.c_str());
     return EXIT_GPUOS;
   }
   apps::Suite suite;
   try {
     suite = apps::load_suite(fs::absolute(dir, ec));
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpuos: suite: bad manifest: %s\n", e.what());
+    report_error("gpuos: suite: bad manifest: %s\n", e.what());
     return EXIT_GPUOS;
   }
   const fs::path apps_dir = fs::absolute(a.apps_dir.empty() ? std::string(GPUOS_APPS_DIR) : a.apps_dir, ec);
@@ -283,7 +284,7 @@ int cmd_suite(const SuiteArgs& a) {
       "the apps are built by the default build target (ninja -C BUILD, or ninja -C BUILD apps) into BUILD/apps; "
       "--apps-dir says where they are";
   if (!fs::is_directory(apps_dir, ec)) {
-    std::fprintf(stderr, "gpuos: suite: the apps dir %s does not exist: %s\n", apps_dir.string().c_str(), kBuiltBy);
+    report_error("gpuos: suite: the apps dir %s does not exist: %s\n", apps_dir.string().c_str(), kBuiltBy);
     return EXIT_GPUOS;
   }
   std::map<std::string, std::vector<uint8_t>> wasm;  // app -> module bytes
@@ -308,7 +309,7 @@ int cmd_suite(const SuiteArgs& a) {
     wasm[c.app] = std::move(*bytes);
   }
   if (missing) {
-    std::fprintf(stderr, "gpuos: suite: %s%s; %s (now %s)\n", first_missing.c_str(),
+    report_error("gpuos: suite: %s%s; %s (now %s)\n", first_missing.c_str(),
                  more_missing ? fmt::format(" (and {} more apps)", more_missing).c_str() : "", kBuiltBy,
                  apps_dir.string().c_str());
     return missing;
@@ -320,7 +321,7 @@ int cmd_suite(const SuiteArgs& a) {
   const char* tmpdir = std::getenv("TMPDIR");
   std::string tmpl = std::string(tmpdir && *tmpdir ? tmpdir : "/tmp") + "/gpuos-suite-XXXXXX";
   if (!::mkdtemp(tmpl.data())) {
-    std::fprintf(stderr, "gpuos: suite: mkdtemp %s: %s\n", tmpl.c_str(), std::strerror(errno));
+    report_error("gpuos: suite: mkdtemp %s: %s\n", tmpl.c_str(), std::strerror(errno));
     return EXIT_GPUOS;
   }
   const fs::path tmp = tmpl;
@@ -354,13 +355,13 @@ int cmd_suite(const SuiteArgs& a) {
       }
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gpuos: suite: preparing the working dirs in %s: %s\n", tmp.c_str(), e.what());
+    report_error("gpuos: suite: preparing the working dirs in %s: %s\n", tmp.c_str(), e.what());
     fs::remove_all(tmp, ec);
     return EXIT_GPUOS;
   }
   if (const int sig = InterruptScope::signal()) {
     fs::remove_all(tmp, ec);
-    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
+    report_error("gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
     return 128 + sig;
   }
 
@@ -381,7 +382,7 @@ int cmd_suite(const SuiteArgs& a) {
   auto booted = Session::boot(opts);
   if (!booted) {
     progress.finish();
-    std::fprintf(stderr, "gpuos: cannot boot a session: %s\n", booted.detail().c_str());
+    report_error("gpuos: cannot boot a session: %s\n", booted.detail().c_str());
     fs::remove_all(tmp, ec);
     return EXIT_GPUOS;
   }
@@ -390,7 +391,7 @@ int cmd_suite(const SuiteArgs& a) {
     progress.finish();
     s.shutdown();
     fs::remove_all(tmp, ec);
-    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
+    report_error("gpuos: suite: interrupted (signal %d) before any case ran\n", sig);
     return 128 + sig;
   }
   const double boot_s = std::chrono::duration<double>(Clock::now() - t_boot).count();
@@ -537,7 +538,7 @@ int cmd_suite(const SuiteArgs& a) {
         where[p.pid] = w;
       }
     } else {
-      std::fprintf(stderr, "gpuos: suite: no process-table snapshot: %s\n", snap.detail().c_str());
+      report_error("gpuos: suite: no process-table snapshot: %s\n", snap.detail().c_str());
     }
     std::string kill_failed;  // after one kill fails (a stuck mailbox), none more is tried
     for (Instance& in : insts) {
@@ -629,6 +630,7 @@ int cmd_suite(const SuiteArgs& a) {
   }
   const size_t failed = cases.size() - passed - cut;
 
+  json report;  // --json: printed last, after the messages below
   if (a.json) {
     json jc = json::array();
     for (const CaseRun& cr : cases) {
@@ -658,8 +660,7 @@ int cmd_suite(const SuiteArgs& a) {
                     {"failures", f},
                     {"processes", procs}});
     }
-    json out = {{"schema", 1},
-                {"suite", suite.name},
+    report = {{"suite", suite.name},
                 {"dir", suite.dir.string()},
                 {"apps_dir", apps_dir.string()},
                 {"device", st.device_name},
@@ -678,7 +679,6 @@ int cmd_suite(const SuiteArgs& a) {
                 {"instructions_per_s", wall_s > 0 ? static_cast<double>(total_instr) / wall_s : 0.0},
                 {"session_failure", session_failure.empty() ? json(nullptr) : json(session_failure)},
                 {"workdirs", kept ? json(tmp.string()) : json(nullptr)}};
-    std::printf("%s\n", out.dump(2).c_str());
   } else {
     size_t w = 4;
     for (const CaseRun& cr : cases) w = std::max(w, cr.c->app.size() + 1 + cr.c->name.size());
@@ -723,16 +723,25 @@ int cmd_suite(const SuiteArgs& a) {
     }
     std::fflush(stdout);
   }
-  if (timed_out) std::fprintf(stderr, "gpuos: suite: timed out after %g s (--timeout)\n", a.timeout_s);
+  if (timed_out) report_error("gpuos: suite: timed out after %g s (--timeout)\n", a.timeout_s);
   if (interrupted) {
-    std::fprintf(stderr, "gpuos: suite: interrupted (signal %d): %zu of %zu cases done; %s\n", interrupted,
+    report_error("gpuos: suite: interrupted (signal %d): %zu of %zu cases done; %s\n", interrupted,
                  passed + failed, cases.size(), kept ? "working dirs kept (--keep)" : "working dirs removed");
   }
-  if (!session_failure.empty()) std::fprintf(stderr, "gpuos: the session failed: %s\n", session_failure.c_str());
+  if (!session_failure.empty()) report_error("gpuos: the session failed: %s\n", session_failure.c_str());
   if (kept) std::fprintf(stderr, "gpuos: suite: working dirs kept in %s\n", tmp.c_str());
-  if (interrupted) return 128 + interrupted;  // EXIT_INTERRUPTED for SIGINT
-  if (!session_failure.empty()) return EXIT_GPUOS;
-  return failed == 0 ? EXIT_OK : EXIT_ERROR;  // a failed case is the suite's result, not gpuos's failure
+  int rc = failed == 0 ? EXIT_OK : EXIT_ERROR;  // a failed case is the suite's result, not gpuos's failure
+  if (!session_failure.empty()) rc = EXIT_GPUOS;
+  if (interrupted) rc = 128 + interrupted;  // EXIT_INTERRUPTED for SIGINT
+  if (!a.json) return rc;
+  // The report is the one line: ok, or the error line's fields with the report's.
+  if (rc == EXIT_OK) {
+    print_json(std::move(report));
+    return rc;
+  }
+  if (timed_out || interrupted || !session_failure.empty()) return finish_json(rc, report);
+  report["error"] = fmt::format("suite: {} of {} cases failed", failed, cases.size());
+  return finish_json(rc, report);
 }
 
 }  // namespace gpuos::cli

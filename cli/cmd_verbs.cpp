@@ -12,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/base64.h"
 #include "kernel/text_escape.h"
 
@@ -115,7 +116,7 @@ int cmd_status(const std::string& session, bool as_json) {
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& st = std::get<json>(r)["status"];
   if (as_json) {
-    std::printf("%s\n", st.dump().c_str());
+    print_json(st);
     return EXIT_OK;
   }
   const auto& k = st["kernel"];
@@ -152,7 +153,7 @@ int cmd_ping(const std::string& session, uint32_t count, bool as_json) {
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
     return EXIT_OK;
   }
   std::printf("%u pings (%s mode): p50 %.2f us  p99 %.2f us  min %.2f us  max %.2f us\n", count,
@@ -166,7 +167,7 @@ int cmd_emit(const std::string& session, uint32_t count, const std::string& kind
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
   } else {
     std::printf("emitted %u records, dropped %u\n", j["emitted"].get<unsigned>(), j["dropped"].get<unsigned>());
   }
@@ -176,11 +177,11 @@ int cmd_emit(const std::string& session, uint32_t count, const std::string& kind
 int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, bool raw) {
   auto c = Client::connect(session);
   if (!c) {
-    std::fprintf(stderr, "gpuos: %s\n", c.detail().c_str());
+    report_error("gpuos: %s\n", c.detail().c_str());
     return exit_code_for(c.code());
   }
   if (auto s = c->send({{"verb", "tail"}, {"n", n}, {"follow", follow}}); !s) {
-    std::fprintf(stderr, "gpuos: %s\n", s.detail().c_str());
+    report_error("gpuos: %s\n", s.detail().c_str());
     return EXIT_ERROR;
   }
   Lines lines(raw);
@@ -188,12 +189,12 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
     auto line = c->read();
     if (!line) {
       lines.flush_all();
-      std::fprintf(stderr, "gpuos: %s\n", line.detail().c_str());
+      report_error("gpuos: %s\n", line.detail().c_str());
       return follow ? EXIT_OK : EXIT_ERROR;  // a followed session that ends is a normal end
     }
     const json& j = line.value();
     if (!j.value("ok", false)) {
-      std::fprintf(stderr, "gpuos: %s\n", j.value("error", std::string("tail failed")).c_str());
+      report_error("gpuos: %s\n", j.value("error", std::string("tail failed")).c_str());
       return EXIT_ERROR;
     }
     if (j.contains("record")) {
@@ -202,7 +203,7 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
       if (as_json) {
         json out = rec;
         out["schema"] = j.value("schema", 1);
-        std::printf("%s\n", out.dump().c_str());
+        print_json(out);
       } else if (kind == "stdout" || kind == "stderr") {
         lines.add(rec);
       } else {
@@ -214,7 +215,7 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
     }
     if (j.contains("skipped")) {  // this reader fell behind; the daemon dropped records for it
       if (as_json) {
-        std::printf("%s\n", j.dump().c_str());
+        print_json(j);
       } else {
         std::printf("-- %llu records skipped: this reader fell behind --\n", j.value("skipped", 0ull));
       }
@@ -224,13 +225,13 @@ int cmd_tail(const std::string& session, uint32_t n, bool follow, bool as_json, 
       lines.flush_all();
       const auto drops = j.value("drops", 0ull);
       if (as_json) {
-        std::printf("%s\n", j.dump().c_str());
+        print_json(j);
       } else if (drops > 0) {
         std::printf("-- %llu records dropped by producers when the ring was full --\n",
                     static_cast<unsigned long long>(drops));
       }
       if (j.value("failed", false)) {
-        std::fprintf(stderr, "gpuos: %s\n", j.value("reason", std::string("session failed")).c_str());
+        report_error("gpuos: %s\n", j.value("reason", std::string("session failed")).c_str());
         return EXIT_FAILED;
       }
       return EXIT_OK;
@@ -243,7 +244,7 @@ int cmd_shutdown(const std::string& session, bool as_json) {
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
   if (as_json) {
-    std::printf("%s\n", j.dump().c_str());
+    print_json(j);
   } else {
     std::printf("session '%s' shut down (kernel stopped in %lld us)\n", session.c_str(),
                 j["kernel_stop_us"].get<long long>());

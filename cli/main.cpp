@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/json_out.h"
 #include "kernel/control/paths.h"
 #include "kernel/session.h"
 #include "kernel/text_escape.h"
@@ -106,7 +107,7 @@ bool take_module(const CLI::App* c, std::string& module, std::vector<std::string
     return false;
   }
   if (i >= rest.size()) {
-    std::fprintf(stderr, "gpuos: %s: no module given (usage: gpuos %s [OPTIONS] MODULE.wasm [ARGS...])\n",
+    report_error("gpuos: %s: no module given (usage: gpuos %s [OPTIONS] MODULE.wasm [ARGS...])\n",
                  c->get_name().c_str(), c->get_name().c_str());
     return false;
   }
@@ -250,20 +251,20 @@ int main(int argc, char** argv) {
                                                "--store-mib", "--proc-slots", "--env",   "--env-inherit"};
     for (const char* o : kProgramOnly) {
       if (!run.invoke.empty() && c_run->count(o)) {
-        std::fprintf(stderr, "gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
+        report_error("gpuos: run: %s goes without --invoke (it is for running a program)%s\n", o,
                      std::string(o) == "--device" ? "; --invoke uses $GPUOS_DEVICE" : "");
         rc = EXIT_GPUOS;
         return;
       }
     }
     if (run.invoke.empty() && c_run->count("--max-call-depth")) {
-      std::fprintf(stderr, "gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
+      report_error("gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
       rc = EXIT_GPUOS;
       return;
     }
     if (run.invoke.empty()) {
       if (run.json) {
-        std::fprintf(stderr, "gpuos: run: --json goes with --invoke (a program's output is its own)\n");
+        report_error("gpuos: run: --json goes with --invoke (a program's output is its own)\n");
         rc = EXIT_GPUOS;
         return;
       }
@@ -424,7 +425,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::OptionNotFound&) {
     }
     if (!sub || sub->get_group().empty() || sub == c_help) {
-      std::fprintf(stderr, "gpuos: help: unknown command '%s' (the commands: %s)\n", help_verb.c_str(),
+      report_error("gpuos: help: unknown command '%s' (the commands: %s)\n", help_verb.c_str(),
                    verb_list(app).c_str());
       rc = EXIT_ERROR;
       return;
@@ -432,7 +433,17 @@ int main(int argc, char** argv) {
     std::printf("%s", sub->help("gpuos").c_str());
   });
 
-  app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn); });
+  // The verb given --json: its output, failures included, is JSON lines (cli/json_out.h).
+  auto json_requested = [&] {
+    const std::vector<CLI::App*> verbs = app.get_subcommands();
+    if (verbs.empty()) return false;
+    const CLI::Option* o = verbs.front()->get_option_no_throw("--json");
+    return o != nullptr && o->count() > 0;
+  };
+  app.parse_complete_callback([&] {
+    spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::warn);
+    set_json_output(json_requested());
+  });
   // run, wait and suite pass a program's status through: their own
   // failures, bad arguments included, are EXIT_GPUOS (exit_codes.h).
   auto own_failure = [&] {
@@ -450,10 +461,10 @@ int main(int argc, char** argv) {
     const std::vector<std::string> rest = app.remaining();
     if (app.get_subcommands().empty()) {
       if (!rest.empty() && !rest.front().empty() && rest.front()[0] != '-') {
-        std::fprintf(stderr, "gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
+        report_error("gpuos: unknown command '%s' (the commands: %s; `gpuos help VERB` for one)\n",
                      escape_text(rest.front()).c_str(), verb_list(app).c_str());
       } else {
-        std::fprintf(stderr, "gpuos: %s (the commands: %s; `gpuos --help`)\n",
+        report_error("gpuos: %s (the commands: %s; `gpuos --help`)\n",
                      rest.empty() ? "no command given" : escape_text(e.what()).c_str(), verb_list(app).c_str());
       }
       return EXIT_ERROR;
@@ -461,16 +472,17 @@ int main(int argc, char** argv) {
     // Every refusal is one line that names the verb and where its options
     // are listed (CLI11 would add a second, "Run with --help ...").
     const std::string verb = app.get_subcommands().front()->get_name();
-    std::fprintf(stderr, "gpuos: %s: %s (`gpuos help %s`)\n", verb.c_str(), escape_text(e.what()).c_str(),
+    report_error("gpuos: %s: %s (`gpuos help %s`)\n", verb.c_str(), escape_text(e.what()).c_str(),
                  verb.c_str());
-    return own_failure();
+    set_json_output(json_requested());  // as far as parsing got
+    return finish_json(own_failure());
   } catch (const std::exception& e) {
     // Nothing a verb meets should get here (each says what went wrong
     // itself); should something, it is one line and an exit code, never
     // std::terminate's abort (134, which `run` reserves for a trap).
     std::fflush(stdout);
-    std::fprintf(stderr, "gpuos: internal error: %s (please report it)\n", escape_text(e.what()).c_str());
-    return own_failure();
+    report_error("gpuos: internal error: %s (please report it)\n", escape_text(e.what()).c_str());
+    return finish_json(own_failure());
   }
-  return rc;
+  return finish_json(rc);
 }

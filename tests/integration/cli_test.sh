@@ -335,7 +335,9 @@ assert c["spawn_failed"] == 8 and c["live"] == 32 and c["slots_used"] == 32, c'
   expect_rc 1 "procs: a spawn that runs out of pages exits 1" -- g spawn -s tiny -n 40 --json "$GUESTS/spin.wasm"
   contains "procs: ... and says why" "8 of 40 instances were refused: 8 for lack of free memory pages"
   LAST_OUT=$(grep '^{' <<<"$LAST_OUT")
-  pycheck "procs: ... its --json counts them" 'assert len(d["pids"]) == 32 and d["failed_pages"] == 8, d'
+  pycheck "procs: ... its --json is the error line and counts them" '
+assert len(d["pids"]) == 32 and d["failed_pages"] == 8, d
+assert d["ok"] is False and d["exit_code"] == 1 and "8 of 40 instances were refused" in d["error"], d'
   expect_rc 0 "procs: shutdown the small arena" -- g shutdown -s tiny
   expect_rc 2 "procs: spawn without a session" -- g spawn -s tiny "$GUESTS/hello.wasm"
   sleep 0.5
