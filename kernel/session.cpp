@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
@@ -57,6 +58,13 @@ uint32_t default_workgroups(const vk::DeviceInfo& d) {
 std::mutex g_compile_progress_mu;
 std::function<void(const CompileProgress&)> g_compile_progress;
 
+// This process's CPU time, all threads together.
+std::chrono::nanoseconds process_cpu() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 // Reports the driver's compile of the kernel while a boot waits for it.
 // Its own thread, because the compile happens inside blocking driver calls
 // (vkCreateComputePipelines on most GPUs; on llvmpipe both that, for the NIR
@@ -76,7 +84,7 @@ class CompileReporter {
   static constexpr auto kQuietWall = std::chrono::seconds(30);
 
   explicit CompileReporter(std::string device)
-      : device_(std::move(device)), started_at_(Clock::now()), cpu_at_start_(HangWatch::process_cpu()) {
+      : device_(std::move(device)), started_at_(Clock::now()), cpu_at_start_(process_cpu()) {
     {
       std::lock_guard lock(g_compile_progress_mu);
       report_ = g_compile_progress;
@@ -96,7 +104,7 @@ class CompileReporter {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    const double cpu = std::chrono::duration<double>(HangWatch::process_cpu() - cpu_at_start_).count();
+    const double cpu = std::chrono::duration<double>(process_cpu() - cpu_at_start_).count();
     spdlog::debug("kernel: the driver's compile (watched calls) took {:.1f} s, {:.1f} s of CPU", elapsed(), cpu);
     if (shown_) report_({CompileProgress::Phase::Done, device_, elapsed(), ok});
   }
@@ -107,7 +115,7 @@ class CompileReporter {
     std::unique_lock lock(mu_);
     for (;;) {
       if (cv_.wait_for(lock, 250ms, [this] { return done_; })) return;
-      if (HangWatch::process_cpu() - cpu_at_start_ >= kQuietCpu || Clock::now() - started_at_ >= kQuietWall) break;
+      if (process_cpu() - cpu_at_start_ >= kQuietCpu || Clock::now() - started_at_ >= kQuietWall) break;
     }
     shown_ = true;  // read by finish() after the join
     report_({CompileProgress::Phase::Started, device_, elapsed(), true});
@@ -118,7 +126,7 @@ class CompileReporter {
 
   std::string device_;
   Clock::time_point started_at_;
-  HangWatch::Duration cpu_at_start_;
+  std::chrono::nanoseconds cpu_at_start_;
   std::function<void(const CompileProgress&)> report_;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -398,14 +406,9 @@ void Session::service_loop() {
   auto last_beat_change = Clock::now();  // parking: is the heartbeat fresh
   // Silence counted only while the kernel could have beaten (hang_watch.h):
   // a busy or stopped machine is not a hung kernel.
-  // Wall-clock silence, host stalls excluded, on every device. The CPU-time
-  // test for CPU devices (HangWatch's cpu_device) is not used: an injected
-  // hang on lavapipe left llvmpipe's threads idle, so the kernel spent no CPU
-  // and the hang went unreported (issue 19 item 2 stays open for telling a
-  // starved CPU device from a stuck one by the run queue, not by CPU spent).
-  HangWatch watch(opts_.hang_timeout, /*cpu_device=*/false);
+  HangWatch watch(opts_.hang_timeout);
   const auto since_boot = [this] { return Clock::now() - booted_at_; };
-  watch.restart(since_boot(), HangWatch::process_cpu());
+  watch.restart(since_boot());
   bool parking = false;
   bool was_idle = true;  // the heartbeat clock restarts only after idleness, not per slice
   uint32_t beat_at_launch = last_beat;
@@ -435,7 +438,7 @@ void Session::service_loop() {
       }
       if (was_idle) {
         last_beat_change = Clock::now();
-        watch.restart(since_boot(), HangWatch::process_cpu());
+        watch.restart(since_boot());
       }
       was_idle = false;
       continue;
@@ -495,7 +498,7 @@ void Session::service_loop() {
       last_beat = beat;
       last_beat_change = now;
     }
-    if (auto why = watch.look(now - booted_at_, HangWatch::process_cpu(), beat_changed)) {
+    if (auto why = watch.look(now - booted_at_, beat_changed)) {
       fail_session(fmt::format("kernel hang: {} (mode {}, launch {})", *why, to_string(mode_), launches_.load()));
       break;
     }
