@@ -1,0 +1,122 @@
+#include "contracts/block_runner.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "procs/wasm/decoder.h"
+
+namespace gpuos::contracts {
+namespace {
+
+std::optional<std::string> read_file(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return s.str();
+}
+
+}  // namespace
+
+const char* to_string(BlockError e) {
+  switch (e) {
+    case BlockError::BadBlock: return "bad block";
+    case BlockError::State: return "state";
+  }
+  return "?";
+}
+
+Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state) {
+  auto newest = state.height();
+  if (!newest) return fail(BlockError::State, newest.detail());
+  BlockOutcome out;
+  out.height = block.height ? *block.height : (*newest ? **newest + 1 : 1);
+  if (*newest && out.height <= **newest) {
+    return fail(BlockError::State,
+                fmt::format("block {} is not above the newest committed block, {}", out.height, **newest));
+  }
+
+  // Deploys first are checked whole: a block with a bad module runs nothing.
+  std::vector<std::string> deployed_code(block.entries.size());
+  for (size_t i = 0; i < block.entries.size(); ++i) {
+    const auto* d = std::get_if<Deploy>(&block.entries[i]);
+    if (!d) continue;
+    auto bytes = read_file(d->wasm);
+    if (!bytes) return fail(BlockError::BadBlock, fmt::format("line {}: deploy: {} cannot be read", d->line, d->wasm.string()));
+    auto m = wasm::load_module(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    if (!m) {
+      return fail(BlockError::BadBlock,
+                  fmt::format("line {}: deploy: {} is not a valid module: {}", d->line, d->wasm.string(), m.detail()));
+    }
+    deployed_code[i] = std::move(*bytes);
+  }
+
+  // The block's own writes, over the committed state: later calls see them.
+  std::map<std::pair<AlkaneId, std::string>, std::string> written;
+  std::map<AlkaneId, std::string> code;  // deployed in this block
+  BlockEffects effects{.height = out.height};
+  std::optional<std::string> state_failure;
+  const StorageReader read = [&](const AlkaneId& id, std::string_view key) -> std::optional<std::string> {
+    if (auto it = written.find({id, std::string(key)}); it != written.end()) return it->second;
+    auto v = state.storage(id, key);
+    if (!v) {
+      state_failure = v.detail();
+      return std::nullopt;
+    }
+    return v->has_value() ? std::optional<std::string>((*v)->bytes) : std::nullopt;
+  };
+
+  for (size_t i = 0; i < block.entries.size(); ++i) {
+    if (const auto* d = std::get_if<Deploy>(&block.entries[i])) {
+      code[d->id] = deployed_code[i];
+      effects.deployments.push_back({d->id, deployed_code[i]});
+      continue;
+    }
+    const Call& call = std::get<Call>(block.entries[i]);
+    CallOutcome oc{.index = out.calls.size(), .line = call.line, .target = call.target};
+    std::string wasm;
+    if (auto it = code.find(call.target); it != code.end()) {
+      wasm = it->second;
+    } else if (auto c = state.code(call.target); !c) {
+      return fail(BlockError::State, c.detail());
+    } else if (c->has_value()) {
+      wasm = (*c)->bytes;
+    }
+    if (wasm.empty()) {
+      oc.response.failure = fmt::format("no contract is deployed at {}", to_string(call.target));
+    } else {
+      const CallInput input{.myself = call.target,
+                            .caller = call.caller,
+                            .incoming = call.incoming,
+                            .inputs = call.inputs,
+                            .tx = call.tx,
+                            .height = out.height};
+      auto r = run_call_ref(wasm, input, read);
+      if (state_failure) return fail(BlockError::State, *state_failure);
+      if (!r) {
+        oc.response.failure = fmt::format("{}: {}", to_string(r.code()), r.detail());
+      } else {
+        oc.response = std::move(r.value());
+      }
+    }
+    if (oc.response.ok) {
+      for (const auto& [key, value] : oc.response.storage) {
+        written[{call.target, key}] = value;
+        effects.writes.push_back({call.target, key, value});
+      }
+    } else {
+      ++out.failed;
+    }
+    out.calls.push_back(std::move(oc));
+  }
+  if (auto c = state.commit(effects); !c) return fail(BlockError::State, c.detail());
+  return out;
+}
+
+}  // namespace gpuos::contracts

@@ -1,0 +1,64 @@
+// The alkanes host interface on the CPU reference executor (procs/vm/ref):
+// runs one contract call, the oracle that the GPU's implementation of the
+// same imports will be checked against (issue 16, item 4).
+//
+// Provided today: abort, __request_context/__load_context,
+// __request_storage/__load_storage, __height, __log,
+// __request_transaction/__load_transaction. A contract that imports
+// anything else (__fuel, __balance, __sequence, the nested calls,
+// __returndatacopy, the block calls) is refused before it runs, naming the
+// import: fuel metering and nested calls are not built yet
+// (docs/contracts.md).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "contracts/alkane_id.h"
+#include "contracts/block_file.h"
+#include "kernel/result.h"
+
+namespace gpuos::contracts {
+
+enum class CallError {
+  BadModule,     // not a valid module, or not a contract (no __execute, no memory)
+  Unsupported,   // it imports what the host does not provide yet
+};
+const char* to_string(CallError e);
+
+// What a call reads of the state: the committed store under the block's
+// own earlier writes. Absent keys read as empty, as in alkanes.
+using StorageReader = std::function<std::optional<std::string>(const AlkaneId&, std::string_view key)>;
+
+struct CallInput {
+  AlkaneId myself;
+  AlkaneId caller;
+  u128 vout = 0;
+  std::vector<Transfer> incoming;
+  std::vector<u128> inputs;
+  std::string tx;
+  uint64_t height = 0;
+};
+
+struct CallResponse {
+  bool ok = false;
+  std::string failure;  // why it failed: "abort", the trap, or a bad response
+  std::vector<Transfer> transfers;
+  std::vector<std::pair<std::string, std::string>> storage;  // in the order the contract wrote them
+  std::string data;                                          // the return data (a failure's too)
+};
+
+// The context bytes __load_context copies: u128 LE myself, caller, vout,
+// the transfer count, each transfer (block, tx, value), then the inputs.
+std::string encode_context(const CallInput& in);
+
+// Runs `__execute` of `wasm` for `in`. A trap, an abort or a response that
+// does not parse is a failed call (ok false), not an error: an error means
+// the contract could not be run at all.
+Result<CallResponse, CallError> run_call_ref(std::string_view wasm, const CallInput& in, const StorageReader& read);
+
+}  // namespace gpuos::contracts
