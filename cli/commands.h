@@ -78,6 +78,19 @@ int cmd_emit(const std::string& session, uint32_t count, const std::string& kind
 int cmd_shutdown(const std::string& session, bool json);
 int cmd_fault(const std::string& session, const std::string& what);
 
+// Blocks of contract calls (cmd_block.cpp), against a state database.
+struct BlockArgs {
+  std::string db;                   // --db DIR
+  std::string block_file;           // run
+  std::string target;               // view: "block:tx"
+  std::vector<std::string> inputs;  // view: u128s, the opcode first
+  uint64_t to_height = 0;           // rollback --to
+  bool json = false;
+};
+int cmd_block_run(const BlockArgs& a);
+int cmd_block_view(const BlockArgs& a);
+int cmd_block_rollback(const BlockArgs& a);
+
 // Processes (cmd_procs.cpp).
 struct SpawnArgs {
   std::string program;            // path to the .wasm file (made absolute before sending)

@@ -290,6 +290,26 @@ int main(int argc, char** argv) {
   c_suite->add_option("--device", suite.device, "Vulkan device index (default: the best)");
   c_suite->callback([&] { rc = cmd_suite(suite); });
 
+  BlockArgs block;
+  auto* c_block = app.add_subcommand("block", "blocks of contract calls against a state database: run, view, rollback");
+  c_block->require_subcommand(1);
+  auto* c_block_run = c_block->add_subcommand("run", "run a block file's calls in order and commit the block");
+  c_block_run->add_option("block", block.block_file, "the block file (JSON lines; docs/contracts.md)")->required();
+  c_block_run->add_option("--db", block.db, "the state database folder (created if missing)")->required();
+  c_block_run->add_flag("--json", block.json, "one object per call, then an end object");
+  c_block_run->callback([&] { rc = cmd_block_run(block); });
+  auto* c_block_view = c_block->add_subcommand("view", "one read-only call against the committed state");
+  c_block_view->add_option("--db", block.db, "the state database folder")->required();
+  c_block_view->add_option("target", block.target, "the contract's id, block:tx")->required();
+  c_block_view->add_option("inputs", block.inputs, "the call's inputs, decimal u128s, the opcode first")->required();
+  c_block_view->add_flag("--json", block.json, "machine-readable output");
+  c_block_view->callback([&] { rc = cmd_block_view(block); });
+  auto* c_block_rollback = c_block->add_subcommand("rollback", "undo the blocks above a height (a reorg)");
+  c_block_rollback->add_option("--db", block.db, "the state database folder")->required();
+  c_block_rollback->add_option("--to", block.to_height, "the height to go back to")->required();
+  c_block_rollback->add_flag("--json", block.json, "machine-readable output");
+  c_block_rollback->callback([&] { rc = cmd_block_rollback(block); });
+
   auto* c_status = app.add_subcommand("status", "show the session's state: device, mode, kernel, ring, drops");
   c_status->add_flag("--json", json, "machine-readable output");
   c_status->callback([&] { rc = cmd_status(session, json); });
@@ -408,7 +428,9 @@ int main(int argc, char** argv) {
 
   // --session is accepted before or after the verb (`gpuos -s a ping`, `gpuos ping -s a`).
   for (CLI::App* sub : app.get_subcommands({})) {
-    if (sub != c_info && sub != c_run && sub != c_suite) sub->add_option("--session,-s", session, "session name");
+    if (sub != c_info && sub != c_run && sub != c_suite && sub != c_block) {
+      sub->add_option("--session,-s", session, "session name");
+    }
   }
   // `gpuos help [VERB]`: the same text as `gpuos [VERB] --help`.
   std::string help_verb;
@@ -437,7 +459,9 @@ int main(int argc, char** argv) {
   auto json_requested = [&] {
     const std::vector<CLI::App*> verbs = app.get_subcommands();
     if (verbs.empty()) return false;
-    const CLI::Option* o = verbs.front()->get_option_no_throw("--json");
+    const CLI::App* verb = verbs.front();
+    if (!verb->get_subcommands().empty()) verb = verb->get_subcommands().front();  // `block run`
+    const CLI::Option* o = verb->get_option_no_throw("--json");
     return o != nullptr && o->count() > 0;
   };
   app.parse_complete_callback([&] {

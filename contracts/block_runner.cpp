@@ -60,6 +60,7 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
   // The block's own writes, over the committed state: later calls see them.
   std::map<std::pair<AlkaneId, std::string>, std::string> written;
   std::map<AlkaneId, std::string> code;  // deployed in this block
+  std::map<AlkaneId, Result<ContractImage, CallError>> images;  // translated, or why not
   BlockEffects effects{.height = out.height};
   std::optional<std::string> state_failure;
   const StorageReader read = [&](const AlkaneId& id, std::string_view key) -> std::optional<std::string> {
@@ -75,21 +76,29 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
   for (size_t i = 0; i < block.entries.size(); ++i) {
     if (const auto* d = std::get_if<Deploy>(&block.entries[i])) {
       code[d->id] = deployed_code[i];
+      images.erase(d->id);
       effects.deployments.push_back({d->id, deployed_code[i]});
       continue;
     }
     const Call& call = std::get<Call>(block.entries[i]);
     CallOutcome oc{.index = out.calls.size(), .line = call.line, .target = call.target};
-    std::string wasm;
-    if (auto it = code.find(call.target); it != code.end()) {
-      wasm = it->second;
-    } else if (auto c = state.code(call.target); !c) {
-      return fail(BlockError::State, c.detail());
-    } else if (c->has_value()) {
-      wasm = (*c)->bytes;
+    // Each contract is translated once per block (a redeploy replaces it).
+    auto image = images.find(call.target);
+    if (image == images.end()) {
+      std::optional<std::string> wasm;  // the contract's code, if one is deployed
+      if (auto it = code.find(call.target); it != code.end()) {
+        wasm = it->second;
+      } else if (auto c = state.code(call.target); !c) {
+        return fail(BlockError::State, c.detail());
+      } else if (c->has_value()) {
+        wasm = (*c)->bytes;
+      }
+      if (wasm) image = images.emplace(call.target, prepare_contract(*wasm)).first;
     }
-    if (wasm.empty()) {
+    if (image == images.end()) {
       oc.response.failure = fmt::format("no contract is deployed at {}", to_string(call.target));
+    } else if (!image->second) {
+      oc.response.failure = fmt::format("{}: {}", to_string(image->second.code()), image->second.detail());
     } else {
       const CallInput input{.myself = call.target,
                             .caller = call.caller,
@@ -97,7 +106,7 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
                             .inputs = call.inputs,
                             .tx = call.tx,
                             .height = out.height};
-      auto r = run_call_ref(wasm, input, read);
+      auto r = run_call_ref(image->second.value(), input, read);
       if (state_failure) return fail(BlockError::State, *state_failure);
       if (!r) {
         oc.response.failure = fmt::format("{}: {}", to_string(r.code()), r.detail());

@@ -97,16 +97,18 @@ std::string encode_context(const CallInput& in) {
   return c;
 }
 
-Result<CallResponse, CallError> run_call_ref(std::string_view wasm_bytes, const CallInput& in,
-                                             const StorageReader& read) {
+Result<ContractImage, CallError> prepare_contract(std::string_view wasm_bytes) {
   auto module = wasm::load_module(
       std::span(reinterpret_cast<const uint8_t*>(wasm_bytes.data()), wasm_bytes.size()));
   if (!module) return fail(CallError::BadModule, module.detail());
   auto translated = vm::translate(*module);
   if (!translated) return fail(CallError::BadModule, translated.detail());
-  auto image = std::make_shared<const vm::ProgramImage>(std::move(translated.value()));
-  if (image->memories.size() != 1) return fail(CallError::BadModule, "a contract has exactly one memory");
+  if (translated->memories.size() != 1) return fail(CallError::BadModule, "a contract has exactly one memory");
+  return ContractImage(std::make_shared<const vm::ProgramImage>(std::move(translated.value())));
+}
 
+Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const CallInput& in,
+                                             const StorageReader& read) {
   vm::ref::Store store;
   uint32_t mem_addr = vm::kNone;  // set after instantiation; the imports reach memory through it
   CallResponse response;

@@ -21,6 +21,7 @@
 #include "contracts/alkane_id.h"
 #include "contracts/block_file.h"
 #include "kernel/result.h"
+#include "procs/vm/image.h"
 
 namespace gpuos::contracts {
 
@@ -56,9 +57,15 @@ struct CallResponse {
 // the transfer count, each transfer (block, tx, value), then the inputs.
 std::string encode_context(const CallInput& in);
 
-// Runs `__execute` of `wasm` for `in`. A trap, an abort or a response that
-// does not parse is a failed call (ok false), not an error: an error means
-// the contract could not be run at all.
-Result<CallResponse, CallError> run_call_ref(std::string_view wasm, const CallInput& in, const StorageReader& read);
+// A contract's module, decoded, validated and translated once: a block's
+// calls to one contract share it.
+using ContractImage = std::shared_ptr<const vm::ProgramImage>;
+Result<ContractImage, CallError> prepare_contract(std::string_view wasm);
+
+// Runs `__execute` of the contract for `in`. A trap, an abort or a response
+// that does not parse is a failed call (ok false), not an error: an error
+// means the contract could not be run at all.
+Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const CallInput& in,
+                                             const StorageReader& read);
 
 }  // namespace gpuos::contracts
