@@ -126,9 +126,15 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     out.assign(reinterpret_cast<const char*>(m.data() + ptr), len);
     return true;
   };
-  auto write_bytes = [&](uint32_t ptr, std::string_view data) -> bool {
+  // How alkanes' reference host hands a buffer to the guest: the length as
+  // a 64-bit little-endian word at ptr - 4 (so its upper half lands on the
+  // first 4 bytes of the buffer), then the data at ptr over it. The call
+  // returns ptr. Done the same way here, so short buffers end alike.
+  auto send_buffer = [&](uint32_t ptr, std::string_view data) -> bool {
     auto& m = memory();
-    if (ptr > m.size() || data.size() > m.size() - ptr) return false;
+    const uint64_t len = data.size();
+    if (ptr < 4 || ptr > m.size() || m.size() - ptr < std::max<uint64_t>(len, 4)) return false;
+    for (int i = 0; i < 8; ++i) m[ptr - 4 + static_cast<uint32_t>(i)] = static_cast<uint8_t>(len >> (8 * i));
     std::memcpy(m.data() + ptr, data.data(), data.size());
     return true;
   };
@@ -165,8 +171,8 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__load_context") {
       type = {{I32}, {I32}};
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
-        if (!write_bytes(static_cast<uint32_t>(a[0]), context)) return TrapKind::MemoryOutOfBounds;
-        res[0] = context.size();
+        if (!send_buffer(static_cast<uint32_t>(a[0]), context)) return TrapKind::MemoryOutOfBounds;
+        res[0] = static_cast<uint32_t>(a[0]);
         return TrapKind::None;
       };
     } else if (n == "__request_storage") {
@@ -182,8 +188,8 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
         std::string v;
         if (!storage_value(static_cast<uint32_t>(a[0]), v)) return TrapKind::MemoryOutOfBounds;
-        if (!write_bytes(static_cast<uint32_t>(a[1]), v)) return TrapKind::MemoryOutOfBounds;
-        res[0] = v.size();
+        if (!send_buffer(static_cast<uint32_t>(a[1]), v)) return TrapKind::MemoryOutOfBounds;
+        res[0] = static_cast<uint32_t>(a[1]);
         return TrapKind::None;
       };
     } else if (n == "__height") {
@@ -191,7 +197,7 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
       fn = [&](std::span<const Slot> a, auto) {
         std::string h(8, '\0');
         for (int i = 0; i < 8; ++i) h[static_cast<size_t>(i)] = static_cast<char>(in.height >> (8 * i));
-        return write_bytes(static_cast<uint32_t>(a[0]), h) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
+        return send_buffer(static_cast<uint32_t>(a[0]), h) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
       };
     } else if (n == "__log") {
       type = {{I32}, {}};
@@ -210,7 +216,7 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__load_transaction") {
       type = {{I32}, {}};
       fn = [&](std::span<const Slot> a, auto) {
-        return write_bytes(static_cast<uint32_t>(a[0]), in.tx) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
+        return send_buffer(static_cast<uint32_t>(a[0]), in.tx) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
       };
     } else {
       return fail(CallError::Unsupported, fmt::format("it imports env.{}, which gpuos does not provide yet", n));

@@ -27,7 +27,7 @@ ALK_IMPORT(__log) void __log(int32_t text);
 
 /* Built with -mbulk-memory, so copies and fills are memory.copy and
  * memory.fill, not calls to a libc this header does not have. */
-static uint32_t alk_strlen(const char *s) {
+static inline uint32_t alk_strlen(const char *s) {
   uint32_t n = 0;
   while (s[n]) ++n;
   return n;
@@ -37,7 +37,7 @@ static uint32_t alk_strlen(const char *s) {
 static uint8_t alk_arena[1 << 16] __attribute__((aligned(16)));
 static size_t alk_used;
 
-static uint8_t *alk_buf(uint32_t n) {
+static inline uint8_t *alk_buf(uint32_t n) {
   size_t at = (alk_used + 3) & ~(size_t)3;
   if (at + 4 + n > sizeof alk_arena) __builtin_trap();
   alk_used = at + 4 + n;
@@ -45,19 +45,19 @@ static uint8_t *alk_buf(uint32_t n) {
   __builtin_memcpy(p - 4, &n, 4);
   return p;
 }
-static uint32_t alk_len(const uint8_t *p) {
+static inline uint32_t alk_len(const uint8_t *p) {
   uint32_t n;
   __builtin_memcpy(&n, p - 4, 4);
   return n;
 }
-static int32_t alk_ptr(const void *p) { return (int32_t)(uintptr_t)p; }
+static inline int32_t alk_ptr(const void *p) { return (int32_t)(uintptr_t)p; }
 
-static u128 alk_u128_at(const uint8_t *p) {
+static inline u128 alk_u128_at(const uint8_t *p) {
   u128 v = 0;
   for (int i = 15; i >= 0; --i) v = v << 8 | p[i];
   return v;
 }
-static void alk_put_u128(uint8_t *p, u128 v) {
+static inline void alk_put_u128(uint8_t *p, u128 v) {
   for (int i = 0; i < 16; ++i, v >>= 8) p[i] = (uint8_t)v;
 }
 
@@ -78,14 +78,14 @@ typedef struct {
   const uint8_t *inputs; /* n_inputs u128s; inputs[0] is the opcode */
 } alk_context;
 
-static alk_transfer alk_incoming(const alk_context *c, uint32_t i) {
+static inline alk_transfer alk_incoming(const alk_context *c, uint32_t i) {
   alk_transfer t = {{alk_u128_at(c->incoming + 48 * i), alk_u128_at(c->incoming + 48 * i + 16)},
                     alk_u128_at(c->incoming + 48 * i + 32)};
   return t;
 }
-static u128 alk_input(const alk_context *c, uint32_t i) { return i < c->n_inputs ? alk_u128_at(c->inputs + 16 * i) : 0; }
+static inline u128 alk_input(const alk_context *c, uint32_t i) { return i < c->n_inputs ? alk_u128_at(c->inputs + 16 * i) : 0; }
 
-static alk_context alk_load_context(void) {
+static inline alk_context alk_load_context(void) {
   uint32_t n = (uint32_t)__request_context();
   uint8_t *p = alk_buf(n);
   __load_context(alk_ptr(p));
@@ -106,21 +106,21 @@ static alk_context alk_load_context(void) {
 }
 
 /* ---- storage: reads from the host, writes collected for the response ------- */
-static uint8_t *alk_key(const char *text) {
+static inline uint8_t *alk_key(const char *text) {
   uint32_t n = alk_strlen(text);
   uint8_t *k = alk_buf(n);
   __builtin_memcpy(k, text, n);
   return k;
 }
 /* The stored value (its length at p - 4); an absent key reads as empty. */
-static uint8_t *alk_get(const char *key) {
+static inline uint8_t *alk_get(const char *key) {
   uint8_t *k = alk_key(key);
   uint32_t n = (uint32_t)__request_storage(alk_ptr(k));
   uint8_t *v = alk_buf(n);
   __load_storage(alk_ptr(k), alk_ptr(v));
   return v;
 }
-static u128 alk_get_u128(const char *key) {
+static inline u128 alk_get_u128(const char *key) {
   uint8_t *v = alk_get(key);
   return alk_len(v) >= 16 ? alk_u128_at(v) : 0;
 }
@@ -140,29 +140,29 @@ typedef struct {
   uint32_t data_len;
 } alk_response;
 
-static void alk_send(alk_response *r, alk_id id, u128 value) {
+static inline void alk_send(alk_response *r, alk_id id, u128 value) {
   if (r->n_transfers == ALK_MAX_OUT) __builtin_trap();
   alk_transfer t = {id, value};
   r->transfers[r->n_transfers++] = t;
 }
-static void alk_set_u128(alk_response *r, const char *key, u128 v) {
+static inline void alk_set_u128(alk_response *r, const char *key, u128 v) {
   if (r->n_writes == ALK_MAX_OUT) __builtin_trap();
   r->write_key[r->n_writes] = key;
   alk_put_u128(r->write_value[r->n_writes], v);
   r->write_len[r->n_writes++] = 16;
 }
-static void alk_return_text(alk_response *r, const char *text) {
+static inline void alk_return_text(alk_response *r, const char *text) {
   r->data = (const uint8_t *)text;
   r->data_len = alk_strlen(text);
 }
-static void alk_return_u128(alk_response *r, u128 v) {
+static inline void alk_return_u128(alk_response *r, u128 v) {
   uint8_t *p = alk_buf(16);
   alk_put_u128(p, v);
   r->data = p;
   r->data_len = 16;
 }
 
-static int32_t alk_finish(const alk_response *r) {
+static inline int32_t alk_finish(const alk_response *r) {
   uint32_t n = 16 + 48 * r->n_transfers + 4 + r->data_len;
   for (uint32_t i = 0; i < r->n_writes; ++i) n += 8 + alk_strlen(r->write_key[i]) + r->write_len[i];
   uint8_t *out = alk_buf(n), *p = out;
@@ -190,7 +190,7 @@ static int32_t alk_finish(const alk_response *r) {
 
 /* A failed call: abort (the host reverts the call's writes and transfers),
  * then a response whose data is 08 c3 79 a0 and the message. */
-static int32_t alk_fail(const char *message) {
+static inline int32_t alk_fail(const char *message) {
   alk_host_abort(0, 0, 0, 0);
   uint32_t n = alk_strlen(message);
   uint8_t *d = alk_buf(4 + n);

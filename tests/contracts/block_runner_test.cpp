@@ -119,6 +119,20 @@ TEST_F(BlockRunnerTest, TheTokenInOrder) {
   EXPECT_FALSE(state_->code(kToken).value().has_value());
 }
 
+// Loads hand buffers over as alkanes' reference host does: the length word
+// at pointer - 4, the pointer returned (contracts/guests/buffers.c checks
+// from the inside, with the length words poisoned first).
+TEST_F(BlockRunnerTest, LoadsWriteTheLengthWordAndReturnThePointer) {
+  std::filesystem::copy_file(std::string(GPUOS_CONTRACT_DIR) + "/buffers.wasm", dir_ / "buffers.wasm");
+  auto r = run(R"({"deploy": "buffers.wasm", "id": "2:5"}
+{"call": "2:5", "inputs": ["1", "2", "3"]}
+)");
+  ASSERT_TRUE(r.ok()) << r.detail();
+  const CallResponse& c = r->calls.at(0).response;
+  EXPECT_TRUE(c.ok) << c.failure << ": " << c.data;
+  EXPECT_EQ(c.data, "ok");
+}
+
 // A trap fails the call and discards its writes, like an abort.
 TEST_F(BlockRunnerTest, ATrapFailsTheCallAlone) {
   // (func (export "__execute") (result i32) unreachable), one page of memory
