@@ -83,9 +83,12 @@ InvokeResult Store::run(uint32_t func_addr, std::span<const Slot> args) {
     if (res.trap) res.results.clear();
     return res;
   }
-  if (slots_.size() < limits_.max_slots) slots_.resize(limits_.max_slots);
-  Slot* const S = slots_.data();
-  const uint64_t max_slots = slots_.size();
+  if (slots_size_ < limits_.max_slots) {
+    slots_.reset(new Slot[limits_.max_slots]);  // default-initialised: untouched pages stay unmapped
+    slots_size_ = limits_.max_slots;
+  }
+  Slot* const S = slots_.get();
+  const uint64_t max_slots = slots_size_;
 
   struct Frame {
     uint32_t ret_pc, fp, instance;
