@@ -4,8 +4,12 @@
 // Calls run on the CPU reference executor today (contracts/ref_host.h); the
 // GPU executor of issue 16 is not built yet. Every line of output says
 // which executor ran the block, so no figure is mistaken for the GPU's.
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -86,8 +90,27 @@ int cmd_block_run(const BlockArgs& a) {
   if (!block) return report_error("gpuos: block run: %s\n", block.detail().c_str()), EXIT_ERROR;
   auto state = open_db(a.db);
   if (!state) return EXIT_ERROR;
+  // A long block says how far it is on stderr: a counting line on a
+  // terminal, else a line every GPUOS_PROGRESS_MS (default 10 s); nothing
+  // for a block done within the first second (or that interval, if less).
+  const bool tty = isatty(STDERR_FILENO) != 0;
   const auto t0 = std::chrono::steady_clock::now();
-  auto out = run_block_ref(block.value(), *state);
+  auto last_shown = t0;
+  bool shown = false;
+  std::chrono::milliseconds step(tty ? 250 : 10000);
+  if (const char* env = std::getenv("GPUOS_PROGRESS_MS"); env && !tty) {
+    if (const long ms = std::strtol(env, nullptr, 10); ms > 0) step = std::chrono::milliseconds(ms);
+  }
+  const auto quiet = std::min<std::chrono::milliseconds>(std::chrono::seconds(1), step);
+  auto progress = [&](size_t done, size_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - t0 < quiet || now - last_shown < step) return;
+    last_shown = now;
+    shown = true;
+    std::fprintf(stderr, tty ? "\r\033[Kblock run: %zu of %zu calls" : "block run: %zu of %zu calls\n", done, total);
+  };
+  auto out = run_block_ref(block.value(), *state, progress);
+  if (shown && tty) std::fprintf(stderr, "\r\033[K");
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!out) return report_error("gpuos: block run: %s\n", out.detail().c_str()), EXIT_ERROR;
   for (const CallOutcome& c : out->calls) {

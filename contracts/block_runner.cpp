@@ -32,7 +32,8 @@ const char* to_string(BlockError e) {
   return "?";
 }
 
-Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state) {
+Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state,
+                                               const BlockProgress& progress) {
   auto newest = state.height();
   if (!newest) return fail(BlockError::State, newest.detail());
   BlockOutcome out;
@@ -123,6 +124,7 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
       ++out.failed;
     }
     out.calls.push_back(std::move(oc));
+    if (progress) progress(out.calls.size(), block.calls());
   }
   if (auto c = state.commit(effects); !c) return fail(BlockError::State, c.detail());
   return out;

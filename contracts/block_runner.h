@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,8 +43,12 @@ struct BlockOutcome {
   size_t failed = 0;
 };
 
+// Called after each call with the calls done and the block's total.
+using BlockProgress = std::function<void(size_t done, size_t total)>;
+
 // Runs `block` at its height (or the next one above the store's newest) and
 // commits what its successful calls and its deploys wrote.
-Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state);
+Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state,
+                                               const BlockProgress& progress = {});
 
 }  // namespace gpuos::contracts

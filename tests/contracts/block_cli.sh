@@ -72,4 +72,16 @@ expect_rc 0 "after all that" -- g block view --db "$DB" 2:1 101 --json
 [ "$(supply <<<"$LAST_OUT")" = 900 ]; check "the state is unchanged" $?
 expect_rc 1 "a view of an unknown opcode fails" -- g block view --db "$DB" 2:1 42
 contains "... and shows the revert" 'revert: "unknown opcode"'
+
+# A long block says how far it is (stderr is no terminal here: a line every
+# GPUOS_PROGRESS_MS, 10 s by default; 100 ms here, against 300 calls of
+# some 15 ms each on the reference host).
+for _ in $(seq 300); do printf '{"call": "2:1", "inputs": ["101"]}\n'; done >"$WORK/long.jsonl"
+GPUOS_PROGRESS_MS=100 g block run "$WORK/long.jsonl" --db "$DB" >"$WORK/long.out" 2>"$WORK/long.err"; rc=$?
+[ $rc -eq 0 ]; check "a block of 300 calls (exit $rc)" $?
+LAST_OUT=$(cat "$WORK/long.err")
+contains "it shows progress on stderr" "block run: "
+contains "... counting the calls" " of 300 calls"
+LAST_OUT=$(tail -1 "$WORK/long.out")
+contains "... and commits them all" "300 calls, 0 failed"
 finish
