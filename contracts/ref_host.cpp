@@ -116,7 +116,7 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
   const std::string context = encode_context(in);
 
   // Guest memory helpers: every access is bounds-checked (a bad pointer traps).
-  auto memory = [&]() -> std::vector<uint8_t>& { return store.memory(mem_addr).bytes; };
+  auto memory = [&]() -> vm::ref::MemoryBytes& { return store.memory(mem_addr).bytes; };
   auto read_buffer = [&](uint32_t ptr, std::string& out) -> bool {  // length at ptr - 4
     auto& m = memory();
     if (ptr < 4 || ptr > m.size()) return false;

@@ -20,8 +20,10 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -64,8 +66,41 @@ struct TableInst {
   uint32_t max = kNone;
 };
 
+// A linear memory's bytes. Storage comes from calloc, which for large
+// blocks hands out fresh pages the kernel zeroes on first touch, and
+// growing default-initialises, writing nothing: the new bytes are calloc's
+// zeros. That holds because a memory never shrinks, so no byte past size()
+// was ever written. Zeroing 512 pages by hand cost a contract call ~15 ms
+// (docs/contracts.md).
+template <typename T>
+struct ZeroedAllocator {
+  using value_type = T;
+  ZeroedAllocator() = default;
+  template <typename U>
+  ZeroedAllocator(const ZeroedAllocator<U>&) noexcept {}
+  T* allocate(size_t n) {
+    void* p = std::calloc(n, sizeof(T));
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, size_t) noexcept { std::free(p); }
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: calloc's zero stays
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+  template <typename U>
+  bool operator==(const ZeroedAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+using MemoryBytes = std::vector<uint8_t, ZeroedAllocator<uint8_t>>;
+
 struct MemoryInst {
-  std::vector<uint8_t> bytes;
+  MemoryBytes bytes;  // never shrinks
   uint32_t max_pages = kNone;
   uint32_t pages() const { return static_cast<uint32_t>(bytes.size() / kPageSize); }
 };

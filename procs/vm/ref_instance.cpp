@@ -58,7 +58,7 @@ uint32_t Store::add_table(ValType elem_type, uint32_t min, uint32_t max, Slot in
 }
 
 uint32_t Store::add_memory(uint32_t min_pages, uint32_t max_pages) {
-  memories_.push_back({std::vector<uint8_t>(static_cast<size_t>(min_pages) * kPageSize), max_pages});
+  memories_.push_back({MemoryBytes(static_cast<size_t>(min_pages) * kPageSize), max_pages});
   return static_cast<uint32_t>(memories_.size() - 1);
 }
 
@@ -71,7 +71,7 @@ int32_t Store::grow_memory(MemoryInst& mem, uint32_t delta) {
   const uint32_t old = mem.pages();
   const uint32_t max = std::min(mem.max_pages == kNone ? kMaxPages : mem.max_pages, kImplMaxPages);
   if (static_cast<uint64_t>(old) + delta > max) return -1;
-  mem.bytes.resize(static_cast<size_t>(old + delta) * kPageSize, 0);
+  mem.bytes.resize(static_cast<size_t>(old + delta) * kPageSize);  // zeros: MemoryBytes
   return static_cast<int32_t>(old);
 }
 

@@ -74,14 +74,14 @@ expect_rc 1 "a view of an unknown opcode fails" -- g block view --db "$DB" 2:1 4
 contains "... and shows the revert" 'revert: "unknown opcode"'
 
 # A long block says how far it is (stderr is no terminal here: a line every
-# GPUOS_PROGRESS_MS, 10 s by default; 100 ms here, against 300 calls of
-# some 15 ms each on the reference host).
-for _ in $(seq 300); do printf '{"call": "2:1", "inputs": ["101"]}\n'; done >"$WORK/long.jsonl"
-GPUOS_PROGRESS_MS=100 g block run "$WORK/long.jsonl" --db "$DB" >"$WORK/long.out" 2>"$WORK/long.err"; rc=$?
-[ $rc -eq 0 ]; check "a block of 300 calls (exit $rc)" $?
+# GPUOS_PROGRESS_MS, 10 s by default; 1 ms here, against 2,000 calls that
+# take a second or more on the reference host).
+for _ in $(seq 2000); do printf '{"call": "2:1", "inputs": ["101"]}\n'; done >"$WORK/long.jsonl"
+GPUOS_PROGRESS_MS=1 g block run "$WORK/long.jsonl" --db "$DB" >"$WORK/long.out" 2>"$WORK/long.err"; rc=$?
+[ $rc -eq 0 ]; check "a block of 2,000 calls (exit $rc)" $?
 LAST_OUT=$(cat "$WORK/long.err")
 contains "it shows progress on stderr" "block run: "
-contains "... counting the calls" " of 300 calls"
+contains "... counting the calls" " of 2000 calls"
 LAST_OUT=$(tail -1 "$WORK/long.out")
-contains "... and commits them all" "300 calls, 0 failed"
+contains "... and commits them all" "2000 calls, 0 failed"
 finish
