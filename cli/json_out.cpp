@@ -16,7 +16,6 @@ std::string g_error;  // the last report_error message, without "gpuos: " and th
 }  // namespace
 
 void set_json_output(bool on) { g_json = on; }
-bool json_output() { return g_json; }
 
 void print_json(nlohmann::json doc) {
   if (!doc.contains("schema")) doc["schema"] = control::JSON_SCHEMA;

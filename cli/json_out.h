@@ -20,7 +20,6 @@ namespace gpuos::cli {
 
 // main: the verb was given --json.
 void set_json_output(bool on);
-bool json_output();
 
 // Prints `doc` as one line, with "schema" and "ok": true added where it has
 // none. Invalid UTF-8 in strings is replaced, never an exception.
