@@ -136,51 +136,32 @@ int cmd_block_run(const BlockArgs& a) {
 int cmd_block_view(const BlockArgs& a) {
   auto target = parse_alkane_id(a.target);
   if (!target) return report_error("gpuos: block view: %s: not an id \"block:tx\"\n", a.target.c_str()), EXIT_ERROR;
-  CallInput in{.myself = *target};
+  std::vector<u128> inputs;
   for (const std::string& s : a.inputs) {
     auto v = parse_u128(s);
     if (!v) return report_error("gpuos: block view: input %s: not a decimal u128\n", s.c_str()), EXIT_ERROR;
-    in.inputs.push_back(*v);
+    inputs.push_back(*v);
   }
-  if (in.inputs.empty()) return report_error("gpuos: block view: give the opcode (inputs[0])\n"), EXIT_ERROR;
+  if (inputs.empty()) return report_error("gpuos: block view: give the opcode (inputs[0])\n"), EXIT_ERROR;
   auto state = open_db(a.db);
   if (!state) return EXIT_ERROR;
-  auto height = state->height();
-  auto code = state->code(*target);
-  if (!height || !code) {
-    return report_error("gpuos: block view: %s\n", (!height ? height.detail() : code.detail()).c_str()), EXIT_ERROR;
-  }
-  if (!code->has_value()) {
-    return report_error("gpuos: block view: no contract is deployed at %s\n", a.target.c_str()), EXIT_ERROR;
-  }
-  in.height = height->value_or(0);
-  std::optional<std::string> read_failure;
-  const StorageReader read = [&](const AlkaneId& id, std::string_view key) -> std::optional<std::string> {
-    auto v = state->storage(id, key);
-    if (!v) read_failure = v.detail();
-    return v && v->has_value() ? std::optional<std::string>((*v)->bytes) : std::nullopt;
-  };
-  auto image = prepare_contract((*code)->bytes);
-  if (!image) {
-    return report_error("gpuos: block view: %s: %s\n", to_string(image.code()), image.detail().c_str()), EXIT_ERROR;
-  }
-  auto r = run_call_ref(image.value(), in, read);
-  if (read_failure) return report_error("gpuos: block view: %s\n", read_failure->c_str()), EXIT_ERROR;
-  if (!r) return report_error("gpuos: block view: %s: %s\n", to_string(r.code()), r.detail().c_str()), EXIT_ERROR;
+  auto view = view_call_ref(*state, *target, std::move(inputs));
+  if (!view) return report_error("gpuos: block view: %s\n", view.detail().c_str()), EXIT_ERROR;
+  const CallResponse& r = view->response;
   // A view never commits: its writes are shown, not applied.
-  const CallOutcome c{.index = 0, .line = 0, .target = *target, .response = r.value()};
+  const CallOutcome c{.index = 0, .line = 0, .target = *target, .response = r};
   if (a.json) {
     json j = call_json(c);
     j.erase("call");
     j.erase("line");
-    j["height"] = height->has_value() ? json(**height) : json(nullptr);
+    j["height"] = view->height ? json(*view->height) : json(nullptr);
     j["executor"] = kExecutor;
     print_json(j);
   } else {
-    std::printf("%s\n", escape_text(shown(r->data)).c_str());
-    if (!r->ok) std::printf("(the call failed: %s)\n", escape_text(r->failure).c_str());
+    std::printf("%s\n", escape_text(shown(r.data)).c_str());
+    if (!r.ok) std::printf("(the call failed: %s)\n", escape_text(r.failure).c_str());
   }
-  return r->ok ? EXIT_OK : EXIT_ERROR;
+  return r.ok ? EXIT_OK : EXIT_ERROR;
 }
 
 int cmd_block_rollback(const BlockArgs& a) {

@@ -1,25 +1,27 @@
 #include "contracts/block_runner.h"
 
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "procs/wasm/decoder.h"
+#include "procs/wasm/module_file.h"
 
 namespace gpuos::contracts {
 namespace {
 
-std::optional<std::string> read_file(const std::filesystem::path& p) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream s;
-  s << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return s.str();
+// A StorageReader over the committed state alone; the first store failure
+// is kept in `failure` (a reader cannot return one), and the key then reads
+// as absent.
+StorageReader committed_reader(const StateStore& state, std::optional<std::string>& failure) {
+  return [&state, &failure](const AlkaneId& id, std::string_view key) -> std::optional<std::string> {
+    auto v = state.storage(id, key);
+    if (!v) {
+      if (!failure) failure = v.detail();
+      return std::nullopt;
+    }
+    return v->has_value() ? std::optional<std::string>((*v)->bytes) : std::nullopt;
+  };
 }
 
 }  // namespace
@@ -48,14 +50,16 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
   for (size_t i = 0; i < block.entries.size(); ++i) {
     const auto* d = std::get_if<Deploy>(&block.entries[i]);
     if (!d) continue;
-    auto bytes = read_file(d->wasm);
-    if (!bytes) return fail(BlockError::BadBlock, fmt::format("line {}: deploy: {} cannot be read", d->line, d->wasm.string()));
-    auto m = wasm::load_module(std::span(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size()));
+    // The path is the block file's to name: read as `run` reads a module
+    // (no FIFO, device or directory; a size bound).
+    auto bytes = wasm::read_module_file(d->wasm.string());
+    if (!bytes) return fail(BlockError::BadBlock, fmt::format("line {}: deploy: {}", d->line, bytes.detail()));
+    auto m = wasm::load_module(bytes.value());
     if (!m) {
       return fail(BlockError::BadBlock,
                   fmt::format("line {}: deploy: {} is not a valid module: {}", d->line, d->wasm.string(), m.detail()));
     }
-    deployed_code[i] = std::move(*bytes);
+    deployed_code[i].assign(bytes->begin(), bytes->end());
   }
 
   // The block's own writes, over the committed state: later calls see them.
@@ -64,14 +68,10 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
   std::map<AlkaneId, Result<ContractImage, CallError>> images;  // translated, or why not
   BlockEffects effects{.height = out.height};
   std::optional<std::string> state_failure;
+  const StorageReader committed = committed_reader(state, state_failure);
   const StorageReader read = [&](const AlkaneId& id, std::string_view key) -> std::optional<std::string> {
     if (auto it = written.find({id, std::string(key)}); it != written.end()) return it->second;
-    auto v = state.storage(id, key);
-    if (!v) {
-      state_failure = v.detail();
-      return std::nullopt;
-    }
-    return v->has_value() ? std::optional<std::string>((*v)->bytes) : std::nullopt;
+    return committed(id, key);
   };
 
   for (size_t i = 0; i < block.entries.size(); ++i) {
@@ -128,6 +128,23 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
   }
   if (auto c = state.commit(effects); !c) return fail(BlockError::State, c.detail());
   return out;
+}
+
+Result<ViewOutcome, BlockError> view_call_ref(const StateStore& state, const AlkaneId& target,
+                                              std::vector<u128> inputs) {
+  auto height = state.height();
+  if (!height) return fail(BlockError::State, height.detail());
+  auto code = state.code(target);
+  if (!code) return fail(BlockError::State, code.detail());
+  if (!code->has_value()) return fail(BlockError::BadBlock, fmt::format("no contract is deployed at {}", to_string(target)));
+  auto image = prepare_contract((*code)->bytes);
+  if (!image) return fail(BlockError::BadBlock, fmt::format("{}: {}", to_string(image.code()), image.detail()));
+  std::optional<std::string> state_failure;
+  const CallInput input{.myself = target, .inputs = std::move(inputs), .height = height->value_or(0)};
+  auto r = run_call_ref(image.value(), input, committed_reader(state, state_failure));
+  if (state_failure) return fail(BlockError::State, *state_failure);
+  if (!r) return fail(BlockError::BadBlock, fmt::format("{}: {}", to_string(r.code()), r.detail()));
+  return ViewOutcome{*height, std::move(r.value())};
 }
 
 }  // namespace gpuos::contracts

@@ -51,4 +51,14 @@ using BlockProgress = std::function<void(size_t done, size_t total)>;
 Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& state,
                                                const BlockProgress& progress = {});
 
+// One read-only call against the committed state, at its newest height;
+// nothing is committed (the call's writes are only reported). BadBlock: no
+// contract is deployed at `target`, or it cannot be run.
+struct ViewOutcome {
+  std::optional<uint64_t> height;  // the newest committed block, if any
+  CallResponse response;
+};
+Result<ViewOutcome, BlockError> view_call_ref(const StateStore& state, const AlkaneId& target,
+                                              std::vector<u128> inputs);
+
 }  // namespace gpuos::contracts
