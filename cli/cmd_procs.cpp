@@ -384,6 +384,7 @@ int cmd_stats(const std::string& session, bool as_json) {
   std::printf("refused    %llu spawns (table full or no pages), %llu GPU spawns (tree limit or tree kill), %llu grows "
               "(no pages)\n",
               u(c, "spawn_failed"), c.value("tree_refused", 0ull), u(c, "grow_failed"));
+  std::printf("stacks     %llu moves to a larger run (deep calls)\n", c.value("stack_moves", 0ull));
   std::printf("table      %llu of %llu slots in use (highest used: %llu)\n", u(c, "slots_used"),
               u(cfg, "table_size"), u(c, "slot_high"));
   std::printf("pages      %llu of %llu in use (%s of %s); at most %llu per process\n", u(c, "pages_used"),

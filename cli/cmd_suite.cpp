@@ -377,6 +377,7 @@ int cmd_suite(const SuiteArgs& a) {
   for (const auto& [app, bytes] : wasm) {
     procs::ProcessLimits lim;
     lim.max_pages = opts.max_pages;
+    lim.max_depth = opts.max_call_depth;
     if (auto need = procs::block_words_for(bytes, app, lim)) opts.fit_block(*need);
   }
   auto booted = Session::boot(opts);

@@ -30,7 +30,8 @@ struct RunArgs {
   std::string invoke;             // --invoke: run this export (cmd_run); else the program (cmd_exec)
   std::vector<std::string> args;  // the export's arguments, or the program's argv[1..]
   bool json = false;
-  uint32_t max_call_depth = 20000;  // nested calls before "call stack exhausted"
+  uint32_t max_call_depth = 20000;  // --invoke: nested calls before "call stack exhausted"
+  static constexpr uint32_t kInvokeMaxCallDepth = 1000000;  // --invoke's own stack, at most
   // As a program (cmd_exec.cpp):
   std::vector<std::pair<std::string, bool>> dirs;  // HOST[:GUEST], read-only?
   std::vector<std::string> env;  // --env KEY=VALUE or KEY, in order

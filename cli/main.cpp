@@ -34,6 +34,11 @@ void add_size_options(CLI::App* c, BootOptions& o) {
   c->add_option("--store-mib", o.store_mib, "MiB of program store: the code and data of every loaded program")
       ->capture_default_str()
       ->check(CLI::Range(1u, 4095u));
+  c->add_option("--max-call-depth", o.max_call_depth,
+                "nested calls before the 'call stack exhausted' trap; the stack grows in the process's pages "
+                "(--max-pages) up to it")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 10000000u));
 }
 
 // Adds --dir and --dir-ro to `c`, one HOST[:GUEST] per occurrence. Their
@@ -229,9 +234,6 @@ int main(int argc, char** argv) {
                   "give the program this command's whole environment (--env adds to it and overrides)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
-  c_run->add_option("--max-call-depth", run.max_call_depth, "nested calls before the 'call stack exhausted' trap")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1000000u));
   add_size_options(c_run, run.boot);
   c_run->get_option("--max-pages")
       ->description("linear-memory pages (64 KiB) a process may hold, 1..65536 (--invoke: default 2048)");
@@ -257,10 +259,13 @@ int main(int argc, char** argv) {
         return;
       }
     }
-    if (run.invoke.empty() && c_run->count("--max-call-depth")) {
-      report_error("gpuos: run: --max-call-depth goes with --invoke (a process's depth follows --block-kib)\n");
-      rc = EXIT_GPUOS;
-      return;
+    if (!run.invoke.empty() && c_run->count("--max-call-depth")) {  // --invoke's own stack: 20000 unless given
+      if (run.boot.max_call_depth > RunArgs::kInvokeMaxCallDepth) {
+        report_error("gpuos: run: --invoke nests calls at most %u deep (--max-call-depth)\n", RunArgs::kInvokeMaxCallDepth);
+        rc = EXIT_GPUOS;
+        return;
+      }
+      run.max_call_depth = run.boot.max_call_depth;
     }
     if (run.invoke.empty()) {
       if (run.json) {

@@ -32,6 +32,7 @@ struct ProcConfig {
   uint32_t arena_pages = 0;    // 64 KiB pages (a multiple of 32)
   uint32_t block_words = 0;    // words per process block
   uint32_t max_pages = 0;      // pages per process (page-table entries)
+  uint32_t max_call_depth = 0; // nested calls a process's stack may grow to
   uint32_t quantum = 0;        // ticks per quantum
   uint32_t store_words = 0;    // program store, after the descriptors
   bool profile = false;        // the kernel counts lane time (SysHeader.prof)

@@ -65,6 +65,9 @@ struct BootOptions {
   uint32_t arena_mib = 0;      // page arena (lavapipe 128, GPUs 8192)
   uint32_t block_kib = 16;     // per-process block: registers, page table, frames
   uint32_t max_pages = 1024;   // linear-memory pages per process
+  // Nested calls a process's stack may grow to (shaders/proc/stack.glsl);
+  // its pages count against max_pages, which bounds it first for most programs.
+  uint32_t max_call_depth = 1000000;
   uint32_t quantum = 0;        // ticks per quantum (lavapipe 256, at most 1024; GPUs 10000)
   uint32_t store_mib = 16;     // program store
   bool group_by_program = true;

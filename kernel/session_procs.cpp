@@ -27,6 +27,7 @@ Result<void, SessionError> Session::init_processes() {
   cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : (lvp ? 128u : 8192u)) * 16u;
   cfg.block_words = opts_.block_kib * 256u;
   cfg.max_pages = opts_.max_pages;
+  cfg.max_call_depth = opts_.max_call_depth;
   cfg.quantum = opts_.quantum ? opts_.quantum : (lvp ? 256u : 10000u);
   if (lvp && cfg.quantum > LAVAPIPE_TICKS_PER_LAUNCH) {
     return fail(SessionError::BadArgument,
@@ -119,6 +120,7 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
   procs::ProcessLimits lim;
   lim.block_words = cfg.block_words;
   lim.max_pages = cfg.max_pages;
+  lim.max_depth = cfg.max_call_depth;
   lim.store_words = cfg.store_words;
   auto prog = procs::prepare_program(wasm, name, lim);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("{}: {}: {}", name, to_string(prog.code()), prog.detail()));

@@ -188,8 +188,9 @@ struct ProgramDesc {
   uint blk_ctl;      // control stack: 2 words per call level
   uint blk_slots;    // 8-byte aligned; slots run to the end of the block
   uint slot_limit;   // frame slots
-  uint depth_limit;  // nested calls
-  uint _pad[12];
+  uint depth_limit;  // nested calls in the block
+  uint depth_cap;    // nested calls the stack may grow to (--max-call-depth)
+  uint _pad[11];
 };
 
 // Process block words, before the per-program parts.
@@ -212,6 +213,13 @@ const uint BLK_TYPE = 14u;
 const uint BLK_MAPPED = 16u;   // page-table entries in use (>= MEM_PAGES while a grow is under way)
 const uint BLK_PENDING = 17u;  // pages reserved by a grow under way and not yet mapped
 const uint BLK_CALL_AUX = 18u; // a resumable call's second cursor (WASI args_get)
+// The call stack (control stack and frame slots) starts in the block and
+// moves, when a call finds it full, to a run of arena pages twice as large
+// (proc/stack.glsl): then these say where it is.
+const uint BLK_STK_PAGE = 19u;  // first arena page of the stack + 1; 0: the stack is in the block
+const uint BLK_STK_PAGES = 20u; // pages of that run (a multiple of STACK_RUN_PAGES)
+const uint BLK_STK_NEW = 21u;   // a move under way: first page + 1 of the run it fills, else 0
+const uint BLK_STK_POS = 22u;   //   and the words it has copied
 const uint BLK_HEAP = 24u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
 const uint BLK_PAGE_TABLE = 24u + HEAP_STATE_WORDS;  // max_pages entries
 
@@ -266,7 +274,8 @@ struct SysHeader {
   uint slot_hint;        // spawns so far; start word of the slot bitmap = hint / 32,
                          // so 32 spawns in a row share a word (and a subgroup)
   uint tree_refused;     // GPU spawns refused: tree limit reached, or the tree being killed
-  uint _pad1[17];
+  uint stack_moves;      // call stacks moved to a larger run (proc/stack.glsl)
+  uint _pad1[16];
   // line 2 [kernel] the process job (OP_SPAWN or OP_SNAPSHOT), as the emit
   // job: positions only grow, so a lane holding a finished job's `end` can
   // never claim a unit of the next one. Unit u of a job is position begin + u.

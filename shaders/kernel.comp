@@ -87,6 +87,7 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "proc/vm_glue.glsl"
 #include "vm/interp.glsl"
 #include "heap/grow.glsl"
+#include "proc/stack.glsl"
 #include "heap/slab.glsl"
 #include "heap/alloc_calls.glsl"
 #include "proc/table.glsl"

@@ -202,6 +202,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
                     {"tree_refused", h.tree_refused},
                     {"bad_frees", bad_frees},
                     {"grow_failed", h.grow_failed},
+                    {"stack_moves", h.stack_moves},
                     {"pages_used", h.pages_used}}},
       {"procs", procs},
       {"heap", heap},

@@ -409,7 +409,10 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
                             int64_t{lim.block_words} - spare + 32, d.meta_words, d.num_globals, d.tab_elems,
                             min_slots, lim.block_words));
   }
-  d.depth_limit = std::min<uint32_t>(lim.max_depth, uint32_t(spare / 2));
+  // The stack starts in the block and moves to arena pages when a call
+  // finds it full (shaders/proc/stack.glsl), up to depth_cap levels.
+  d.depth_limit = std::min({lim.block_depth, lim.max_depth, uint32_t(spare / 2)});
+  d.depth_cap = lim.max_depth;
   d.blk_slots = even(d.blk_ctl + 2 * d.depth_limit);
   d.slot_limit = (lim.block_words - d.blk_slots) / 2;
   d.state = 1;

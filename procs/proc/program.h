@@ -29,7 +29,8 @@ namespace gpuos::procs {
 struct ProcessLimits {
   uint32_t block_words = 4096;  // words per process block
   uint32_t max_pages = 1024;    // page-table entries per process
-  uint32_t max_depth = 256;     // nested calls (fewer if the block is short)
+  uint32_t max_depth = 1000000; // nested calls the stack may grow to (--max-call-depth)
+  uint32_t block_depth = 256;   // nested calls the block holds before the stack moves to pages
   uint32_t table_headroom = 64; // table.grow room per table
   uint64_t store_words = 0;     // the program store (--store-mib); 0: not checked here
 };
@@ -53,7 +54,7 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
                                                      const ProcessLimits& limits);
 
 // The block words (abi::ProgramDesc's layout, in 4-byte words) a process of
-// this module needs to nest calls limits.max_depth deep: registers, page
+// this module needs to nest calls limits.block_depth deep in its block: registers, page
 // table, meta, globals, tables, the control stack and the frame slots.
 // limits.block_words is ignored. A verb that boots a session for programs it
 // already holds (run, suite) sizes the session's block with it, so a large

@@ -21,7 +21,10 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
   const uint old = META(VM_META_MEM_PAGES);
   if (bulk_ == 0u) {
     if (n == 0u) return GROW_DONE;
-    if (META(VM_META_HAS_MEMORY) == 0u || uint64_t(old) + n > uint64_t(grow_cap()) || !pages_reserve(n)) {
+    // The call stack's run (proc/stack.glsl) counts against the process's pages too.
+    const uint64_t held = uint64_t(blk_ref.w[BLK_MAPPED]) + blk_ref.w[BLK_STK_PAGES];
+    if (META(VM_META_HAS_MEMORY) == 0u || uint64_t(old) + n > uint64_t(grow_cap()) ||
+        held + n > uint64_t(sys_boot.max_pages) || !pages_reserve(n)) {
       atomicAdd(sys.grow_failed, 1u);
       return GROW_FAILED;
     }
@@ -42,15 +45,15 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
   }
   ticks_ += GROW_CHUNK;
   blk_ref.w[BLK_MAPPED] = mapped;
-  procs[cur_slot].pages = mapped;
-  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, mapped);
+  procs[cur_slot].pages = mapped + blk_ref.w[BLK_STK_PAGES];
+  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, mapped + blk_ref.w[BLK_STK_PAGES]);
   blk_ref.w[BLK_PENDING] = old + n - mapped;
   if (!ok) {  // rare (page_claim says why): undo; the pages are still zero
     for (uint i = old; i < mapped; ++i) page_release(blk_ref.w[BLK_PAGE_TABLE + i] & PTE_PAGE_MASK);
     pages_unreserve(old + n - mapped);
     ticks_ += mapped - old;
     blk_ref.w[BLK_MAPPED] = old;
-    procs[cur_slot].pages = old;
+    procs[cur_slot].pages = old + blk_ref.w[BLK_STK_PAGES];
     blk_ref.w[BLK_PENDING] = 0u;
     bulk_ = 0u;
     atomicAdd(sys.grow_failed, 1u);

@@ -1,7 +1,8 @@
 // exit.glsl: the end of a process, in two resumable phases run by whichever
 // lane holds it (so a big memory never stalls one lane for long):
 //   PH_EXIT    zero every mapped page and give it back (free pages are
-//              zero: heap/pages.glsl), then any pages a grow had reserved;
+//              zero: heap/pages.glsl), then the call stack's run of pages
+//              (proc/stack.glsl), then any pages a grow had reserved;
 //   PH_NOTIFY  write the exit record to the debug ring (the host's wait,
 //              ps history and exit codes come from it; a full ring means
 //              "try again next time", never a lost record), then become
@@ -39,8 +40,8 @@ bool proc_exit_step(uint budget) {
   }
   blk_ref.w[BLK_MAPPED] = n;
   blk_ref.w[BLK_PHASE_POS] = pos;
-  procs[cur_slot].pages = n;
-  if (n != 0u) return false;
+  procs[cur_slot].pages = n + blk_ref.w[BLK_STK_PAGES];
+  if (n != 0u || !stack_free_step(budget)) return false;
   pages_unreserve(blk_ref.w[BLK_PENDING]);
   blk_ref.w[BLK_PENDING] = 0u;
   return true;

@@ -30,6 +30,7 @@ void proc_bind(uint slot, bool program_bound) {
   const uint64_t a = block_address(slot);
   blk_ref = Words(a);
   blkq_ref = Qwords(a);
+  stack_bind();
 }
 
 void regs_load() {
@@ -166,6 +167,14 @@ void proc_run(uint slot, uint lane, bool woken) {
       const bool again = pc_ == handle_;
       status_ = again ? VM_ST_INTRINSIC : VM_ST_RUNNING;
       if (again) pc_ = intrinsic_ret_pc_;
+    }
+    if (status_ == VM_ST_STACK_FULL && trap_ == 0u) {  // grow the stack, then run the call again
+      const uint r = stack_grow_step(budget);
+      if (r == GROW_DONE) status_ = VM_ST_RUNNING;
+      if (r == GROW_FAILED) {
+        trap_ = 10u;  // CallStackExhausted, at the call
+        status_ = VM_ST_TRAPPED;
+      }
     }
     const uint st = trap_ != 0u ? VM_ST_TRAPPED : status_;
     if (st == VM_ST_DONE) {

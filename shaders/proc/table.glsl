@@ -137,6 +137,9 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   blk.w[BLK_STATUS] = VM_ST_IDLE;
   blk.w[BLK_MAPPED] = npages;
   blk.w[BLK_PENDING] = 0u;
+  blk.w[BLK_STK_PAGE] = 0u;  // the call stack starts in the block (proc/stack.glsl)
+  blk.w[BLK_STK_PAGES] = 0u;
+  blk.w[BLK_STK_NEW] = 0u;
 
   const uint old = procs[slot].pid;
   uint pid = old == 0u ? slot + 1u : old + T;

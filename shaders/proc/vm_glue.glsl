@@ -15,7 +15,9 @@ uint cur_slot, cur_pid, cur_prog;
 uint cur_argv_off;  // ProcEntry.argv_off: fixed for the process's life
 uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
 uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
-uint cur_slot_limit, cur_depth_limit;
+uint cur_slot_limit, cur_depth_limit;  // of the stack where it is now
+uint cur_depth_cap;  // progs[].depth_cap: how deep the stack may grow
+uint stk_ctl, stk_slots;  // word offsets of the control stack and slots (proc/stack.glsl)
 // ProcEntry.instructions and .quanta when the quantum began, and .requests
 // as it goes: the runner is their only writer, and loads at bind time
 // overlap (a load where they change would be one more wait in a row).
@@ -24,6 +26,8 @@ uint cur_quanta;
 uint cur_io_slot;  // ProcEntry.io_slot: a request slot held + 1 (io.glsl)
 Words blk_ref;    // the block as words
 Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
+Words stk_ref;    // where the call stack is: the block, or a run of arena pages
+Qwords stkq_ref;
 
 #define CODE(i) prog_words[cur_code + (i)]
 #define FUNC(i) prog_words[cur_funcs + (i)]
@@ -31,10 +35,12 @@ Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
 #define META(i) blk_ref.w[blk_meta + (i)]
 #define GLOBAL(i) blkq_ref.q[(blk_globals >> 1u) + (i)]
 #define TAB(i) blkq_ref.q[(blk_tabs >> 1u) + (i)]
-#define SLOT(i) blkq_ref.q[(blk_slots >> 1u) + (i)]
-#define CTL(i) blk_ref.w[blk_ctl + (i)]
+#define SLOT(i) stkq_ref.q[(stk_slots >> 1u) + (i)]
+#define CTL(i) stk_ref.w[stk_ctl + (i)]
 #define VM_SLOT_LIMIT cur_slot_limit
 #define VM_DEPTH_LIMIT cur_depth_limit
+#define VM_STACK_GROWS 1  // a full stack moves (proc/stack.glsl)
+bool vm_stack_can_grow();
 
 // The part of proc_bind (sched.glsl) that is fixed for the process's life:
 // its pid, its program and the program's layout. The completion taker calls
@@ -56,6 +62,7 @@ void proc_bind_program(uint slot) {
   blk_slots = progs[cur_prog].blk_slots;
   cur_slot_limit = progs[cur_prog].slot_limit;
   cur_depth_limit = progs[cur_prog].depth_limit;
+  cur_depth_cap = progs[cur_prog].depth_cap;
 }
 
 uint pte(uint page) { return blk_ref.w[BLK_PAGE_TABLE + page]; }

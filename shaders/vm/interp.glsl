@@ -20,6 +20,7 @@
 //              return pc, caller fp)
 //   VM_SLOT_LIMIT   expression: slots in this lane's slot space
 //   VM_DEPTH_LIMIT  expression: nested calls before CallStackExhausted
+//   VM_STACK_GROWS  (optional) a full stack may grow: vm_stack_full says how
 // and these functions, before the #include or after it (prototypes below;
 // after it if they use the lane registers):
 //   uint mem_load_word(uint wi)          linear memory word wi (bytes 4wi..4wi+3)
@@ -116,6 +117,21 @@ void W(uint i, uint64_t v) {
 }
 uint O(uint k) { return k < VM_CODE_READ_AHEAD ? ops_[k] : CODE(pc_ + 1u + k); }
 
+// A call that finds the stack full (depth or slots): CallStackExhausted,
+// unless the includer grows stacks (VM_STACK_GROWS, with bool
+// vm_stack_can_grow() declared before the #include) and says this one may
+// grow. Then the lane leaves its slice with VM_ST_STACK_FULL and pc_ still
+// at the call; the includer grows the stack and the call runs again.
+void vm_stack_full() {
+#ifdef VM_STACK_GROWS
+  if (vm_stack_can_grow()) {
+    status_ = VM_ST_STACK_FULL;
+    return;
+  }
+#endif
+  trap_ = 10u;  // CallStackExhausted
+}
+
 // Enters function f with its frame at slot new_fp; on return the caller
 // continues at ret_pc. Sets trap_ (pc_ unchanged) or suspends for the host.
 void do_call(uint f, uint new_fp, uint ret_pc) {
@@ -123,7 +139,10 @@ void do_call(uint f, uint new_fp, uint ret_pc) {
   uint np = FUNC(fb + VM_F_PARAMS);
   uint kind = FUNC(fb + VM_F_KIND);
   if (kind != VM_FK_LOCAL) {
-    if (uint64_t(new_fp) + max(np, FUNC(fb + VM_F_RESULTS)) > uint64_t(VM_SLOT_LIMIT)) { trap_ = 10u; return; }
+    if (uint64_t(new_fp) + max(np, FUNC(fb + VM_F_RESULTS)) > uint64_t(VM_SLOT_LIMIT)) {
+      vm_stack_full();
+      return;
+    }
     if ((kind & 0xffu) == VM_FK_INTRINSIC) {  // run next by vm_run_slice (run_intrinsic)
       status_ = VM_ST_INTRINSIC;
       aux_ = kind >> 8;
@@ -139,7 +158,7 @@ void do_call(uint f, uint new_fp, uint ret_pc) {
     return;
   }
   if (depth_ >= VM_DEPTH_LIMIT || uint64_t(new_fp) + FUNC(fb + VM_F_FRAME) > uint64_t(VM_SLOT_LIMIT)) {
-    trap_ = 10u;  // CallStackExhausted
+    vm_stack_full();
     return;
   }
   CTL(2u * depth_) = ret_pc;

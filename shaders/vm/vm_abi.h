@@ -106,6 +106,7 @@ const uint VM_ST_YIELD = 6u;     // gave the lane up, resumable (set RUNNING aga
 const uint VM_ST_EXITED = 7u;    // the process exited
 const uint VM_ST_BLOCKED = 8u;   // waiting (e.g. for I/O), resumable
 const uint VM_ST_INTRINSIC = 9u; // [gpu] run intrinsic AUX at CALLEE_FP next (HANDLE: the call's pc)
+const uint VM_ST_STACK_FULL = 10u; // [gpu] a call found the stack full: grow it, then run the call again
 
 // GPU-only trap kinds: not WebAssembly traps, reported as "unsupported".
 const uint VM_TRAP_UNSUPPORTED_OP = 0x100u;  // AUX: the opcode

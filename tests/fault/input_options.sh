@@ -44,8 +44,13 @@ expect_rc 125 "run --invoke with --dir is refused" -- g run --invoke _start --di
 contains "... saying why" "--dir goes without --invoke"
 expect_rc 125 "run --invoke with --device is refused" -- g run --invoke _start --device 0 mem2000.wasm
 contains "... saying why" "--device goes without --invoke"
-expect_rc 125 "run (a program) with --max-call-depth is refused" -- g run --max-call-depth 9 "$GUESTS/hello.wasm"
-contains "... saying why" "--max-call-depth goes with --invoke"
+# --max-call-depth goes with both forms (a process's stack grows up to it);
+# --invoke's own stack holds at most 1,000,000 levels.
+expect_rc 0 "run (a program) takes --max-call-depth" -- g run --max-call-depth 100 "$GUESTS/hello.wasm"
+contains "... and runs the program" "hello from pid 1"
+expect_rc 125 "run --invoke with --max-call-depth past 1,000,000 is refused" -- \
+  g run --invoke _start --max-call-depth 2000000 mem2000.wasm
+contains "... saying why" "--invoke nests calls at most 1000000 deep"
 # A bad --dir-ro says --dir-ro (and a bad --dir, --dir).
 expect_rc 125 "run --dir-ro of a missing directory" -- g run --dir-ro "$WORK/nope" "$GUESTS/hello.wasm"
 contains "... names --dir-ro" "--dir-ro $WORK/nope: not a directory"
