@@ -30,9 +30,9 @@
 const uint STACK_RUN_PAGES = 32u;  // one page-bitmap word
 const uint STACK_CHUNK = 64u;      // words or 16-byte units a step moves at least
 
-// Points the stack accessors at the bound process's stack (proc_bind).
-void stack_bind() {
-  const uint page = blk_ref.w[BLK_STK_PAGE];
+// Points the stack accessors at the bound process's stack; `page` is its
+// BLK_STK_PAGE (regs_load, sched.glsl).
+void stack_bind(uint page) {
   if (page == 0u) {
     stk_ref = blk_ref;
     stkq_ref = blkq_ref;
@@ -153,7 +153,7 @@ uint stack_grow_step(uint budget) {
   procs[cur_slot].pages = blk_ref.w[BLK_MAPPED] + new_pages;
   procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, blk_ref.w[BLK_MAPPED] + new_pages);
   atomicAdd(sys.stack_moves, 1u);
-  stack_bind();
+  stack_bind(dst);
   vm_slot_forget();
   return GROW_DONE;
 }
