@@ -422,7 +422,7 @@ void Session::service_loop() {
       if (stopping_) break;
       // A live kernel runs until parked (and, on lavapipe, slice after slice);
       // an epoch kernel runs while there is work.
-      const bool want = kernel_has_work() || (live && !parked_);
+      const bool want = kernel_has_work() || (live && !parked_) || relaunch_wanted_.load();
       if (!want) {
         was_idle = true;
         service_cv_.wait_for(lock, 5ms, [&] { return stopping_ || work_posted_; });
@@ -432,6 +432,7 @@ void Session::service_loop() {
       lock.unlock();
       beat_at_launch = load(ctrl_->heartbeat);  // before the submit: the first beat may come at once
       parks_at_launch = load(ctrl_->parked_groups);
+      if (relaunch_wanted_.exchange(false)) parked_ = false;  // asked for by a loader: a fresh launch
       if (auto r = launch(live ? abi::MODE_LIVE : abi::MODE_EPOCH, slice_for(live ? abi::MODE_LIVE : abi::MODE_EPOCH)); !r) {
         fail_session(r.detail());
         break;
@@ -501,6 +502,12 @@ void Session::service_loop() {
     if (auto why = watch.look(now - booted_at_, beat_changed)) {
       fail_session(fmt::format("kernel hang: {} (mode {}, launch {})", *why, to_string(mode_), launches_.load()));
       break;
+    }
+    // A loader waits for a fresh launch: park (the lanes finish their
+    // quanta; no process is disturbed), then the branch above relaunches.
+    if (live && !parking && relaunch_wanted_.load()) {
+      host_publish(ctrl_->stop, abi::STOP_PARK);
+      parking = true;
     }
     // An idle live kernel parks (returns) instead of spinning; the next command relaunches it.
     // A kernel whose heartbeat is stale is watched, not parked: parking would hide a hang.

@@ -226,6 +226,8 @@ class Session {
     uint32_t programs = 0, spawns = 0;
   };
   Result<Collected, SessionError> collect_unused();
+  // Has the kernel begin a new launch, within `timeout`; true when one began.
+  bool relaunch_kernel(std::chrono::milliseconds timeout);
   // Programs loaded now, and spawns whose argv blob and I/O are kept.
   uint32_t programs_loaded() const;
   uint32_t spawns_kept() const;
@@ -354,6 +356,10 @@ class Session {
   std::atomic<bool> kernel_running_{false};
   std::atomic<bool> parked_{false};
   std::atomic<uint64_t> launches_{0};
+  // A loader waits for a launch (freed program ids and store ranges are
+  // reused only after one): the service thread parks a running live kernel
+  // and relaunches it, or launches an idle one (relaunch_kernel).
+  std::atomic<bool> relaunch_wanted_{false};
   std::atomic<int64_t> last_activity_ns_{0};
   std::thread service_thread_;
   std::mutex shutdown_mu_;  // held for the whole of shutdown()

@@ -161,17 +161,37 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
         });
         return fail(SessionError::BadArgument,
                     waiting > 0
-                        ? fmt::format("{}: the session holds {} programs; {} of them were unloaded, and their slots "
-                                      "are reused once the kernel relaunches (a live kernel does when idle)",
+                        ? fmt::format("{}: the session holds {} programs; {} of them were unloaded, but the kernel "
+                                      "did not relaunch within 5 s, which their slots wait for",
                                       name, MAX_PROGRAMS, waiting)
                         : fmt::format("{}: the session holds {} programs, each still used by a process or a client "
                                       "(programs are unloaded when their last process is gone)",
                                       name, MAX_PROGRAMS));
       }
     }
-    // Full: release what no process holds, and try once more.
+    // Full: release what no process holds, and try once more. Ids and
+    // store ranges freed are reused only after a launch has begun since
+    // (ProcMemory::release says why): a running live kernel may not
+    // relaunch for a long while, so one is asked for.
     if (auto c = collect_unused(); !c) return fail(c.code(), c.detail());
+    if (!relaunch_kernel(5s)) spdlog::debug("load_program: no relaunch within 5 s");
   }
+}
+
+bool Session::relaunch_kernel(std::chrono::milliseconds timeout) {
+  const uint64_t before = launches_.load();
+  relaunch_wanted_ = true;
+  {
+    std::lock_guard lock(service_mu_);
+    work_posted_ = true;
+    service_cv_.notify_one();
+  }
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (launches_.load() == before) {
+    if (failed_.load() || std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
 }
 
 void Session::release_program(uint32_t id) {
