@@ -38,7 +38,7 @@ info=$("$gpuos" info --no-probe)
 echo "$info" | head -n 12
 # mandelbrot runs long enough to be seen in `ps`: a small image on a CPU
 # device (lavapipe, a few seconds), a larger one on a GPU.
-if grep -q "^\* device.*(CPU)" <<<"$info"; then mandel=(32 16 m.ppm 64); else mandel=(512 256 m.ppm 2000); fi
+if grep -q "^\* device.*(CPU)" <<<"$info"; then mandel=(32 16 m.ppm 64); else mandel=(128 64 m.ppm 500); fi
 
 step "boot a session (a first boot compiles the kernel: a minute or more on lavapipe; cached afterwards)"
 t0=$(date +%s%N)
