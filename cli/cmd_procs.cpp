@@ -241,6 +241,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
               {"arg", a.first_arg},
               {"args", a.args}};
   if (!env->empty()) req["env"] = *env;
+  if (a.max_memory_pages != 0) req["max_memory"] = uint64_t{a.max_memory_pages} * abi::PAGE_BYTES;
   json dirs = json::array();
   for (const auto& [spec, ro] : a.dirs) {
     std::string why;

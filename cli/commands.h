@@ -102,6 +102,7 @@ struct SpawnArgs {
   std::vector<std::pair<std::string, bool>> dirs;    // HOST[:GUEST], read-only?
   std::vector<std::string> env;                      // --env, as RunArgs::env
   bool env_inherit = false;                          // --env-inherit: this command's environment, not the daemon's
+  uint32_t max_memory_pages = 0;                     // --max-memory in pages; 0: the session's
   bool json = false;
 };
 int cmd_spawn(const std::string& session, const SpawnArgs& a);

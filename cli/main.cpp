@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/json_out.h"
+#include "kernel/byte_size.h"
 #include "kernel/control/paths.h"
 #include "kernel/session.h"
 #include "kernel/text_escape.h"
@@ -21,12 +22,29 @@ using namespace gpuos::cli;
 
 namespace {
 
+// --max-memory SIZE: whole 64 KiB pages, 1 to 65,536 (4 GiB, WebAssembly's
+// limit); a refusal is CLI11's one line.
+uint32_t max_memory_pages(const std::string& text) {
+  const auto bytes = parse_byte_size(text);
+  if (!bytes || *bytes < abi::PAGE_BYTES || *bytes > (uint64_t{1} << 32)) {
+    throw CLI::ValidationError("--max-memory", text + ": give a size from 64K to 4G (a number, then K, M or G)");
+  }
+  return static_cast<uint32_t>(*bytes / abi::PAGE_BYTES);
+}
+
 // The sizes a session gives each process and program, on every verb that
 // boots one (boot, run). Error messages name these options.
 void add_size_options(CLI::App* c, BootOptions& o) {
-  c->add_option("--max-pages", o.max_pages, "linear-memory pages (64 KiB) a process may hold, 1..65536")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 65536u));
+  auto* pages = c->add_option("--max-pages", o.max_pages,
+                               "pages (64 KiB) a process may hold, its linear memory, heap and call stack together: "
+                               "1..65536")
+                    ->capture_default_str()
+                    ->check(CLI::Range(1u, 65536u));
+  c->add_option_function<std::string>(
+       "--max-memory", [&o](const std::string& s) { o.max_pages = max_memory_pages(s); },
+       "memory a process may hold, its linear memory, heap and call stack together: 64K..4G (default 64M); "
+       "--max-pages in bytes")
+      ->excludes(pages);
   c->add_option("--block-kib", o.block_kib,
                 "KiB per process block: registers, page table, globals, tables, call frames")
       ->capture_default_str()
@@ -246,7 +264,7 @@ int main(int argc, char** argv) {
       return;
     }
     run.dirs = order_dirs(c_run, run_dirs);
-    if (c_run->count("--max-pages")) run.boot_max_pages = run.boot.max_pages;
+    if (c_run->count("--max-pages") || c_run->count("--max-memory")) run.boot_max_pages = run.boot.max_pages;
     // Options of one form given to the other would be ignored: refused.
     static const char* const kProgramOnly[] = {"--dir",    "--dir-ro",    "--no-cwd",    "--cwd-rw",
                                                "--stdin",  "--instances", "--device",    "--block-kib",
@@ -368,6 +386,10 @@ int main(int argc, char** argv) {
   c_spawn->add_option("--stdout", spawn.stdout_path, "write the processes' stdout to FILE (default: gpuos tail only)");
   c_spawn->add_option("--stderr", spawn.stderr_path, "write their stderr to FILE (may be the --stdout file)");
   c_spawn->add_option("--stdin", spawn.stdin_path, "each process reads FILE as its stdin (default: empty)");
+  c_spawn->add_option_function<std::string>(
+      "--max-memory", [&spawn](const std::string& s) { spawn.max_memory_pages = max_memory_pages(s); },
+      "memory each process may hold, its linear memory, heap and call stack together: 64K up to what the session "
+      "gives (boot --max-memory)");
   c_spawn->add_option("--env", spawn.env,
                       "KEY=VALUE in the processes' environment (repeatable; default: none, never the daemon's); "
                       "--env KEY takes this command's value")

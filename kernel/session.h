@@ -236,11 +236,13 @@ class Session {
   // processes they spawn) their preopened directories, stdin and a sink for
   // their stdout and stderr; without it they have no files and their output
   // shows in `gpuos tail` only. `env` ("KEY=VALUE" each) is their WASI
-  // environment, and that of the processes they spawn.
+  // environment, and that of the processes they spawn. `page_cap`: the
+  // pages each may hold (memory, heap and stack; `spawn --max-memory`),
+  // at most the session's max_pages; 0: the session's.
   Result<SpawnResult, SessionError> spawn(uint32_t program, uint32_t count, uint32_t first_arg,
                                           std::span<const std::string> args,
                                           std::shared_ptr<const io::SpawnIo> io = nullptr,
-                                          std::span<const std::string> env = {});
+                                          std::span<const std::string> env = {}, uint32_t page_cap = 0);
   // Forgets a spawn's SpawnIo (after its processes have exited).
   void release_io(uint32_t key);
   // "io_uring", or "thread-pool (why io_uring was not used)".

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "kernel/byte_size.h"
 #include "kernel/proc_tree.h"
 #include "kernel/session.h"
 
@@ -25,8 +26,26 @@ Result<void, SessionError> Session::init_processes() {
   ProcConfig cfg;
   cfg.slots = opts_.proc_slots ? opts_.proc_slots : (lvp ? 1024u : 131072u);
   cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : (lvp ? 128u : 8192u)) * 16u;
-  cfg.block_words = opts_.block_kib * 256u;
   cfg.max_pages = opts_.max_pages;
+  // --block-kib is a floor: a block always holds the page table and room
+  // for a program's parts and frames besides it.
+  cfg.block_words = std::max(opts_.block_kib * 256u, (BLK_PAGE_TABLE + cfg.max_pages + 1024u + 255u) / 256u * 256u);
+  // The default arena grows to hold one process of the largest size. One
+  // given smaller is taken (a limit is a cap, not a reservation, and tests
+  // run arenas dry on purpose), with a warning.
+  if (opts_.arena_mib != 0 && cfg.arena_pages < cfg.max_pages) {
+    spdlog::warn("processes: a process may hold {} (--max-memory), more than the arena holds ({}; --arena-mib): "
+                 "its memory runs out at the arena's size, which every process shares",
+                 format_byte_size(uint64_t{cfg.max_pages} * PAGE_BYTES),
+                 format_byte_size(uint64_t{cfg.arena_pages} * PAGE_BYTES));
+  }
+  if (opts_.arena_mib == 0 && cfg.arena_pages < cfg.max_pages) cfg.arena_pages = (cfg.max_pages + 31u) / 32u * 32u;
+  // Large blocks (a page table for gigabytes) make the default table smaller,
+  // so that the blocks take at most 4 GiB.
+  constexpr uint64_t kBlocksBudget = uint64_t{4} << 30;
+  if (opts_.proc_slots == 0 && uint64_t{cfg.slots} * cfg.block_words * 4u > kBlocksBudget) {
+    cfg.slots = std::max<uint32_t>(32u, static_cast<uint32_t>(kBlocksBudget / (uint64_t{cfg.block_words} * 4u)) / 32u * 32u);
+  }
   cfg.max_call_depth = opts_.max_call_depth;
   cfg.quantum = opts_.quantum ? opts_.quantum : (lvp ? 256u : 10000u);
   if (lvp && cfg.quantum > LAVAPIPE_TICKS_PER_LAUNCH) {
@@ -336,9 +355,27 @@ const procs::ProcessProgram* Session::program(uint32_t id) const {
 Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t count, uint32_t first_arg,
                                                  std::span<const std::string> args,
                                                  std::shared_ptr<const io::SpawnIo> io,
-                                                 std::span<const std::string> env) {
+                                                 std::span<const std::string> env, uint32_t page_cap) {
   const procs::ProcessProgram* prog = this->program(program);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("no program {}", program));
+  const uint32_t max_pages = procs_->config().max_pages;
+  if (page_cap > max_pages) {
+    return fail(SessionError::BadArgument,
+                fmt::format("--max-memory {}: this session gives a process at most {} (boot --max-memory)",
+                            format_byte_size(uint64_t{page_cap} * PAGE_BYTES), format_byte_size(uint64_t{max_pages} * PAGE_BYTES)));
+  }
+  if (page_cap > procs_->config().arena_pages) {
+    return fail(SessionError::BadArgument,
+                fmt::format("--max-memory {}: more than the session's arena holds ({}; boot --arena-mib)",
+                            format_byte_size(uint64_t{page_cap} * PAGE_BYTES),
+                            format_byte_size(uint64_t{procs_->config().arena_pages} * PAGE_BYTES)));
+  }
+  if (page_cap != 0 && prog->desc.mem_pages > page_cap) {
+    return fail(SessionError::BadArgument,
+                fmt::format("{} starts with {} of memory, more than --max-memory {}", prog->name,
+                            format_byte_size(uint64_t{prog->desc.mem_pages} * PAGE_BYTES),
+                            format_byte_size(uint64_t{page_cap} * PAGE_BYTES)));
+  }
   const uint32_t slots = procs_->config().slots;
   if (count > slots) {
     return fail(SessionError::BadArgument,
@@ -346,7 +383,8 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
   }
   // argv blob: bytes, argc, then "name\0arg1\0..." (intrinsics.glsl);
   // right after it (word-aligned) the environment the same way: bytes,
-  // count, "K=V\0..." (wasi.glsl, environ_get).
+  // count, "K=V\0..." (wasi.glsl, environ_get); then one word, the page
+  // cap (wasi.glsl, spawn_page_cap).
   auto strings = [](std::vector<uint32_t>& words, std::span<const std::string> list, const std::string* first) {
     std::string blob;
     if (first) blob.append(*first).push_back('\0');
@@ -360,6 +398,7 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
   std::vector<uint32_t> words;
   strings(words, args, &prog->name);
   strings(words, env, nullptr);
+  words.push_back(page_cap);
   std::lock_guard out_lock(out_mu_);
   auto at = procs_->append(words, launches_.load());
   if (!at) return fail(SessionError::BadArgument, at.detail());

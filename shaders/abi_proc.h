@@ -220,6 +220,10 @@ const uint BLK_STK_PAGE = 19u;  // first arena page of the stack + 1; 0: the sta
 const uint BLK_STK_PAGES = 20u; // pages of that run (a multiple of STACK_RUN_PAGES)
 const uint BLK_STK_NEW = 21u;   // a move under way: first page + 1 of the run it fills, else 0
 const uint BLK_STK_POS = 22u;   //   and the words it has copied
+// Pages the process may hold, its memory, heap and stack together: the
+// session's max_pages, or less where its spawn asked (`spawn --max-memory`;
+// set when its boot phase ends, sched.glsl).
+const uint BLK_PAGE_LIMIT = 23u;
 const uint BLK_HEAP = 24u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
 const uint BLK_PAGE_TABLE = 24u + HEAP_STATE_WORDS;  // max_pages entries
 

@@ -258,6 +258,10 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     if (bad) return error_reply("spawn: instances must be an integer 1..4294967295");
     const auto arg = uint_field(req, "arg", 0, 0, UINT32_MAX, bad);
     if (bad) return error_reply("spawn: arg must be an integer 0..4294967295");
+    const auto max_memory = uint_field(req, "max_memory", 0, 0, uint64_t{1} << 32, bad);
+    if (bad || (*max_memory != 0 && *max_memory < abi::PAGE_BYTES)) {
+      return error_reply("spawn: max_memory must be 0 (the session's) or a byte count 65536..4294967296");
+    }
     std::vector<std::string> args;
     if (req.contains("args")) args = req["args"].get<std::vector<std::string>>();
     for (const std::string& a : args) {
@@ -298,7 +302,8 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
       session_.release_program(*prog);
       return error_reply("spawn: " + io_why);
     }
-    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io, env);
+    auto r = session_.spawn(*prog, static_cast<uint32_t>(*instances), static_cast<uint32_t>(*arg), args, io, env,
+                            static_cast<uint32_t>(*max_memory / abi::PAGE_BYTES));
     // Its processes hold it now (or none was made): the reaper unloads it
     // once the last of them is gone.
     session_.release_program(*prog);

@@ -24,7 +24,7 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
     // The call stack's run (proc/stack.glsl) counts against the process's pages too.
     const uint64_t held = uint64_t(blk_ref.w[BLK_MAPPED]) + blk_ref.w[BLK_STK_PAGES];
     if (META(VM_META_HAS_MEMORY) == 0u || uint64_t(old) + n > uint64_t(grow_cap()) ||
-        held + n > uint64_t(sys_boot.max_pages) || !pages_reserve(n)) {
+        held + n > uint64_t(blk_ref.w[BLK_PAGE_LIMIT]) || !pages_reserve(n)) {
       atomicAdd(sys.grow_failed, 1u);
       return GROW_FAILED;
     }

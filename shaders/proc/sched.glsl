@@ -152,6 +152,11 @@ void proc_run(uint slot, uint lane, bool woken) {
     handle_ = 0u;
     type_ = 0u;
     io_kept_idle_ = 0u;
+    // The process's page limit: the session's, or its spawn's if lower.
+    const uint cap = spawn_page_cap();
+    const uint limit = cap == 0u ? sys_boot.max_pages : min(cap, sys_boot.max_pages);
+    blk_ref.w[BLK_PAGE_LIMIT] = limit;
+    META(VM_META_MEM_CAP_PAGES) = min(META(VM_META_MEM_CAP_PAGES), limit);
     vm_start(progs[cur_prog].entry_func);
     regs_save();
   }

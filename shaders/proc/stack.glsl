@@ -16,7 +16,7 @@
 // as the interpreter addresses them (fp + i).
 //
 // Bounds: the run's pages count against the process's pages
-// (sys_boot.max_pages, with its memory and heap: heap/grow.glsl); a call
+// (BLK_PAGE_LIMIT, with its memory and heap: heap/grow.glsl); a call
 // deeper than progs[].depth_cap (--max-call-depth), or a stack the
 // process's pages or the arena cannot hold, traps "call stack exhausted"
 // as before. Runs are whole words of the page bitmap (32 pages, 2 MiB), so
@@ -115,7 +115,7 @@ uint stack_grow_step(uint budget) {
   uint dst = blk_ref.w[BLK_STK_NEW];
   if (dst == 0u) {
     const uint held = blk_ref.w[BLK_MAPPED];
-    if (uint64_t(held) + new_pages > uint64_t(sys_boot.max_pages) || !pages_reserve(new_pages)) return GROW_FAILED;
+    if (uint64_t(held) + new_pages > uint64_t(blk_ref.w[BLK_PAGE_LIMIT]) || !pages_reserve(new_pages)) return GROW_FAILED;
     const uint first = page_run_claim(new_pages / 32u);
     if (first == NONE) {
       pages_unreserve(new_pages);

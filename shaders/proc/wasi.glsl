@@ -24,6 +24,14 @@ uint env_off() {
   return off == 0u ? 0u : off + 2u + ((prog_words[off] + 3u) >> 2u);
 }
 
+// The spawn's page cap (`spawn --max-memory`): the word after the
+// environment's list, as Session::spawn lays it out; 0 when the spawn set
+// none. A GPU-spawned child shares its ancestors' blob, and so their cap.
+uint spawn_page_cap() {
+  const uint e = env_off();
+  return e == 0u ? 0u : prog_words[e + 2u + ((prog_words[e] + 3u) >> 2u)];
+}
+
 // args_get(argv, argv_buf) and environ_get(environ, environ_buf): copies a
 // list's strings (the argv blob at `off`, or the environment's) to the
 // buffer and points argv[k] at each, a chunk of bytes per step (resumable:
