@@ -133,7 +133,7 @@ struct ProcEntry {
   uint exit_status;  // [kernel] valid in ZOMBIE
   uint trap_kind;    // [kernel] 0: no trap; else TrapKind (or VM_TRAP_*)
   uint trap_pc;      // [kernel] code word of the trapping instruction
-  uint pages;        // [kernel] linear-memory pages held now
+  uint pages;        // [kernel] pages held now: memory and heap, and the call stack once it moved
   uint pages_peak;   // [kernel]
   uint wait_pid;     // [kernel] BLOCKED in gpuos.wait on this child
   uint64_t instructions;  // [kernel] VM ticks retired
