@@ -14,6 +14,16 @@ const uint GROW_DONE = 0u;
 const uint GROW_FAILED = 1u;
 const uint GROW_MORE = 2u;
 
+// Pages the process holds: `mapped` page-table entries, and its call
+// stack's run once the stack moved (proc/stack.glsl). BLK_PAGE_LIMIT bounds
+// this sum; ProcEntry.pages shows it, and pages_peak its highest.
+uint pages_held(uint mapped) { return mapped + blk_ref.w[BLK_STK_PAGES]; }
+void show_pages_held(uint mapped) {
+  const uint held = pages_held(mapped);
+  procs[cur_slot].pages = held;
+  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, held);
+}
+
 uint grow_cap() { return min(META(VM_META_MEM_CAP_PAGES), sys_boot.max_pages); }
 
 // Grows memory by n pages tagged tag_first (first page) and tag_rest.
@@ -21,10 +31,8 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
   const uint old = META(VM_META_MEM_PAGES);
   if (bulk_ == 0u) {
     if (n == 0u) return GROW_DONE;
-    // The call stack's run (proc/stack.glsl) counts against the process's pages too.
-    const uint64_t held = uint64_t(blk_ref.w[BLK_MAPPED]) + blk_ref.w[BLK_STK_PAGES];
     if (META(VM_META_HAS_MEMORY) == 0u || uint64_t(old) + n > uint64_t(grow_cap()) ||
-        held + n > uint64_t(blk_ref.w[BLK_PAGE_LIMIT]) || !pages_reserve(n)) {
+        uint64_t(pages_held(blk_ref.w[BLK_MAPPED])) + n > uint64_t(blk_ref.w[BLK_PAGE_LIMIT]) || !pages_reserve(n)) {
       atomicAdd(sys.grow_failed, 1u);
       return GROW_FAILED;
     }
@@ -45,15 +53,14 @@ uint grow_step(uint n, uint tag_first, uint tag_rest) {
   }
   ticks_ += GROW_CHUNK;
   blk_ref.w[BLK_MAPPED] = mapped;
-  procs[cur_slot].pages = mapped + blk_ref.w[BLK_STK_PAGES];
-  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, mapped + blk_ref.w[BLK_STK_PAGES]);
+  show_pages_held(mapped);
   blk_ref.w[BLK_PENDING] = old + n - mapped;
   if (!ok) {  // rare (page_claim says why): undo; the pages are still zero
     for (uint i = old; i < mapped; ++i) page_release(blk_ref.w[BLK_PAGE_TABLE + i] & PTE_PAGE_MASK);
     pages_unreserve(old + n - mapped);
     ticks_ += mapped - old;
     blk_ref.w[BLK_MAPPED] = old;
-    procs[cur_slot].pages = old + blk_ref.w[BLK_STK_PAGES];
+    show_pages_held(old);
     blk_ref.w[BLK_PENDING] = 0u;
     bulk_ = 0u;
     atomicAdd(sys.grow_failed, 1u);

@@ -40,7 +40,7 @@ bool proc_exit_step(uint budget) {
   }
   blk_ref.w[BLK_MAPPED] = n;
   blk_ref.w[BLK_PHASE_POS] = pos;
-  procs[cur_slot].pages = n + blk_ref.w[BLK_STK_PAGES];
+  show_pages_held(n);
   if (n != 0u || !stack_free_step(budget)) return false;
   pages_unreserve(blk_ref.w[BLK_PENDING]);
   blk_ref.w[BLK_PENDING] = 0u;

@@ -51,6 +51,10 @@ void stack_bind(uint page) {
   }
 }
 
+// The size of the run the next move fills: twice the stack's, at least one
+// bitmap word.
+uint stack_next_pages() { return max(2u * blk_ref.w[BLK_STK_PAGES], STACK_RUN_PAGES); }
+
 // The interpreter's question (vm_stack_full): is a full stack to grow?
 // Not past the depth cap; memory is checked when the move starts.
 bool vm_stack_can_grow() { return depth_ < cur_depth_cap; }
@@ -111,7 +115,7 @@ uint run_zero(uint page, uint pos, uint end, uint budget) {
 uint stack_grow_step(uint budget) {
   const uint old_page = blk_ref.w[BLK_STK_PAGE];
   const uint old_pages = blk_ref.w[BLK_STK_PAGES];
-  const uint new_pages = max(2u * old_pages, STACK_RUN_PAGES);
+  const uint new_pages = stack_next_pages();
   uint dst = blk_ref.w[BLK_STK_NEW];
   if (dst == 0u) {
     const uint held = blk_ref.w[BLK_MAPPED];
@@ -150,8 +154,7 @@ uint stack_grow_step(uint budget) {
   blk_ref.w[BLK_STK_PAGES] = new_pages;
   blk_ref.w[BLK_STK_NEW] = 0u;
   blk_ref.w[BLK_STK_POS] = 0u;
-  procs[cur_slot].pages = blk_ref.w[BLK_MAPPED] + new_pages;
-  procs[cur_slot].pages_peak = max(procs[cur_slot].pages_peak, blk_ref.w[BLK_MAPPED] + new_pages);
+  show_pages_held(blk_ref.w[BLK_MAPPED]);
   atomicAdd(sys.stack_moves, 1u);
   stack_bind(dst);
   vm_slot_forget();
@@ -171,7 +174,7 @@ bool stack_free_step(uint budget) {
     if (page == 0u) {
       more = false;
     } else {
-      const uint pages = filling ? max(2u * blk_ref.w[BLK_STK_PAGES], STACK_RUN_PAGES) : blk_ref.w[BLK_STK_PAGES];
+      const uint pages = filling ? stack_next_pages() : blk_ref.w[BLK_STK_PAGES];
       const uint units = pages * (PAGE_BYTES / 16u);
       pos = run_zero(page - 1u, pos, units, budget);
       if (pos == units) {
@@ -188,6 +191,6 @@ bool stack_free_step(uint budget) {
   }
   blk_ref.w[BLK_PHASE_POS] = pos;
   const bool done = blk_ref.w[BLK_STK_NEW] == 0u && blk_ref.w[BLK_STK_PAGE] == 0u;
-  if (done) procs[cur_slot].pages = blk_ref.w[BLK_MAPPED];
+  if (done) show_pages_held(blk_ref.w[BLK_MAPPED]);
   return done;
 }
