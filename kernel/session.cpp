@@ -401,6 +401,12 @@ bool Session::processes_to_run() const {
   return load(h.live) > waiting || static_cast<int32_t>(load(h.job_end) - load(h.job_done)) > 0;
 }
 
+void Session::post_work() {
+  std::lock_guard lock(service_mu_);
+  work_posted_ = true;
+  service_cv_.notify_all();
+}
+
 void Session::service_loop() {
   uint32_t last_beat = load(ctrl_->heartbeat);
   auto last_beat_change = Clock::now();  // parking: is the heartbeat fresh
@@ -606,10 +612,8 @@ Result<MailboxReply, SessionError> Session::command(uint32_t op, uint32_t a0, ui
   const uint32_t seq = mailbox_->post(op, a0, a1, a2, a3);
   ++commands_;
   if (!kernel_running_.load()) {
-    std::lock_guard lock(service_mu_);
     parked_ = false;
-    work_posted_ = true;
-    service_cv_.notify_one();
+    post_work();
   }
   const auto start = Clock::now();
   const auto deadline = start + timeout;

@@ -228,6 +228,8 @@ class Session {
   Result<Collected, SessionError> collect_unused();
   // Has the kernel begin a new launch, within `timeout`; true when one began.
   bool relaunch_kernel(std::chrono::milliseconds timeout);
+  // Sets work_posted_ and wakes the service thread (service_loop).
+  void post_work();
   // Programs loaded now, and spawns whose argv blob and I/O are kept.
   uint32_t programs_loaded() const;
   uint32_t spawns_kept() const;

@@ -85,10 +85,7 @@ Result<void, SessionError> Session::init_io() {
   requests_ = std::make_unique<io::RequestService>(view, *wasi_, [this] {
     last_activity_ns_ = std::chrono::steady_clock::now().time_since_epoch().count();
     if (kernel_running_.load()) return;  // a running kernel takes it by itself
-    // A completion for an idle kernel: relaunch it (epoch, parked).
-    std::lock_guard lock(service_mu_);
-    work_posted_ = true;
-    service_cv_.notify_all();
+    post_work();  // a completion for an idle kernel: relaunch it (epoch, parked)
   });
   return {};
 }
@@ -200,11 +197,7 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
 bool Session::relaunch_kernel(std::chrono::milliseconds timeout) {
   const uint64_t before = launches_.load();
   relaunch_wanted_ = true;
-  {
-    std::lock_guard lock(service_mu_);
-    work_posted_ = true;
-    service_cv_.notify_one();
-  }
+  post_work();
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (launches_.load() == before) {
     if (failed_.load() || std::chrono::steady_clock::now() >= until) return false;
@@ -358,17 +351,18 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
                                                  std::span<const std::string> env, uint32_t page_cap) {
   const procs::ProcessProgram* prog = this->program(program);
   if (!prog) return fail(SessionError::BadArgument, fmt::format("no program {}", program));
-  const uint32_t max_pages = procs_->config().max_pages;
-  if (page_cap > max_pages) {
+  const ProcConfig& cfg = procs_->config();
+  if (page_cap > cfg.max_pages) {
     return fail(SessionError::BadArgument,
                 fmt::format("--max-memory {}: this session gives a process at most {} (boot --max-memory)",
-                            format_byte_size(uint64_t{page_cap} * PAGE_BYTES), format_byte_size(uint64_t{max_pages} * PAGE_BYTES)));
+                            format_byte_size(uint64_t{page_cap} * PAGE_BYTES),
+                            format_byte_size(uint64_t{cfg.max_pages} * PAGE_BYTES)));
   }
-  if (page_cap > procs_->config().arena_pages) {
+  if (page_cap > cfg.arena_pages) {
     return fail(SessionError::BadArgument,
                 fmt::format("--max-memory {}: more than the session's arena holds ({}; boot --arena-mib)",
                             format_byte_size(uint64_t{page_cap} * PAGE_BYTES),
-                            format_byte_size(uint64_t{procs_->config().arena_pages} * PAGE_BYTES)));
+                            format_byte_size(uint64_t{cfg.arena_pages} * PAGE_BYTES)));
   }
   if (page_cap != 0 && prog->desc.mem_pages > page_cap) {
     return fail(SessionError::BadArgument,
@@ -376,7 +370,7 @@ Result<SpawnResult, SessionError> Session::spawn(uint32_t program, uint32_t coun
                             format_byte_size(uint64_t{prog->desc.mem_pages} * PAGE_BYTES),
                             format_byte_size(uint64_t{page_cap} * PAGE_BYTES)));
   }
-  const uint32_t slots = procs_->config().slots;
+  const uint32_t slots = cfg.slots;
   if (count > slots) {
     return fail(SessionError::BadArgument,
                 fmt::format("{} instances asked for; the process table has {} slots (--proc-slots)", count, slots));
