@@ -55,6 +55,17 @@ Result<void, ClientError> check_server(int fd, const std::string& socket_path) {
 }
 }  // namespace
 
+bool wait_session_gone(const std::string& session, std::chrono::milliseconds timeout) {
+  auto paths = control::session_paths(session);
+  if (!paths) return true;
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (!lock_is_free(paths->lock)) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    ::usleep(5000);
+  }
+  return true;
+}
+
 Result<Client, ClientError> Client::connect(const std::string& name) {
   auto paths = control::session_paths(name);
   if (!paths) {

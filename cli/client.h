@@ -47,4 +47,9 @@ int exit_code_for(ClientError e);
 // returns the exit code (EXIT_FAILED when the reply says "failed").
 std::variant<nlohmann::json, int> one_call(const std::string& session, const nlohmann::json& req);
 
+// Waits until the session's daemon has let go of its lock (it has exited,
+// or is past the point where a new `boot` could collide with it); false
+// when it still holds it after `timeout`.
+bool wait_session_gone(const std::string& session, std::chrono::milliseconds timeout);
+
 }  // namespace gpuos::cli

@@ -243,6 +243,14 @@ int cmd_shutdown(const std::string& session, bool as_json) {
   auto r = one_call(session, {{"verb", "shutdown"}});
   if (auto* code = std::get_if<int>(&r)) return *code;
   const json& j = std::get<json>(r);
+  // The reply comes when the kernel has stopped; the daemon then closes its
+  // socket and lock. Returning before that let a `boot` right after find
+  // the session "already running" (seen on an H100).
+  if (!wait_session_gone(session, std::chrono::seconds(10))) {
+    report_error("gpuos: session '%s' stopped its kernel, but its daemon still holds the session after 10 s\n",
+                 session.c_str());
+    return EXIT_FAILED;
+  }
   if (as_json) {
     print_json(j);
   } else {
