@@ -37,12 +37,11 @@ uint32_t max_memory_pages(const std::string& text) {
 void add_size_options(CLI::App* c, BootOptions& o) {
   auto* pages = c->add_option("--max-pages", o.max_pages,
                                "pages (64 KiB) a process may hold, its linear memory, heap and call stack together: "
-                               "1..65536")
-                    ->capture_default_str()
+                               "1..65536 (default: half the arena, at most 65536)")
                     ->check(CLI::Range(1u, 65536u));
   c->add_option_function<std::string>(
        "--max-memory", [&o](const std::string& s) { o.max_pages = max_memory_pages(s); },
-       "memory a process may hold, its linear memory, heap and call stack together: 64K..4G (default 64M); "
+       "memory a process may hold, its linear memory, heap and call stack together: 64K..4G (default: half the arena, at most 4G; 64M on lavapipe); "
        "--max-pages in bytes")
       ->excludes(pages);
   c->add_option("--block-kib", o.block_kib,

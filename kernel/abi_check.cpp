@@ -53,6 +53,11 @@ static_assert(heap_class_size(1) == 16 && heap_class_size(3) == 48 && heap_class
 static_assert(heap_class_size(5) == 96 && heap_class_size(12) == 1024);
 static_assert(heap_class_size(HEAP_CLASSES) == HEAP_MAX_SMALL, "the table in abi_heap.h ends at 32 KiB");
 static_assert(BLK_PAGE_TABLE == BLK_HEAP + HEAP_STATE_WORDS);
+// The two-level page table (shaders/proc/page_table.glsl): a flat table up to
+// 64 MiB, then a directory word and an extension page per GiB.
+static_assert(pt_block_words(1024) == 1024 && pt_block_words(1025) == 1025 && pt_block_words(65536) == 1028);
+static_assert(pt_ext_pages(1024) == 0 && pt_ext_pages(1025) == 1 && pt_ext_pages(1024 + PT_EXT_ENTRIES) == 1 &&
+              pt_ext_pages(1025 + PT_EXT_ENTRIES) == 2 && pt_ext_pages(PT_MAX_PAGES) == 4);
 static_assert(EXIT_RECORD_WORDS <= RING_PAYLOAD_WORDS);
 static_assert(PROF_SLOTS * 2 <= 32, "the profile fits SysHeader line 3");
 

@@ -17,14 +17,14 @@ Result<std::unique_ptr<ProcMemory>, std::string> ProcMemory::create(vk::Context&
   if (cfg.arena_pages == 0 || cfg.arena_pages % 32 != 0 || cfg.arena_pages > PTE_PAGE_MASK) {
     return fail(std::string(), fmt::format("arena of {} pages must be a non-zero multiple of 32 (2 MiB)", cfg.arena_pages));
   }
-  if (cfg.max_pages == 0 || cfg.max_pages > 65536 || cfg.quantum == 0) {
+  if (cfg.max_pages == 0 || cfg.max_pages > PT_MAX_PAGES || cfg.quantum == 0) {
     return fail(std::string(), "pages per process must be 1..65536 and the quantum non-zero");
   }
   if (cfg.io_slots == 0 || cfg.io_slots % 32 != 0 || cfg.io_slots > IO_MAX_SLOTS) {
     return fail(std::string(), fmt::format("request slots {} must be a non-zero multiple of 32, at most {}",
                                            cfg.io_slots, IO_MAX_SLOTS));
   }
-  if (cfg.block_words < BLK_PAGE_TABLE + cfg.max_pages + 1024) {
+  if (cfg.block_words < BLK_PAGE_TABLE + pt_block_words(cfg.max_pages) + 1024) {
     return fail(std::string(), fmt::format("a {} KiB block cannot hold a {}-entry page table and frames",
                                            cfg.block_words / 256, cfg.max_pages));
   }

@@ -62,9 +62,9 @@ struct BootOptions {
   uint32_t faults = 0;         // abi::FAULT_* (tests)
   // Processes (shaders/abi_proc.h). 0: the device's default.
   uint32_t proc_slots = 0;     // process-table slots (lavapipe 1024, GPUs 131072)
-  uint32_t arena_mib = 0;      // page arena (lavapipe 128, GPUs 8192)
+  uint32_t arena_mib = 0;      // page arena (lavapipe 128; GPUs a quarter of device memory, at most 8192)
   uint32_t block_kib = 16;     // per-process block: registers, page table, frames
-  uint32_t max_pages = 1024;   // linear-memory pages per process
+  uint32_t max_pages = 0;      // pages a process may hold (half the arena, at most 65536)
   // Nested calls a process's stack may grow to (shaders/proc/stack.glsl);
   // its pages count against max_pages, which bounds it first for most programs.
   uint32_t max_call_depth = 1000000;

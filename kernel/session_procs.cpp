@@ -21,15 +21,30 @@ namespace gpuos {
 
 using namespace gpuos::abi;
 
+namespace {
+
+// The arena's default: 128 MiB on lavapipe (its memory is the host's, and
+// CI machines are small); on a GPU a quarter of its memory, at most 8 GiB,
+// in whole bitmap words of 2 MiB.
+uint32_t default_arena_mib(const vk::DeviceInfo& dev) {
+  if (dev.is_lavapipe()) return 128u;
+  const uint64_t quarter_mib = dev.device_local_bytes() / 4u >> 20;
+  return static_cast<uint32_t>(std::clamp<uint64_t>(quarter_mib / 2u * 2u, 128u, 8192u));
+}
+
+}  // namespace
+
 Result<void, SessionError> Session::init_processes() {
   const bool lvp = ctx_->info().is_lavapipe();
   ProcConfig cfg;
   cfg.slots = opts_.proc_slots ? opts_.proc_slots : (lvp ? 1024u : 131072u);
-  cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : (lvp ? 128u : 8192u)) * 16u;
-  cfg.max_pages = opts_.max_pages;
+  cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : default_arena_mib(ctx_->info())) * 16u;
+  // By default a process may hold half the arena, up to WebAssembly's 4 GiB:
+  // 64 MiB on lavapipe, 4 GiB on a GPU of 64 GiB or more.
+  cfg.max_pages = opts_.max_pages ? opts_.max_pages : std::min(cfg.arena_pages / 2u, 65536u);
   // --block-kib is a floor: a block always holds the page table and room
   // for a program's parts and frames besides it.
-  cfg.block_words = std::max(opts_.block_kib * 256u, (BLK_PAGE_TABLE + cfg.max_pages + 1024u + 255u) / 256u * 256u);
+  cfg.block_words = std::max(opts_.block_kib * 256u, (BLK_PAGE_TABLE + pt_block_words(cfg.max_pages) + 1024u + 255u) / 256u * 256u);
   // The default arena grows to hold one process of the largest size. One
   // given smaller is taken (a limit is a cap, not a reservation, and tests
   // run arenas dry on purpose), with a warning.
@@ -40,8 +55,8 @@ Result<void, SessionError> Session::init_processes() {
                  format_byte_size(uint64_t{cfg.arena_pages} * PAGE_BYTES));
   }
   if (opts_.arena_mib == 0 && cfg.arena_pages < cfg.max_pages) cfg.arena_pages = (cfg.max_pages + 31u) / 32u * 32u;
-  // Large blocks (a page table for gigabytes) make the default table smaller,
-  // so that the blocks take at most 4 GiB.
+  // Large blocks (--block-kib, or a program's tables) make the default table
+  // smaller, so that the blocks take at most 4 GiB.
   constexpr uint64_t kBlocksBudget = uint64_t{4} << 30;
   if (opts_.proc_slots == 0 && uint64_t{cfg.slots} * cfg.block_words * 4u > kBlocksBudget) {
     cfg.slots = std::max<uint32_t>(32u, static_cast<uint32_t>(kBlocksBudget / (uint64_t{cfg.block_words} * 4u)) / 32u * 32u);

@@ -190,7 +190,12 @@ struct ProgramDesc {
   uint slot_limit;   // frame slots
   uint depth_limit;  // nested calls in the block
   uint depth_cap;    // nested calls the stack may grow to (--max-call-depth)
-  uint _pad[11];
+  // 0: meta, globals and tables are in the block (blk_meta, blk_globals and
+  // blk_tabs are block offsets). Else a program too large for the block: its
+  // spawn claims a run of this many arena pages for them (1, or whole
+  // bitmap words of 32; BLK_PARTS_PAGE), and those offsets are the run's.
+  uint parts_pages;
+  uint _pad[10];
 };
 
 // Process block words, before the per-program parts.
@@ -224,8 +229,41 @@ const uint BLK_STK_POS = 22u;   //   and the words it has copied
 // session's max_pages, or less where its spawn asked (`spawn --max-memory`;
 // set when its boot phase ends, sched.glsl).
 const uint BLK_PAGE_LIMIT = 23u;
-const uint BLK_HEAP = 24u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
-const uint BLK_PAGE_TABLE = 24u + HEAP_STATE_WORDS;  // max_pages entries
+// First page + 1 of the run that holds meta, globals and tables when the
+// program's parts_pages is not 0 (set at spawn, freed by the exit).
+const uint BLK_PARTS_PAGE = 24u;
+// (25 unused: the heap state and page table keep their 8-byte alignment)
+const uint BLK_HEAP = 26u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
+const uint BLK_PAGE_TABLE = 26u + HEAP_STATE_WORDS;  // pt_block_words(max_pages) words
+
+// The page table has two levels (proc/page_table.glsl). The first
+// PT_DIRECT_PAGES entries (64 MiB of memory, which most programs never pass)
+// are words of the block; past them, the block holds one directory word per
+// PT_EXT_ENTRIES pages (1 GiB), naming an arena page of their entries.
+const uint PT_DIRECT_PAGES = 1024u;
+const uint PT_MAX_PAGES = 65536u;  // WebAssembly's 4 GiB
+const uint PT_EXT_ENTRIES = PAGE_WORDS;  // one arena page of entries
+// The most a program's parts run may take (a million words: tables of
+// about 500,000 elements); decode_limits bounds declared counts by it.
+const uint PARTS_MAX_PAGES = 64u;
+// Pages a parts run of `words` takes: one page, or whole bitmap words of
+// 32 pages, which a run is claimed in (proc/stack.glsl, page_run_claim).
+GPUOS_ABI_FN uint parts_run_pages(uint words) {
+  const uint pages = (words + PAGE_WORDS - 1u) / PAGE_WORDS;
+  return pages <= 1u ? pages : (pages + 31u) / 32u * 32u;
+}
+// Block words the page table of a session of max_pages takes: 1,028 at
+// WebAssembly's 65,536 pages.
+GPUOS_ABI_FN uint pt_block_words(uint max_pages) {
+  return max_pages <= PT_DIRECT_PAGES
+             ? max_pages
+             : PT_DIRECT_PAGES + (max_pages - PT_DIRECT_PAGES + PT_EXT_ENTRIES - 1u) / PT_EXT_ENTRIES;
+}
+// Extension pages a table of `mapped` entries holds; they count against
+// the process's pages with its memory (heap/grow.glsl).
+GPUOS_ABI_FN uint pt_ext_pages(uint mapped) {
+  return mapped <= PT_DIRECT_PAGES ? 0u : (mapped - PT_DIRECT_PAGES + PT_EXT_ENTRIES - 1u) / PT_EXT_ENTRIES;
+}
 
 const uint PH_BOOT = 0u;   // copying meta, globals and tables from the program
 const uint PH_RUN = 1u;

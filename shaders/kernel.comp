@@ -84,6 +84,7 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "lib/profile.glsl"
 #include "proc/bitmap.glsl"
 #include "heap/pages.glsl"
+#include "proc/page_table.glsl"
 #include "proc/vm_glue.glsl"
 #include "vm/interp.glsl"
 #include "heap/grow.glsl"

@@ -44,6 +44,14 @@ bool DeviceInfo::has_device_local_host_visible() const {
                      [&](const MemoryType& m) { return (m.flags & want) == want; });
 }
 
+uint64_t DeviceInfo::device_local_bytes() const {
+  uint64_t most = 0;
+  for (const MemoryType& m : memory_types) {
+    if (m.flags & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) most = std::max(most, m.heap_size);
+  }
+  return most;
+}
+
 namespace {
 
 bool has_extension(Vk& vk, VkPhysicalDevice pd, const char* name) {

@@ -65,6 +65,7 @@ struct DeviceInfo {
 
   bool is_lavapipe() const { return driver_id == VK_DRIVER_ID_MESA_LLVMPIPE; }
   bool has_device_local_host_visible() const;
+  uint64_t device_local_bytes() const;  // the largest DEVICE_LOCAL heap; 0: none
   // Empty when the device can run a session; otherwise why it cannot.
   std::string unusable_reason;
 };

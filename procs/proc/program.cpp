@@ -212,13 +212,33 @@ Result<uint32_t, ProgramError> add_start_function(ProgramImage& img) {
 // entries is refused before any table exists). Everything a process holds
 // besides linear memory (meta: one word per function and type, descriptors
 // of tables and segments; globals and table elements, two words each)
-// lives in its block after the page table, so the block bounds each count.
+// lives in its block after the page table, or where that is too small in a
+// run of arena pages of its own (parts_words), so that run bounds each count.
+// The most words meta, globals and tables may take: the block's room past
+// its page table, or a parts run of PARTS_MAX_PAGES (fewer where a process
+// may hold fewer pages), whichever is more.
+int64_t block_room(const ProcessLimits& lim) {
+  return int64_t{lim.block_words} - BLK_PAGE_TABLE - pt_block_words(lim.max_pages);
+}
+int64_t parts_run_words(const ProcessLimits& lim) {
+  return int64_t{std::min(PARTS_MAX_PAGES, lim.max_pages)} * PAGE_WORDS;
+}
+uint32_t parts_max_words(const ProcessLimits& lim) { return uint32_t(std::max(block_room(lim), parts_run_words(lim))); }
+// What bounds them, for messages: the option a user would change.
+std::string parts_bound(const ProcessLimits& lim) {
+  if (block_room(lim) >= parts_run_words(lim)) {
+    return fmt::format("a process block of {} KiB holds {} words besides its page table; --block-kib",
+                       lim.block_words / 256, block_room(lim));
+  }
+  return fmt::format("a process's meta, globals and tables take at most {} words: 4 MiB, or its --max-pages if "
+                     "fewer",
+                     parts_run_words(lim));
+}
+
 wasm::DecodeLimits decode_limits(const ProcessLimits& lim) {
   wasm::DecodeLimits d;
-  const int64_t room = int64_t{lim.block_words} - BLK_PAGE_TABLE - lim.max_pages;
-  const uint32_t words = uint32_t(std::max<int64_t>(room, 0));
-  d.source = fmt::format("a process block of {} KiB holds {} words besides its page table; --block-kib",
-                         lim.block_words / 256, words);
+  const uint32_t words = parts_max_words(lim);
+  d.source = parts_bound(lim);
   d.types = std::min(d.types, words);
   d.functions = std::min(d.functions, words);
   d.imports = std::min(d.imports, words);
@@ -331,12 +351,10 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
     tab_elems += std::max<uint64_t>(t.min, std::min<uint64_t>(max, uint64_t{t.min} + lim.table_headroom));
   }
   for (const vm::ImageElem& e : img.elems) tab_elems += e.items.size();
-  if (2 * tab_elems + uint64_t{BLK_PAGE_TABLE} + lim.max_pages + L.words > lim.block_words) {
+  if (2 * tab_elems + L.words > parts_max_words(lim)) {
     return fail(ProgramError::TooLarge,
-                fmt::format("its tables need {} elements ({} words) with their growth room; a process block of {} "
-                            "KiB has {} words besides its page table and meta (--block-kib)",
-                            tab_elems, 2 * tab_elems, lim.block_words / 256,
-                            std::max<int64_t>(0, int64_t{lim.block_words} - BLK_PAGE_TABLE - lim.max_pages - L.words)));
+                fmt::format("its tables need {} elements ({} words) with their growth room, and its meta {} ({})",
+                            tab_elems, 2 * tab_elems, L.words, parts_bound(lim)));
   }
   std::vector<uint64_t> tabs;
   tabs.reserve(tab_elems);
@@ -394,20 +412,39 @@ Result<ProcessProgram, ProgramError> prepare_program(std::span<const uint8_t> wa
 
   // Block layout: registers, heap state and page table (BLK_*), then meta,
   // globals and tables (8-byte aligned), the control stack, the slots.
+  // Parts that leave the block too little room for the stack's start go to
+  // a run of arena pages of their own, in the same order from word 0.
   auto even = [](uint32_t x) { return (x + 1) & ~1u; };
-  d.blk_meta = BLK_PAGE_TABLE + lim.max_pages;
-  d.blk_globals = even(d.blk_meta + d.meta_words);
-  d.blk_tabs = even(d.blk_globals + 2 * d.num_globals);
-  d.blk_ctl = d.blk_tabs + 2 * d.tab_elems;
+  const uint32_t table_end = BLK_PAGE_TABLE + pt_block_words(lim.max_pages);
+  auto place_parts = [&](uint32_t at) {
+    d.blk_meta = at;
+    d.blk_globals = even(d.blk_meta + d.meta_words);
+    d.blk_tabs = even(d.blk_globals + 2 * d.num_globals);
+    return d.blk_tabs + 2 * d.tab_elems;  // where the parts end
+  };
   // The control stack takes 2 words per call level; the slots get the rest.
   const uint32_t min_slots = min_frame_slots(img);
-  const int64_t spare = int64_t{lim.block_words} - d.blk_ctl - 2 * int64_t{min_slots} - 2;
+  auto spare_after = [&](uint32_t ctl) { return int64_t{lim.block_words} - ctl - 2 * int64_t{min_slots} - 2; };
+  d.blk_ctl = place_parts(table_end);
+  d.parts_pages = 0;
+  if (spare_after(d.blk_ctl) < 2 * 16) {
+    const uint32_t parts_words = place_parts(0);
+    d.parts_pages = parts_run_pages(parts_words);
+    d.blk_ctl = table_end;
+    if (uint64_t{d.mem_pages} + d.parts_pages > lim.max_pages) {
+      return fail(ProgramError::TooLarge,
+                  fmt::format("its memory ({} pages) and its meta, globals and tables ({} words, {} pages) are more "
+                              "than a process may hold ({} pages; --max-pages)",
+                              d.mem_pages, parts_words, d.parts_pages, lim.max_pages));
+    }
+  }
+  const int64_t spare = spare_after(d.blk_ctl);
   if (spare < 2 * 16) {
     return fail(ProgramError::TooLarge,
-                fmt::format("a process of this program needs at least {} block words (meta {}, globals {}, table "
-                            "elements {}, frames {} slots, 16 calls); the session gives {} (--block-kib)",
-                            int64_t{lim.block_words} - spare + 32, d.meta_words, d.num_globals, d.tab_elems,
-                            min_slots, lim.block_words));
+                fmt::format("a process block of {} words (--block-kib) leaves {} past its page table; the call "
+                            "stack needs at least {} (frames of {} slots, 16 calls)",
+                            lim.block_words, int64_t{lim.block_words} - table_end, 2 * int64_t{min_slots} + 2 + 32,
+                            min_slots));
   }
   // The stack starts in the block and moves to arena pages when a call
   // finds it full (shaders/proc/stack.glsl), up to depth_cap levels.

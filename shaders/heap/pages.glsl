@@ -29,6 +29,10 @@ uint page_claim() {
   return bitmap_claim(sys_boot.page_bits_off, nwords, start, 2u * nwords);
 }
 
+// Gives back a page claimed but never written, keeping its reservation for
+// the caller (proc/page_table.glsl's failed map).
+void page_unclaim(uint page) { bitmap_clear(sys_boot.page_bits_off, page); }
+
 // Gives back a zeroed page claimed earlier (and its reservation).
 void page_release(uint page) {
   RELEASE_FENCE();  // the zeroing stores before the bit says "free"

@@ -85,7 +85,7 @@ void heap_bad_free(uint p) {
 }
 
 void pte_set_tag(uint page, uint tag) {
-  blk_ref.w[BLK_PAGE_TABLE + page] = (pte(page) & PTE_PAGE_MASK) | (tag << PTE_TAG_SHIFT);
+  pt_set(blk_ref, page, (pte(page) & PTE_PAGE_MASK) | (tag << PTE_TAG_SHIFT));
 }
 
 // Pages a large run starting at page `first` holds (its LARGE_TAIL pages + 1).

@@ -2,7 +2,8 @@
 // lane holds it (so a big memory never stalls one lane for long):
 //   PH_EXIT    zero every mapped page and give it back (free pages are
 //              zero: heap/pages.glsl), then the call stack's run of pages
-//              (proc/stack.glsl), then any pages a grow had reserved;
+//              (proc/stack.glsl), then the parts' run if the program has
+//              one, then any pages a grow had reserved;
 //   PH_NOTIFY  write the exit record to the debug ring (the host's wait,
 //              ps history and exit codes come from it; a full ring means
 //              "try again next time", never a lost record), then become
@@ -21,19 +22,37 @@ void proc_begin_exit(uint status, uint trap, uint trap_pc) {
   io_release_on_exit();
 }
 
+// Zeroes the words the parts' run held (ProgramDesc.parts_pages) and gives
+// it back, a budget's worth at a time, with progress in BLK_PHASE_POS
+// (16-byte units; stack_free_step left it 0). True when none is left.
+bool parts_free_step(uint budget) {
+  const uint page = blk_ref.w[BLK_PARTS_PAGE];
+  if (page == 0u) return true;
+  const uint units = (blk_tabs + 2u * progs[cur_prog].tab_elems + 3u) / 4u;
+  const uint pos = run_zero(page - 1u, blk_ref.w[BLK_PHASE_POS], units, budget);
+  blk_ref.w[BLK_PHASE_POS] = pos;
+  if (pos < units) return false;
+  if (cur_parts_pages == 1u) page_release(page - 1u);
+  else page_run_release(page - 1u, cur_parts_pages);
+  blk_ref.w[BLK_PARTS_PAGE] = 0u;
+  blk_ref.w[BLK_PHASE_POS] = 0u;
+  show_pages_held(blk_ref.w[BLK_MAPPED]);
+  return true;
+}
+
 // Returns true when every page is back.
 bool proc_exit_step(uint budget) {
   uint n = blk_ref.w[BLK_MAPPED];
   uint pos = blk_ref.w[BLK_PHASE_POS];  // 16-byte units of the top page zeroed
   while (n > 0u && ticks_ < budget) {
-    const uint page = blk_ref.w[BLK_PAGE_TABLE + n - 1u] & PTE_PAGE_MASK;
+    const uint page = pte(n - 1u) & PTE_PAGE_MASK;
     Quads q = Quads(page_address(page));
     const uint e = min(PAGE_BYTES / 16u, pos + EXIT_ZERO_CHUNK);
     for (uint i = pos; i < e; ++i) q.v[i] = uvec4(0u);
     ticks_ += e - pos;
     pos = e;
     if (pos == PAGE_BYTES / 16u) {
-      page_release(page);
+      pt_unmap_release(blk_ref, n - 1u);
       n--;
       pos = 0u;
     }
@@ -41,7 +60,7 @@ bool proc_exit_step(uint budget) {
   blk_ref.w[BLK_MAPPED] = n;
   blk_ref.w[BLK_PHASE_POS] = pos;
   show_pages_held(n);
-  if (n != 0u || !stack_free_step(budget)) return false;
+  if (n != 0u || !stack_free_step(budget) || !parts_free_step(budget)) return false;
   pages_unreserve(blk_ref.w[BLK_PENDING]);
   blk_ref.w[BLK_PENDING] = 0u;
   return true;

@@ -118,7 +118,8 @@ uint stack_grow_step(uint budget) {
   const uint new_pages = stack_next_pages();
   uint dst = blk_ref.w[BLK_STK_NEW];
   if (dst == 0u) {
-    const uint held = blk_ref.w[BLK_MAPPED];
+    // what it holds besides the stack it leaves: that run goes back at the end
+    const uint held = pages_held(blk_ref.w[BLK_MAPPED]) - old_pages;
     if (uint64_t(held) + new_pages > uint64_t(blk_ref.w[BLK_PAGE_LIMIT]) || !pages_reserve(new_pages)) return GROW_FAILED;
     const uint first = page_run_claim(new_pages / 32u);
     if (first == NONE) {

@@ -93,9 +93,10 @@ bool proc_alive(uint pid) {
 // Creates a process of `prog` in tree `group` (0: a tree of its own; a GPU
 // spawn's caller has reserved the slot on the tree's count). Returns its
 // pid, or SPAWN_* (>= 2^31).
-// Pages for the initial memory are mapped here (zero already); the block's
-// meta, globals and tables are copied by the process itself (PH_BOOT), so a
-// spawn costs a slot, its pages and one entry.
+// Pages for the initial memory are mapped here (zero already), and a
+// program too large for the block gets the run its parts go in; the meta,
+// globals and tables are copied by the process itself (PH_BOOT), so a spawn
+// costs a slot, its pages and one entry.
 uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   if (prog >= MAX_PROGRAMS || progs[prog].state != 1u) return SPAWN_BAD_PROGRAM;
   const uint T = sys_boot.table_size;
@@ -104,8 +105,11 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
     atomicAdd(sys.spawn_failed, 1u);
     return SPAWN_NO_SLOT;
   }
-  const uint npages = progs[prog].mem_pages;
-  if (npages > sys_boot.max_pages || !pages_reserve(npages)) {
+  // its initial memory, the page table's extension pages for it, and a run
+  // for the parts the block cannot hold
+  const uint npages = progs[prog].mem_pages, parts = progs[prog].parts_pages;
+  const uint need = npages <= sys_boot.max_pages ? npages + pt_ext_pages(npages) + parts : 0u;
+  if (npages > sys_boot.max_pages || !pages_reserve(need)) {
     atomicAdd(sys.slots_used, 0xffffffffu);
     atomicAdd(sys.spawn_failed, 1u);
     return SPAWN_NO_PAGES;
@@ -114,19 +118,25 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   const uint slot = bitmap_claim(sys_boot.slot_bits_off, words, (atomicAdd(sys.slot_hint, 1u) >> 5u) % words, 2u * words);
   bool ok = slot != NONE;
   Words blk = Words(block_address(ok ? slot : 0u));
-  uint mapped = 0u;
+  uint mapped = 0u, pending = need;
   for (uint i = 0u; i < npages && ok; ++i) {
-    const uint page = page_claim();
-    if (page == NONE) {
-      ok = false;
-    } else {
-      blk.w[BLK_PAGE_TABLE + i] = page;
-      mapped = i + 1u;
+    const uint taken = pt_map_new(blk, i, PTE_TAG_PLAIN);
+    ok = taken != 0u;
+    pending -= taken;
+    if (ok) mapped = i + 1u;
+  }
+  uint parts_page = 0u;  // first page + 1
+  if (ok && parts != 0u) {
+    const uint first = parts == 1u ? page_claim() : page_run_claim(parts / 32u);
+    ok = first != NONE;
+    if (ok) {
+      pending -= parts;
+      parts_page = first + 1u;
     }
   }
-  if (!ok) {  // rare: the bitmaps moved under two full scans
-    for (uint i = 0u; i < mapped; ++i) page_release(blk.w[BLK_PAGE_TABLE + i]);
-    pages_unreserve(npages - mapped);
+  if (!ok) {  // rare: the bitmaps moved under two full scans (or no run was free)
+    for (uint i = mapped; i > 0u; --i) pt_unmap_release(blk, i - 1u);
+    pages_unreserve(pending);
     if (slot != NONE) bitmap_clear(sys_boot.slot_bits_off, slot);
     atomicAdd(sys.slots_used, 0xffffffffu);
     atomicAdd(sys.spawn_failed, 1u);
@@ -140,6 +150,7 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
   blk.w[BLK_STK_PAGE] = 0u;  // the call stack starts in the block (proc/stack.glsl)
   blk.w[BLK_STK_PAGES] = 0u;
   blk.w[BLK_STK_NEW] = 0u;
+  blk.w[BLK_PARTS_PAGE] = parts_page;
 
   const uint old = procs[slot].pid;
   uint pid = old == 0u ? slot + 1u : old + T;

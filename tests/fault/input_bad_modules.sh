@@ -27,7 +27,7 @@ one_line() {  # one_line NAME: LAST_OUT is a single line
 # ---- item 2: sizes a module declares, refused before anything is sized from them
 expect_rc 126 "run: table of 10^9 entries refused" -- g run table1g.wasm
 contains "... names the declaration" "table 0 declares 1000000000 entries"
-contains "... and the option that sets the limit" "--block-kib"
+contains "... and the option that sets the limit" "--max-pages"
 one_line "... in one line"
 expect_rc 126 "run: table of 2^32-1 entries refused (was std::bad_alloc)" -- g run table4g.wasm
 contains "... names the declaration" "table 0 declares 4294967295 entries"

@@ -102,24 +102,44 @@ TEST(ModuleLimits, TableOfMaxEntriesRefusedBySession) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.code(), procs::ProgramError::TooLarge);
   EXPECT_NE(p.detail().find("table 0 declares 4294967295 entries"), std::string::npos) << p.detail();
-  EXPECT_NE(p.detail().find("--block-kib"), std::string::npos) << p.detail();
+  EXPECT_NE(p.detail().find("meta, globals and tables take at most 1048576 words"), std::string::npos) << p.detail();
+  EXPECT_NE(p.detail().find("--max-pages"), std::string::npos) << p.detail();
   EXPECT_LT(peak_rss_kib() - before, kSmallGrowthKib);
 }
 
-TEST(ModuleLimits, TablesAndElementsThatDoNotFitTheBlockRefusedBeforeSizing) {
-  // Within the decoder's coarse bound per table, but two tables together
-  // (with their growth room) exceed the block: the exact check says so.
-  const Bytes tables = section(4, cat({{2, 0x70, 0}, leb(1400), {0x70, 0}, leb(1400)}));
-  const Bytes m = cat({kHeader, kTypes, kFuncs, tables, kExport, kCode});
-  auto p = procs::prepare_program(m, "t", procs::ProcessLimits{});
-  ASSERT_FALSE(p.ok());
-  EXPECT_EQ(p.code(), procs::ProgramError::TooLarge);
-  EXPECT_NE(p.detail().find("its tables need 2928 elements"), std::string::npos) << p.detail();
-  EXPECT_NE(p.detail().find("--block-kib"), std::string::npos) << p.detail();
-  // A bigger block takes it.
+// Two tables of n entries each: (table n funcref) (table n funcref).
+Bytes two_tables_module(uint32_t n) {
+  const Bytes tables = section(4, cat({{2, 0x70, 0}, leb(n), {0x70, 0}, leb(n)}));
+  return cat({kHeader, kTypes, kFuncs, tables, kExport, kCode});
+}
+
+TEST(ModuleLimits, TablesThatDoNotFitTheBlockGoToARunOfPages) {
+  // 2,928 elements with their growth room: more than a 16 KiB block holds
+  // besides its page table, so meta and tables go to a run of one page.
+  auto p = procs::prepare_program(two_tables_module(1400), "t", procs::ProcessLimits{});
+  ASSERT_TRUE(p.ok()) << p.detail();
+  EXPECT_EQ(p->desc.parts_pages, 1u);
+  EXPECT_EQ(p->desc.blk_meta, 0u);
+  EXPECT_EQ(p->desc.blk_ctl, gpuos::abi::BLK_PAGE_TABLE + gpuos::abi::pt_block_words(procs::ProcessLimits{}.max_pages));
+  EXPECT_LE(p->desc.blk_tabs + 2 * p->desc.tab_elems, gpuos::abi::PAGE_WORDS);
+  // A block that holds them keeps them.
   procs::ProcessLimits big;
   big.block_words = 64 * 256;
-  EXPECT_TRUE(procs::prepare_program(m, "t", big).ok());
+  auto in_block = procs::prepare_program(two_tables_module(1400), "t", big);
+  ASSERT_TRUE(in_block.ok()) << in_block.detail();
+  EXPECT_EQ(in_block->desc.parts_pages, 0u);
+}
+
+TEST(ModuleLimits, TablesThatDoNotFitARunAreRefusedBeforeSizing) {
+  // Within the decoder's bound per table (524,288), but two together with
+  // their growth room exceed the run's million words: the exact check says so.
+  const long before = peak_rss_kib();
+  auto p = procs::prepare_program(two_tables_module(300000), "t", procs::ProcessLimits{});
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.code(), procs::ProgramError::TooLarge);
+  EXPECT_NE(p.detail().find("its tables need 600128 elements"), std::string::npos) << p.detail();
+  EXPECT_NE(p.detail().find("--max-pages"), std::string::npos) << p.detail();
+  EXPECT_LT(peak_rss_kib() - before, kSmallGrowthKib);
 }
 
 TEST(ModuleLimits, MemoryPagesNameMaxPages) {

@@ -28,7 +28,7 @@ refused() {  # refused NAME FILE NEEDLE: spawn exits 1 with NEEDLE, prints no pi
   [ -z "$(grep -E '^[0-9]+$' <<<"$LAST_OUT")" ]; check "... and starts nothing" $?
 }
 refused "table of 10^9 entries (was 20.8 GB allocated)" table1g.wasm "table 0 declares 1000000000 entries"
-contains "... naming the option" "--block-kib"
+contains "... naming the option" "--max-pages"
 refused "table of 2^32-1 entries (was std::bad_alloc)" table4g.wasm "table 0 declares 4294967295 entries"
 refused "memory over the session's pages" mem2000.wasm "memory 0 declares 2000 pages; at most 1024 allowed (pages per process; --max-pages)"
 refused "a directory" adir "adir: is a directory, not a module file"

@@ -75,18 +75,19 @@ TEST(Program, BlockLayoutFitsTheBlock) {
   auto p = prepare_program(guest("spawn_tree"), "spawn_tree", lim);
   ASSERT_TRUE(p.ok()) << p.detail();
   const ProgramDesc& d = p->desc;
-  EXPECT_GE(d.blk_meta, BLK_PAGE_TABLE + lim.max_pages);
+  EXPECT_GE(d.blk_meta, BLK_PAGE_TABLE + pt_block_words(lim.max_pages));
   EXPECT_EQ(d.blk_globals % 2, 0u);
   EXPECT_EQ(d.blk_slots % 2, 0u);
   EXPECT_LE(d.blk_slots + 2 * d.slot_limit, lim.block_words);
   EXPECT_GE(d.depth_limit, 16u);
   EXPECT_LE(d.depth_limit, lim.max_depth);
   EXPECT_GE(d.blk_slots, d.blk_ctl + 2 * d.depth_limit);
-  lim.block_words = BLK_PAGE_TABLE + lim.max_pages + 64;
+  lim.block_words = BLK_PAGE_TABLE + pt_block_words(lim.max_pages) + 64;
   auto small = prepare_program(guest("spawn_tree"), "spawn_tree", lim);
   ASSERT_FALSE(small.ok());
   EXPECT_EQ(small.code(), ProgramError::TooLarge);
-  EXPECT_NE(small.detail().find("block words"), std::string::npos) << small.detail();
+  EXPECT_NE(small.detail().find("the call stack needs at least"), std::string::npos) << small.detail();
+  EXPECT_NE(small.detail().find("--block-kib"), std::string::npos) << small.detail();
 }
 
 // (module (import MODULE NAME (func))): one import of type () -> ().
