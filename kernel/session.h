@@ -84,7 +84,11 @@ struct BootOptions {
 
   // Raises block_kib so a block holds `words` (procs::block_words_for): a
   // verb that boots a session for programs it holds sizes the block to them.
-  void fit_block(uint32_t words) { block_kib = std::max(block_kib, (words + 255) / 256); }
+  // Raises the block to hold a program's parts and the start of its stack,
+  // up to kFitBlockMaxKib: every slot has a block, so a larger program's
+  // parts go to a run of pages instead (docs/processes.md).
+  static constexpr uint32_t kFitBlockMaxKib = 64;
+  void fit_block(uint32_t words) { block_kib = std::max(block_kib, std::min(kFitBlockMaxKib, (words + 255) / 256)); }
 };
 
 // A boot's progress through the driver's compile of the kernel. On a cold

@@ -243,9 +243,9 @@ const uint BLK_PAGE_TABLE = 26u + HEAP_STATE_WORDS;  // pt_block_words(max_pages
 const uint PT_DIRECT_PAGES = 1024u;
 const uint PT_MAX_PAGES = 65536u;  // WebAssembly's 4 GiB
 const uint PT_EXT_ENTRIES = PAGE_WORDS;  // one arena page of entries
-// The most a program's parts run may take (a million words: tables of
-// about 500,000 elements); decode_limits bounds declared counts by it.
-const uint PARTS_MAX_PAGES = 64u;
+// The most a program's parts run may take (16 MiB, 4M words: tables of
+// about 2M elements); decode_limits bounds declared counts by it.
+const uint PARTS_MAX_PAGES = 256u;
 // Pages a parts run of `words` takes: one page, or whole bitmap words of
 // 32 pages, which a run is claimed in (proc/stack.glsl, page_run_claim).
 GPUOS_ABI_FN uint parts_run_pages(uint words) {

@@ -230,7 +230,7 @@ std::string parts_bound(const ProcessLimits& lim) {
     return fmt::format("a process block of {} KiB holds {} words besides its page table; --block-kib",
                        lim.block_words / 256, block_room(lim));
   }
-  return fmt::format("a process's meta, globals and tables take at most {} words: 4 MiB, or its --max-pages if "
+  return fmt::format("a process's meta, globals and tables take at most {} words: 16 MiB, or its --max-pages if "
                      "fewer",
                      parts_run_words(lim));
 }

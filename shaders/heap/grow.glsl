@@ -21,7 +21,7 @@ const uint GROW_MORE = 2u;
 // (ProgramDesc.parts_pages). BLK_PAGE_LIMIT bounds this sum;
 // ProcEntry.pages shows it, and pages_peak its highest.
 uint pages_held(uint mapped) {
-  const uint parts = blk_ref.w[BLK_PARTS_PAGE] != 0u ? cur_parts_pages : 0u;
+  const uint parts = blk_ref.w[BLK_PARTS_PAGE] != 0u ? progs[cur_prog].parts_pages : 0u;
   return mapped + pt_ext_pages(mapped) + blk_ref.w[BLK_STK_PAGES] + parts;
 }
 void show_pages_held(uint mapped) {

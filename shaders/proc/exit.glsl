@@ -32,8 +32,9 @@ bool parts_free_step(uint budget) {
   const uint pos = run_zero(page - 1u, blk_ref.w[BLK_PHASE_POS], units, budget);
   blk_ref.w[BLK_PHASE_POS] = pos;
   if (pos < units) return false;
-  if (cur_parts_pages == 1u) page_release(page - 1u);
-  else page_run_release(page - 1u, cur_parts_pages);
+  const uint pages = progs[cur_prog].parts_pages;
+  if (pages == 1u) page_release(page - 1u);
+  else page_run_release(page - 1u, pages);
   blk_ref.w[BLK_PARTS_PAGE] = 0u;
   blk_ref.w[BLK_PHASE_POS] = 0u;
   show_pages_held(blk_ref.w[BLK_MAPPED]);

@@ -49,7 +49,7 @@ void regs_load() {
   // decides a branch, and a load of its own there was one more round trip
   // on every request (+0.37 us on the H100's null call).
   stack_bind(blk_ref.w[BLK_STK_PAGE]);
-  parts_bind();
+  parts_bind(blk_ref.w[BLK_PARTS_PAGE]);
 }
 
 void regs_save() {
@@ -77,9 +77,9 @@ bool proc_boot_step(uint budget) {
   uint pos = blk_ref.w[BLK_PHASE_POS];
   const uint e = min(total, pos + max(budget - min(budget, ticks_), 1u));
   for (uint i = pos; i < e; ++i) {
-    if (i < m) parts_ref.w[blk_meta + i] = prog_words[progs[p].meta_off + i];
-    else if (i < m + g) parts_ref.w[blk_globals + i - m] = prog_words[progs[p].globals_off + i - m];
-    else if (i < m + g + t) parts_ref.w[blk_tabs + i - m - g] = prog_words[progs[p].tabs_off + i - m - g];
+    if (i < m) META(i) = prog_words[progs[p].meta_off + i];
+    else if (i < m + g) Words(parts_addr).w[blk_globals + i - m] = prog_words[progs[p].globals_off + i - m];
+    else if (i < m + g + t) Words(parts_addr).w[blk_tabs + i - m - g] = prog_words[progs[p].tabs_off + i - m - g];
     else blk_ref.w[BLK_HEAP + i - m - g - t] = 0u;
   }
   ticks_ += e - pos;

@@ -17,7 +17,6 @@ uint cur_code, cur_funcs, cur_seg;  // program-store word offsets
 uint blk_meta, blk_globals, blk_tabs, blk_ctl, blk_slots;  // block word offsets
 uint cur_slot_limit, cur_depth_limit;  // of the stack where it is now
 uint cur_depth_cap;  // progs[].depth_cap: how deep the stack may grow
-uint cur_parts_pages;  // progs[].parts_pages: 0, or the run that holds meta, globals, tables
 uint stk_ctl, stk_slots;  // word offsets of the control stack and slots (proc/stack.glsl)
 // ProcEntry.instructions and .quanta when the quantum began, and .requests
 // as it goes: the runner is their only writer, and loads at bind time
@@ -29,15 +28,14 @@ Words blk_ref;    // the block as words
 Qwords blkq_ref;  // the block as 64-bit words (offsets / 2)
 Words stk_ref;    // where the call stack is: the block, or a run of arena pages
 Qwords stkq_ref;
-Words parts_ref;  // where meta, globals and tables are: the block, or their run
-Qwords partsq_ref;
+uint64_t parts_addr;  // where meta, globals and tables are: the block, or their run
 
 #define CODE(i) prog_words[cur_code + (i)]
 #define FUNC(i) prog_words[cur_funcs + (i)]
 #define SEG(i) prog_words[cur_seg + (i)]
-#define META(i) parts_ref.w[blk_meta + (i)]
-#define GLOBAL(i) partsq_ref.q[(blk_globals >> 1u) + (i)]
-#define TAB(i) partsq_ref.q[(blk_tabs >> 1u) + (i)]
+#define META(i) Words(parts_addr).w[blk_meta + (i)]
+#define GLOBAL(i) Qwords(parts_addr).q[(blk_globals >> 1u) + (i)]
+#define TAB(i) Qwords(parts_addr).q[(blk_tabs >> 1u) + (i)]
 #define SLOT(i) stkq_ref.q[(stk_slots >> 1u) + (i)]
 #define CTL(i) stk_ref.w[stk_ctl + (i)]
 #define VM_SLOT_LIMIT cur_slot_limit
@@ -66,22 +64,13 @@ void proc_bind_program(uint slot) {
   cur_slot_limit = progs[cur_prog].slot_limit;
   cur_depth_limit = progs[cur_prog].depth_limit;
   cur_depth_cap = progs[cur_prog].depth_cap;
-  cur_parts_pages = progs[cur_prog].parts_pages;
 }
 
-// Points META, GLOBAL and TAB at the bound process's parts (regs_load): the
-// block, or the run its spawn claimed for a program too large for the
-// block (BLK_PARTS_PAGE). Only such a program's processes load that word.
-void parts_bind() {
-  if (cur_parts_pages == 0u) {
-    parts_ref = blk_ref;
-    partsq_ref = blkq_ref;
-  } else {
-    const uint64_t a = page_address(blk_ref.w[BLK_PARTS_PAGE] - 1u);
-    parts_ref = Words(a);
-    partsq_ref = Qwords(a);
-  }
-}
+// Points META, GLOBAL and TAB at the bound process's parts: the block, or
+// the run its spawn claimed for a program too large for the block. `page`
+// is BLK_PARTS_PAGE, loaded with the registers (regs_load): a branch on a
+// load of its own would wait for it on every bind.
+void parts_bind(uint page) { parts_addr = page == 0u ? uint64_t(blk_ref) : page_address(page - 1u); }
 
 uint pte(uint page) { return pt_get(blk_ref, page); }
 

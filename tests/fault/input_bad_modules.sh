@@ -33,7 +33,7 @@ expect_rc 126 "run: table of 2^32-1 entries refused (was std::bad_alloc)" -- g r
 contains "... names the declaration" "table 0 declares 4294967295 entries"
 expect_rc 126 "run --invoke: table of 10^9 entries refused" -- g run --invoke _start table1g.wasm
 contains "... names the declaration and limit" "table 0 declares 1000000000 entries; at most 1048576 allowed"
-expect_rc 126 "run: memory over --max-pages refused" -- g run mem2000.wasm
+expect_rc 126 "run: memory over --max-pages refused" -- g run --max-pages 1024 mem2000.wasm
 contains "... names --max-pages" "memory 0 declares 2000 pages; at most 1024 allowed (pages per process; --max-pages)"
 expect_rc 126 "run --invoke: memory over its --max-pages refused" -- g run --invoke _start --max-pages 1000 mem2000.wasm
 contains "... names --max-pages" "--max-pages"

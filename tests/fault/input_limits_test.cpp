@@ -102,7 +102,7 @@ TEST(ModuleLimits, TableOfMaxEntriesRefusedBySession) {
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.code(), procs::ProgramError::TooLarge);
   EXPECT_NE(p.detail().find("table 0 declares 4294967295 entries"), std::string::npos) << p.detail();
-  EXPECT_NE(p.detail().find("meta, globals and tables take at most 1048576 words"), std::string::npos) << p.detail();
+  EXPECT_NE(p.detail().find("meta, globals and tables take at most 4194304 words"), std::string::npos) << p.detail();
   EXPECT_NE(p.detail().find("--max-pages"), std::string::npos) << p.detail();
   EXPECT_LT(peak_rss_kib() - before, kSmallGrowthKib);
 }
@@ -131,13 +131,13 @@ TEST(ModuleLimits, TablesThatDoNotFitTheBlockGoToARunOfPages) {
 }
 
 TEST(ModuleLimits, TablesThatDoNotFitARunAreRefusedBeforeSizing) {
-  // Within the decoder's bound per table (524,288), but two together with
-  // their growth room exceed the run's million words: the exact check says so.
+  // Within the decoder's bound per table (2,097,152), but two together with
+  // their growth room exceed the run's 4M words: the exact check says so.
   const long before = peak_rss_kib();
-  auto p = procs::prepare_program(two_tables_module(300000), "t", procs::ProcessLimits{});
+  auto p = procs::prepare_program(two_tables_module(1100000), "t", procs::ProcessLimits{});
   ASSERT_FALSE(p.ok());
   EXPECT_EQ(p.code(), procs::ProgramError::TooLarge);
-  EXPECT_NE(p.detail().find("its tables need 600128 elements"), std::string::npos) << p.detail();
+  EXPECT_NE(p.detail().find("its tables need 2200128 elements"), std::string::npos) << p.detail();
   EXPECT_NE(p.detail().find("--max-pages"), std::string::npos) << p.detail();
   EXPECT_LT(peak_rss_kib() - before, kSmallGrowthKib);
 }

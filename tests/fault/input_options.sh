@@ -27,17 +27,19 @@ HDR='\000asm\001\000\000\000\001\004\001\140\000\000\003\002\001\000'
 TAIL='\007\012\001\006_start\000\000\012\004\001\002\000\013'
 printf "$HDR"'\005\004\001\000\320\017'"$TAIL" >mem2000.wasm               # (memory 2000)
 printf "$HDR"'\004\006\001\160\000\300\204\075'"$TAIL" >table1m.wasm       # (table 1000000 funcref)
+printf "$HDR"'\004\007\001\160\000\300\215\267\001'"$TAIL" >table3m.wasm   # (table 3000000 funcref)
 { printf "$HDR"'\005\003\001\000\001'"$TAIL"'\013\211\200\200\001\001\000\101\000\013\200\200\200\001'
   head -c 2097152 /dev/zero; } >data2m.wasm                                   # 2 MiB of data
-expect_rc 126 "a memory over --max-pages" -- g run mem2000.wasm
+expect_rc 126 "a memory over --max-pages" -- g run --max-pages 1024 mem2000.wasm
 contains "... names --max-pages" "(pages per process; --max-pages)"
-# run sizes its block to the program: a table of 10^6 entries (8 MiB) runs.
+# A table of 10^6 entries (8 MiB) runs: its meta and tables go to a run of
+# pages of its own, at most 16 MiB (or the pages a process may hold).
 expect_rc 0 "a table of 10^6 entries runs" -- g run table1m.wasm
-# A session's block does not grow: its meta, globals and tables go to a run
-# of pages, at most 4 MiB (or the pages a process may hold).
+expect_rc 126 "a table of 3 x 10^6 entries is refused" -- g run table3m.wasm
+contains "... says why" "(a process's meta, globals and tables take at most 4194304 words: 16 MiB, or its --max-pages if fewer)"
 expect_rc 0 "boot a session" -- g boot --session opts --detach
-expect_rc 1 "spawn of the same table there is refused" -- g -s opts spawn table1m.wasm
-contains "... says why" "(a process's meta, globals and tables take at most 1048576 words: 4 MiB, or its --max-pages if fewer)"
+expect_rc 1 "spawn of it into a session is refused too" -- g -s opts spawn table3m.wasm
+contains "... says why" "at most 4194304 words: 16 MiB, or its --max-pages if fewer)"
 expect_rc 0 "shutdown of that session" -- g -s opts shutdown
 expect_rc 126 "data over the program store" -- g run --store-mib 1 data2m.wasm
 contains "... names --store-mib" "(the program store of 1 MiB; --store-mib)"

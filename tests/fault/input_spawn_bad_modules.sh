@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh" "$@"
 need_device
 cd "$WORK" || exit 1
 S=input_spawn
-expect_rc 0 "boot a session" -- g boot -s $S --detach
+expect_rc 0 "boot a session" -- g boot -s $S --detach --max-pages 1024  # the limit below, on every device
 T=10
 
 HDR='\000asm\001\000\000\000\001\004\001\140\000\000\003\002\001\000'
