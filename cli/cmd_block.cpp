@@ -60,7 +60,8 @@ json call_json(const CallOutcome& c) {
   for (const auto& [k, v] : c.response.storage) storage.push_back({hex(k), hex(v)});
   json j = {{"call", c.index},          {"line", c.line}, {"target", to_string(c.target)},
             {"ok", c.response.ok},      {"data", hex(c.response.data)},
-            {"transfers", transfers},   {"storage", storage}};
+            {"transfers", transfers},   {"storage", storage},
+            {"fuel_used", c.response.fuel_used}};
   if (!c.response.ok) j["error"] = c.response.failure;
   return j;
 }
@@ -69,6 +70,7 @@ void print_call(const CallOutcome& c) {
   std::string line = fmt::format("call {} (line {}) {}: {}", c.index, c.line, to_string(c.target),
                                  c.response.ok ? "ok" : "FAILED: " + escape_text(c.response.failure));
   line += "  data " + escape_text(shown(c.response.data));
+  line += fmt::format("  fuel {}", c.response.fuel_used);
   for (const Transfer& t : c.response.transfers) line += fmt::format("  send {} {}", to_string(t.value), to_string(t.id));
   for (const auto& [k, v] : c.response.storage) line += fmt::format("  set {}=0x{}", escape_text(k), hex(v));
   std::printf("%s\n", line.c_str());
@@ -122,13 +124,15 @@ int cmd_block_run(const BlockArgs& a) {
   }
   const size_t n = out->calls.size();
   const double rate = s > 0 ? static_cast<double>(n) / s : 0.0;
+  uint64_t fuel = 0;
+  for (const CallOutcome& c : out->calls) fuel += c.response.fuel_used;
   if (a.json) {
-    print_json({{"end", true}, {"height", out->height}, {"calls", n}, {"failed", out->failed}, {"seconds", s},
-                {"calls_per_s", rate}, {"executor", kExecutor}});
+    print_json({{"end", true}, {"height", out->height}, {"calls", n}, {"failed", out->failed}, {"fuel", fuel},
+                {"seconds", s}, {"calls_per_s", rate}, {"executor", kExecutor}});
   } else {
-    std::printf("block %llu committed: %zu calls, %zu failed, %.3f s, %.0f calls/s (%s executor; fuel is not "
-                "metered yet)\n",
-                static_cast<unsigned long long>(out->height), n, out->failed, s, rate, kExecutor);
+    std::printf("block %llu committed: %zu calls, %zu failed, fuel %llu, %.3f s, %.0f calls/s (%s executor)\n",
+                static_cast<unsigned long long>(out->height), n, out->failed, static_cast<unsigned long long>(fuel),
+                s, rate, kExecutor);
   }
   return EXIT_OK;
 }

@@ -106,7 +106,8 @@ Result<BlockOutcome, BlockError> run_block_ref(const Block& block, StateStore& s
                             .incoming = call.incoming,
                             .inputs = call.inputs,
                             .tx = call.tx,
-                            .height = out.height};
+                            .height = out.height,
+                            .fuel = call.fuel};
       auto r = run_call_ref(image->second.value(), input, read);
       if (state_failure) return fail(BlockError::State, *state_failure);
       if (!r) {

@@ -23,6 +23,12 @@ using wasm::ValType;
 constexpr uint32_t kExecutePages = 512;
 constexpr uint32_t kMaxMemoryPages = 43'554'432 / vm::ref::kPageSize;
 
+std::string u64_le(uint64_t v) {
+  std::string out(8, '\0');
+  for (size_t i = 0; i < 8; ++i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
 void put_u128(std::string& out, u128 v) {
   for (int i = 0; i < 16; ++i, v >>= 8) out.push_back(static_cast<char>(v & 0xff));
 }
@@ -101,7 +107,7 @@ Result<ContractImage, CallError> prepare_contract(std::string_view wasm_bytes) {
   auto module = wasm::load_module(
       std::span(reinterpret_cast<const uint8_t*>(wasm_bytes.data()), wasm_bytes.size()));
   if (!module) return fail(CallError::BadModule, module.detail());
-  auto translated = vm::translate(*module);
+  auto translated = vm::translate(*module, {.meter_fuel = true});
   if (!translated) return fail(CallError::BadModule, translated.detail());
   if (translated->memories.size() != 1) return fail(CallError::BadModule, "a contract has exactly one memory");
   return ContractImage(std::make_shared<const vm::ProgramImage>(std::move(translated.value())));
@@ -110,6 +116,7 @@ Result<ContractImage, CallError> prepare_contract(std::string_view wasm_bytes) {
 Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const CallInput& in,
                                              const StorageReader& read) {
   vm::ref::Store store;
+  store.set_fuel(in.fuel);
   uint32_t mem_addr = vm::kNone;  // set after instantiation; the imports reach memory through it
   CallResponse response;
   bool aborted = false;
@@ -138,6 +145,9 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     std::memcpy(m.data() + ptr, data.data(), data.size());
     return true;
   };
+  // A host function's cost is checked, not taken, as alkanes' host does
+  // (docs/contracts.md, "Fuel"): less fuel left than it costs fails the call.
+  auto affordable = [&](uint64_t cost) { return store.fuel().value_or(0) >= cost; };
   auto storage_value = [&](uint32_t key_ptr, std::string& value) -> bool {
     std::string key;
     if (!read_buffer(key_ptr, key)) return false;
@@ -165,12 +175,14 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__request_context") {
       type = {{}, {I32}};
       fn = [&](auto, std::span<Slot> res) {
+        if (!affordable(context.size())) return TrapKind::OutOfFuel;
         res[0] = context.size();
         return TrapKind::None;
       };
     } else if (n == "__load_context") {
       type = {{I32}, {I32}};
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
+        if (!affordable(2 * context.size())) return TrapKind::OutOfFuel;
         if (!send_buffer(static_cast<uint32_t>(a[0]), context)) return TrapKind::MemoryOutOfBounds;
         res[0] = static_cast<uint32_t>(a[0]);
         return TrapKind::None;
@@ -178,8 +190,11 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__request_storage") {
       type = {{I32}, {I32}};
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
-        std::string v;
-        if (!storage_value(static_cast<uint32_t>(a[0]), v)) return TrapKind::MemoryOutOfBounds;
+        std::string key, v;
+        if (!read_buffer(static_cast<uint32_t>(a[0]), key) || !storage_value(static_cast<uint32_t>(a[0]), v)) {
+          return TrapKind::MemoryOutOfBounds;
+        }
+        if (!affordable(key.size() + v.size())) return TrapKind::OutOfFuel;
         res[0] = v.size();
         return TrapKind::None;
       };
@@ -188,6 +203,7 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
         std::string v;
         if (!storage_value(static_cast<uint32_t>(a[0]), v)) return TrapKind::MemoryOutOfBounds;
+        if (!affordable(2 * v.size())) return TrapKind::OutOfFuel;
         if (!send_buffer(static_cast<uint32_t>(a[1]), v)) return TrapKind::MemoryOutOfBounds;
         res[0] = static_cast<uint32_t>(a[1]);
         return TrapKind::None;
@@ -195,9 +211,16 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__height") {
       type = {{I32}, {}};
       fn = [&](std::span<const Slot> a, auto) {
-        std::string h(8, '\0');
-        for (int i = 0; i < 8; ++i) h[static_cast<size_t>(i)] = static_cast<char>(in.height >> (8 * i));
-        return send_buffer(static_cast<uint32_t>(a[0]), h) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
+        if (!affordable(10)) return TrapKind::OutOfFuel;
+        return send_buffer(static_cast<uint32_t>(a[0]), u64_le(in.height)) ? TrapKind::None
+                                                                           : TrapKind::MemoryOutOfBounds;
+      };
+    } else if (n == "__fuel") {
+      type = {{I32}, {}};
+      fn = [&](std::span<const Slot> a, auto) {
+        if (!affordable(5)) return TrapKind::OutOfFuel;
+        return send_buffer(static_cast<uint32_t>(a[0]), u64_le(store.fuel().value_or(0))) ? TrapKind::None
+                                                                                          : TrapKind::MemoryOutOfBounds;
       };
     } else if (n == "__log") {
       type = {{I32}, {}};
@@ -210,12 +233,14 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__request_transaction") {
       type = {{}, {I32}};
       fn = [&](auto, std::span<Slot> res) {
+        if (!affordable(50)) return TrapKind::OutOfFuel;
         res[0] = in.tx.size();
         return TrapKind::None;
       };
     } else if (n == "__load_transaction") {
       type = {{I32}, {}};
       fn = [&](std::span<const Slot> a, auto) {
+        if (!affordable(500)) return TrapKind::OutOfFuel;
         return send_buffer(static_cast<uint32_t>(a[0]), in.tx) ? TrapKind::None : TrapKind::MemoryOutOfBounds;
       };
     } else {
@@ -235,8 +260,12 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
   if (!exec || exec->kind != wasm::ExternKind::Func) return fail(CallError::BadModule, "it exports no __execute");
 
   const vm::ref::InvokeResult r = store.invoke(exec->addr, {});
+  // An out-of-fuel call used all of it: what was left could not pay for
+  // the next region.
+  response.fuel_used = r.trap.kind == TrapKind::OutOfFuel ? in.fuel : in.fuel - store.fuel().value_or(0);
   if (r.trap) {
-    response.failure = "trap: " + r.trap.describe();
+    response.failure = r.trap.kind == TrapKind::OutOfFuel ? "out of fuel: " + r.trap.describe()
+                                                          : "trap: " + r.trap.describe();
     return response;
   }
   std::string bytes;

@@ -3,12 +3,15 @@
 // same imports will be checked against (issue 16, item 4).
 //
 // Provided today: abort, __request_context/__load_context,
-// __request_storage/__load_storage, __height, __log,
+// __request_storage/__load_storage, __height, __log, __fuel,
 // __request_transaction/__load_transaction. A contract that imports
-// anything else (__fuel, __balance, __sequence, the nested calls,
+// anything else (__balance, __sequence, the nested calls,
 // __returndatacopy, the block calls) is refused before it runs, naming the
-// import: fuel metering and nested calls are not built yet
-// (docs/contracts.md).
+// import: nested calls are not built yet (docs/contracts.md).
+//
+// Calls are metered: the contract is translated with fuel regions
+// (vm::TranslateOptions::meter_fuel) and runs with the call's fuel; running
+// out fails the call. docs/contracts.md ("Fuel") says what is charged.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +46,7 @@ struct CallInput {
   std::vector<u128> inputs;
   std::string tx;
   uint64_t height = 0;
+  uint64_t fuel = kDefaultCallFuel;
 };
 
 struct CallResponse {
@@ -51,6 +55,7 @@ struct CallResponse {
   std::vector<Transfer> transfers;
   std::vector<std::pair<std::string, std::string>> storage;  // in the order the contract wrote them
   std::string data;                                          // the return data (a failure's too)
+  uint64_t fuel_used = 0;  // all of it when the fuel ran out
 };
 
 // The context bytes __load_context copies: u128 LE myself, caller, vout,

@@ -54,6 +54,7 @@ const char* trap_message(TrapKind kind) {
     case TrapKind::CallStackExhausted: return "call stack exhausted";
     case TrapKind::HostError: return "host function failed";
     case TrapKind::BudgetExhausted: return "instruction budget exhausted";
+    case TrapKind::OutOfFuel: return "out of fuel";
   }
   return "unknown trap";
 }

@@ -59,6 +59,7 @@ enum class Form : uint8_t {
   X(GlobalSet,    0x000e, 2, "global.set",    "k:global a") \
   X(RefFunc,      0x000f, 2, "ref.func",      "d k:func") \
   X(RefIsNull,    0x0010, 2, "ref.is_null",   "d a") \
+  X(Fuel,         0x0011, 1, "fuel",          "k:units charged as the region it starts is entered (metered code only)") \
   /* bulk memory: 0x0108-0x010b (0x0100 + 0xFC sub-opcode) */ \
   X(MemoryInit,   0x0108, 4, "memory.init",   "k:data a:dst b:src c:len") \
   X(DataDrop,     0x0109, 1, "data.drop",     "k:data") \
@@ -293,6 +294,7 @@ enum class TrapKind : uint16_t {
   CallStackExhausted = 10,
   HostError = 11,        // a host function failed
   BudgetExhausted = 12,  // instruction budget used up (kernel, not a wasm trap)
+  OutOfFuel = 13,        // a metered call's fuel ran out (docs/contracts.md, "Fuel")
 };
 
 // The spec test suite's message for a trap kind ("integer divide by zero").

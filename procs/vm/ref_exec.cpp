@@ -132,6 +132,13 @@ InvokeResult Store::run(uint32_t func_addr, std::span<const Slot> args) {
     return TrapKind::None;
   };
   auto mem_ok = [&](uint64_t ea, uint64_t n) { return mem && ea + n <= mem->bytes.size(); };
+  // Takes `units` of fuel; false (nothing taken) when less is left.
+  auto charge = [&](uint64_t units) {
+    if (!fuel_) return true;
+    if (*fuel_ < units) return false;
+    *fuel_ -= units;
+    return true;
+  };
 
   std::copy(args.begin(), args.end(), S);
   TrapKind trap = call(func_addr, 0, kNone);
@@ -184,18 +191,24 @@ InvokeResult Store::run(uint32_t func_addr, std::span<const Slot> args) {
       case Op::GlobalSet: globals_[inst->globals[o[0]]].value = F[o[1]]; break;
       case Op::RefFunc: F[o[0]] = static_cast<Slot>(inst->funcs[o[1]]) + 1; break;
       case Op::RefIsNull: F[o[0]] = F[o[1]] == 0; break;
+      case Op::Fuel: if (!charge(o[0])) { trap = TrapKind::OutOfFuel; continue; } break;
       case Op::MemorySize: F[o[0]] = mem->pages(); break;
       case Op::MemoryGrow: F[o[0]] = static_cast<uint32_t>(grow_memory(*mem, u32(F[o[1]]))); break;
-      case Op::MemoryInit: trap = memory_init(*inst, o[0], u32(F[o[1]]), u32(F[o[2]]), u32(F[o[3]])); break;
+      case Op::MemoryInit:
+        if (!charge(u32(F[o[3]]) / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
+        trap = memory_init(*inst, o[0], u32(F[o[1]]), u32(F[o[2]]), u32(F[o[3]]));
+        break;
       case Op::DataDrop: inst->data_dropped[o[0]] = true; break;
       case Op::MemoryCopy: {
         const uint32_t d = u32(F[o[0]]), s = u32(F[o[1]]), n = u32(F[o[2]]);
+        if (!charge(n / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
         if (!mem_ok(d, n) || !mem_ok(s, n)) { trap = TrapKind::MemoryOutOfBounds; continue; }
         if (n) std::memmove(mem->bytes.data() + d, mem->bytes.data() + s, n);
         break;
       }
       case Op::MemoryFill: {
         const uint32_t d = u32(F[o[0]]), n = u32(F[o[2]]);
+        if (!charge(n / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
         if (!mem_ok(d, n)) { trap = TrapKind::MemoryOutOfBounds; continue; }
         if (n) std::memset(mem->bytes.data() + d, static_cast<uint8_t>(F[o[1]]), n);
         break;

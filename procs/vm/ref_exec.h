@@ -157,6 +157,14 @@ class Store {
   // Calls store function `func_addr` with `args` (one slot per parameter).
   InvokeResult invoke(uint32_t func_addr, std::span<const Slot> args);
 
+  // Fuel for metered code (TranslateOptions::meter_fuel): each Fuel
+  // instruction takes its units, and memory.copy, memory.fill and
+  // memory.init one unit per kFuelBytesPerUnit bytes, before they run; a
+  // charge larger than what is left traps OutOfFuel and takes nothing.
+  // Unset (the default): nothing is charged.
+  void set_fuel(std::optional<uint64_t> fuel) { fuel_ = fuel; }
+  std::optional<uint64_t> fuel() const { return fuel_; }
+
   const Instance& instance(uint32_t id) const { return instances_[id]; }
   FuncInst& func(uint32_t addr) { return funcs_[addr]; }
   TableInst& table(uint32_t addr) { return tables_[addr]; }
@@ -186,7 +194,10 @@ class Store {
   // page faults, half of a contract call (docs/contracts.md).
   std::unique_ptr<Slot[]> slots_;
   uint64_t slots_size_ = 0;
+  std::optional<uint64_t> fuel_;
 };
+
+inline constexpr uint32_t kFuelBytesPerUnit = 64;
 
 // WebAssembly numeric instructions (Form DA / DAB) on slots: writes the
 // result to *dst, or returns the trap. Defined in ref_numeric.cpp.

@@ -55,13 +55,14 @@ struct Ctrl {
   std::vector<uint32_t> fixups;        // words to patch with the end's offset
   uint32_t else_fixup = kNone;         // If: word to patch with the else's offset
   bool unreachable = false;            // the rest of this block is dead code
+  bool metered = false;                // Loop, If: opened a fuel region (closed at its end)
   uint32_t label_arity() const { return kind == wasm::Op::Loop ? num_params : num_results; }
 };
 
 class FunctionTranslator {
  public:
-  FunctionTranslator(const wasm::Module& m, uint32_t func, ProgramImage& img)
-      : m_(m), func_(func), img_(img), code_(img.code) {}
+  FunctionTranslator(const wasm::Module& m, uint32_t func, ProgramImage& img, const TranslateOptions& options)
+      : m_(m), func_(func), img_(img), code_(img.code), meter_(options.meter_fuel) {}
 
   Result<void, TranslateError> run();
 
@@ -80,6 +81,25 @@ class FunctionTranslator {
     fuse_pos_ = here();
     code_.push_back(dst);
     code_.insert(code_.end(), rest.begin(), rest.end());
+  }
+
+  // --- fuel regions (TranslateOptions::meter_fuel) --------------------
+  // A region's Fuel instruction is emitted with 0 units and patched with
+  // its count when the region closes.
+  struct FuelRegion {
+    uint32_t word;   // the Fuel instruction's operand
+    uint32_t units;  // instructions counted so far
+  };
+  void open_region() {
+    emit(Op::Fuel, {0});
+    regions_.push_back({here() - 1, 0});
+  }
+  void close_region() {
+    code_[regions_.back().word] = regions_.back().units;
+    regions_.pop_back();
+  }
+  static bool is_structure(wasm::Op op) {
+    return op == wasm::Op::Block || op == wasm::Op::Loop || op == wasm::Op::Else || op == wasm::Op::End;
   }
 
   // --- operand stack model --------------------------------------------
@@ -143,6 +163,8 @@ class FunctionTranslator {
   uint32_t dead_depth_ = 0;   // blocks opened inside dead code
   uint32_t max_height_ = 0;
   uint32_t fuse_pos_ = kNone;  // destination word of the last instruction, if it wrote the top slot
+  bool meter_ = false;
+  std::vector<FuelRegion> regions_;  // open fuel regions, innermost last
 };
 
 void FunctionTranslator::block_arity(const Instr& in, uint32_t& params, uint32_t& results) const {
@@ -213,7 +235,9 @@ void FunctionTranslator::on_block(const Instr& in) {
     materialise_all();
   }
   c.height = static_cast<uint32_t>(st_.size()) - c.num_params;
-  c.loop_start = here();
+  c.loop_start = here();  // a loop's back edges run its Fuel again
+  c.metered = meter_ && in.op != wasm::Op::Block;
+  if (c.metered) open_region();  // a loop's body, an if's then-arm
   fuse_pos_ = kNone;
   ctrl_.push_back(std::move(c));
 }
@@ -224,7 +248,9 @@ void FunctionTranslator::on_else() {
     materialise_all();
     emit_jump(c);
   }
+  if (c.metered) close_region();  // the then-arm's
   code_[c.else_fixup] = here();
+  if (c.metered) open_region();  // the else-arm's
   c.else_fixup = kNone;
   c.unreachable = false;
   st_.resize(c.height);
@@ -240,6 +266,7 @@ void FunctionTranslator::on_end() {
     return;
   }
   if (!c.unreachable) materialise_all();
+  if (c.metered) close_region();
   for (uint32_t word : c.fixups) code_[word] = here();
   if (c.else_fixup != kNone) code_[c.else_fixup] = here();
   st_.resize(c.height);
@@ -446,6 +473,10 @@ Result<void, TranslateError> FunctionTranslator::run() {
   body.kind = wasm::Op::End;
   body.num_results = num_results_;
   ctrl_.push_back(body);
+  if (meter_) {
+    open_region();  // the body's, closed after its end
+    img_.debug.push_back({out.entry, func_, f.body_offset});
+  }
 
   wasm::InstrReader reader(m_.bytes, f.code_offset, f.body_end);
   Instr in;
@@ -459,6 +490,7 @@ Result<void, TranslateError> FunctionTranslator::run() {
     if (live && st_.size() < in.info->num_pops && !in.info->custom) {
       return fail(TranslateError::Internal, "operand stack underflow in function " + std::to_string(func_));
     }
+    if (meter_ && live && !is_structure(in.op)) ++regions_.back().units;
     if (!step(in)) {
       return fail(TranslateError::Internal, std::string("cannot translate ") + in.info->mnemonic);
     }
@@ -466,6 +498,7 @@ Result<void, TranslateError> FunctionTranslator::run() {
       img_.debug.push_back({start, func_, in.offset});
     }
   }
+  if (meter_) close_region();
   const uint64_t frame = static_cast<uint64_t>(stack_base_) + std::max(max_height_, f.max_stack_height);
   if (frame > kMaxFrameSlots) {
     return fail(TranslateError::LimitExceeded, "function " + std::to_string(func_) + " needs " +
@@ -477,9 +510,10 @@ Result<void, TranslateError> FunctionTranslator::run() {
 
 }  // namespace
 
-Result<void, TranslateError> translate_function(const wasm::Module& m, uint32_t func, ProgramImage& img) {
+Result<void, TranslateError> translate_function(const wasm::Module& m, uint32_t func, ProgramImage& img,
+                                                const TranslateOptions& options) {
   if (!m.defined_func(func)) return fail(TranslateError::Internal, "not a defined function");
-  return FunctionTranslator(m, func, img).run();
+  return FunctionTranslator(m, func, img, options).run();
 }
 
 }  // namespace gpuos::vm

@@ -50,7 +50,7 @@ struct ImportIndex {
 
 }  // namespace
 
-Result<ProgramImage, TranslateError> translate(const wasm::Module& m) {
+Result<ProgramImage, TranslateError> translate(const wasm::Module& m, const TranslateOptions& options) {
   ProgramImage img;
   img.types = m.types;
   // A type's signature id is the first index of an equal type. A map, not
@@ -115,7 +115,7 @@ Result<ProgramImage, TranslateError> translate(const wasm::Module& m) {
   }
 
   for (uint32_t f = m.num_imported_funcs; f < m.num_funcs(); ++f) {
-    auto r = translate_function(m, f, img);
+    auto r = translate_function(m, f, img, options);
     if (!r) return Error<TranslateError>{r.code(), r.detail()};
     img.max_frame_slots = std::max(img.max_frame_slots, img.functions[f].frame_slots);
   }

@@ -25,13 +25,23 @@ enum class TranslateError {
 // Largest frame one function may use (params + locals + operand stack).
 inline constexpr uint32_t kMaxFrameSlots = 1u << 20;
 
+struct TranslateOptions {
+  // Fuel metering (contracts; docs/contracts.md, "Fuel"): a Fuel
+  // instruction starts each region (the function body, each loop
+  // iteration, each arm of an if) and charges, up front, one unit for every
+  // instruction of the region outside its nested regions, structure
+  // (block, loop, else, end) excepted. The same module always translates
+  // to the same charges.
+  bool meter_fuel = false;
+};
+
 // Precondition: `module` passed validate_module (load_module does both).
-Result<ProgramImage, TranslateError> translate(const wasm::Module& module);
+Result<ProgramImage, TranslateError> translate(const wasm::Module& module, const TranslateOptions& options = {});
 
 // Appends the bytecode of defined function `func_index` to image.code and
 // its debug entries to image.debug, and fills image.functions[func_index]
 // (entry, frame_slots). Used by translate(); exposed for tests.
 Result<void, TranslateError> translate_function(const wasm::Module& module, uint32_t func_index,
-                                                ProgramImage& image);
+                                                ProgramImage& image, const TranslateOptions& options = {});
 
 }  // namespace gpuos::vm

@@ -26,7 +26,9 @@ class BlockRunnerTest : public ::testing::Test {
     char tmpl[] = "/tmp/gpuos-blocks-XXXXXX";
     ASSERT_NE(mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
-    std::filesystem::copy_file(std::string(GPUOS_CONTRACT_DIR) + "/token.wasm", dir_ / "token.wasm");
+    for (const char* c : {"token.wasm", "fuel_burner.wasm"}) {
+      std::filesystem::copy_file(std::string(GPUOS_CONTRACT_DIR) + "/" + c, dir_ / c);
+    }
     auto s = StateStore::open(dir_ / "db");
     ASSERT_TRUE(s.ok()) << s.detail();
     state_ = std::move(s.value());
@@ -158,19 +160,71 @@ TEST_F(BlockRunnerTest, ATrapFailsTheCallAlone) {
 
 // A contract that imports what the host does not provide yet fails, naming it.
 TEST_F(BlockRunnerTest, AnImportNotProvidedYetIsNamed) {
-  // (import "env" "__fuel" (func (param i32))) (memory 1)
-  write("fuel.wasm", std::string("\0asm\x01\0\0\0"
-                                 "\x01\x05\x01\x60\x01\x7f\x00"
-                                 "\x02\x0e\x01\x03"
-                                 "env\x06__fuel\x00\x00"
-                                 "\x05\x03\x01\x00\x01",
-                                 8 + 7 + 16 + 5));
-  auto r = run(R"({"deploy": "fuel.wasm", "id": "2:4"}
+  // (import "env" "__sequence" (func (param i32))) (memory 1)
+  write("sequence.wasm", std::string("\0asm\x01\0\0\0"
+                                     "\x01\x05\x01\x60\x01\x7f\x00"
+                                     "\x02\x12\x01\x03"
+                                     "env\x0a__sequence\x00\x00"
+                                     "\x05\x03\x01\x00\x01",
+                                     8 + 7 + 20 + 5));
+  auto r = run(R"({"deploy": "sequence.wasm", "id": "2:4"}
 {"call": "2:4", "inputs": ["1"]}
 )");
   ASSERT_TRUE(r.ok()) << r.detail();
   EXPECT_FALSE(r->calls.at(0).response.ok);
-  EXPECT_NE(r->calls.at(0).response.failure.find("env.__fuel"), std::string::npos) << r->calls.at(0).response.failure;
+  EXPECT_NE(r->calls.at(0).response.failure.find("env.__sequence"), std::string::npos)
+      << r->calls.at(0).response.failure;
+}
+
+// Fuel (docs/contracts.md, "Fuel"): every call is metered; the same call on
+// the same state uses the same fuel; a loop's fuel grows by the same amount
+// an iteration; running out fails the call, using all of it; __fuel says
+// what is left.
+TEST_F(BlockRunnerTest, FuelIsMeteredTheSameEveryTime) {
+  auto r = run(R"({"height": 3}
+{"deploy": "fuel_burner.wasm", "id": "2:9"}
+{"call": "2:9", "inputs": ["1", "0"]}
+{"call": "2:9", "inputs": ["1", "1000"]}
+{"call": "2:9", "inputs": ["1", "1000"]}
+{"call": "2:9", "inputs": ["1", "3000"]}
+{"call": "2:9", "inputs": ["2"], "fuel": "250000"}
+{"call": "2:9", "inputs": ["3"], "fuel": "5000000"}
+{"call": "2:9", "inputs": ["1", "1000"], "fuel": "1000"}
+{"call": "2:9", "inputs": ["7"]}
+)");
+  ASSERT_TRUE(r.ok()) << r.detail();
+  const auto& c = r->calls;
+  ASSERT_EQ(c.size(), 8u);
+  for (size_t i : {0u, 1u, 2u, 3u, 5u}) ASSERT_TRUE(c[i].response.ok) << i << ": " << c[i].response.failure;
+  const uint64_t f0 = c[0].response.fuel_used, f1000 = c[1].response.fuel_used, f3000 = c[3].response.fuel_used;
+  EXPECT_GT(f0, 0u);
+  EXPECT_EQ(c[2].response.fuel_used, f1000) << "the same call, the same fuel";
+  ASSERT_GT(f1000, f0);
+  EXPECT_EQ((f1000 - f0) % 1000, 0u) << "an iteration costs a whole number of units";
+  EXPECT_EQ(f3000 - f0, 3 * (f1000 - f0)) << "and the same in every iteration";
+  EXPECT_EQ(c[1].response.data, u128_le(1000));
+
+  // The endless loop runs out: failed, all its fuel used, nothing written.
+  EXPECT_FALSE(c[4].response.ok);
+  EXPECT_NE(c[4].response.failure.find("out of fuel"), std::string::npos) << c[4].response.failure;
+  EXPECT_EQ(c[4].response.fuel_used, 250000u);
+  EXPECT_TRUE(c[4].response.storage.empty());
+
+  // __fuel: what was left when the contract asked, which is less than it
+  // was given and no less than what the whole call left.
+  ASSERT_EQ(c[5].response.data.size(), 8u);
+  uint64_t left = 0;
+  for (int i = 7; i >= 0; --i) left = left << 8 | static_cast<uint8_t>(c[5].response.data[static_cast<size_t>(i)]);
+  EXPECT_LT(left, 5000000u);
+  EXPECT_GE(left, 5000000u - c[5].response.fuel_used);
+
+  // Too little fuel for a loop that fits in more: failed, all of it used.
+  EXPECT_FALSE(c[6].response.ok);
+  EXPECT_EQ(c[6].response.fuel_used, 1000u);
+  // An unknown opcode aborts: a failed call that still reports its fuel.
+  EXPECT_FALSE(c[7].response.ok);
+  EXPECT_GT(c[7].response.fuel_used, 0u);
+  EXPECT_EQ(r->failed, 3u);
 }
 
 // Bad input changes nothing: a deploy that cannot be read or is no module
