@@ -204,6 +204,8 @@ std::vector<Outcome> GpuVm::run(ref::Store& store, uint32_t id, std::vector<Segm
     std::fill_n(h, VM_LANE_WORDS, 0u);
     h[VM_L_STATUS] = VM_ST_START;
     h[VM_L_AUX] = invs[i].func;
+    h[VM_L_FUEL_LO] = static_cast<uint32_t>(invs[i].fuel);
+    h[VM_L_FUEL_HI] = static_cast<uint32_t>(invs[i].fuel >> 32);
     uint64_t* S = d.as<uint64_t>(VM_B_SLOTS) + uint64_t{i} * lim.slots_per_lane;
     std::copy(invs[i].args.begin(), invs[i].args.end(), S);
   }
@@ -219,6 +221,7 @@ std::vector<Outcome> GpuVm::run(ref::Store& store, uint32_t id, std::vector<Segm
       h[VM_L_TICKS] = 0;
       Outcome& o = out[i];
       o.ticks = ticks[i];
+      o.fuel_left = h[VM_L_FUEL_LO] | (uint64_t{h[VM_L_FUEL_HI]} << 32);
       auto finish = [&]() { finished[i] = true, --left, h[VM_L_STATUS] = VM_ST_IDLE; };
       switch (h[VM_L_STATUS]) {
         case VM_ST_DONE:

@@ -53,11 +53,15 @@ struct Outcome {
   std::vector<ref::Slot> results;  // Kind::Ok
   std::string detail;              // Kind::Unsupported: why
   uint64_t ticks = 0;              // instructions (and bulk units) run
+  uint64_t fuel_left = 0;          // of Invocation::fuel, when the lane finished
 };
 
 struct Invocation {
   uint32_t func = 0;  // function index in the instance's image (defined, not imported)
   std::vector<ref::Slot> args;
+  // Fuel for metered code (TranslateOptions::meter_fuel), charged as the
+  // reference executor charges it; unmetered code never touches it.
+  uint64_t fuel = UINT64_MAX;
 };
 
 class GpuVm {

@@ -21,6 +21,8 @@
 //   VM_SLOT_LIMIT   expression: slots in this lane's slot space
 //   VM_DEPTH_LIMIT  expression: nested calls before CallStackExhausted
 //   VM_STACK_GROWS  (optional) a full stack may grow: vm_stack_full says how
+//   VM_FUEL         (optional) runs metered code: the includer loads and
+//                   saves fuel_ with the lane's registers (below)
 // and these functions, before the #include or after it (prototypes below;
 // after it if they use the lane registers):
 //   uint mem_load_word(uint wi)          linear memory word wi (bytes 4wi..4wi+3)
@@ -57,7 +59,8 @@
 // most budget + VM_CHUNK + (results of one return) iterations.
 //
 // Not supported here (trap VM_TRAP_UNSUPPORTED_OP, never a wrong value):
-// opcodes outside the WebAssembly 2.0 set of bytecode.h (reserved ranges).
+// opcodes outside the WebAssembly 2.0 set of bytecode.h (reserved ranges),
+// and `fuel` (metered code) unless the includer defines VM_FUEL.
 
 #include "vm/vm_abi.h"
 #include "vm/float.glsl"
@@ -116,6 +119,24 @@ void W(uint i, uint64_t v) {
   fwd_value_ = v;
 }
 uint O(uint k) { return k < VM_CODE_READ_AHEAD ? ops_[k] : CODE(pc_ + 1u + k); }
+
+// Fuel of metered code (TranslateOptions::meter_fuel; docs/contracts.md,
+// "Fuel"), charged as the reference executor charges it: a `fuel N`
+// instruction takes N, and memory.copy, memory.fill and memory.init one
+// unit per VM_FUEL_BYTES_PER_UNIT bytes before their first chunk. A charge
+// larger than what is left traps OutOfFuel (13) and takes nothing.
+#ifdef VM_FUEL
+const uint VM_FUEL_BYTES_PER_UNIT = 64u;
+uint64_t fuel_;
+bool vm_fuel_take(uint64_t units) {
+  if (fuel_ < units) {
+    trap_ = 13u;
+    return false;
+  }
+  fuel_ -= units;
+  return true;
+}
+#endif
 
 // A call that finds the stack full (depth or slots): CallStackExhausted,
 // unless the includer grows stacks (VM_STACK_GROWS, with bool
@@ -320,6 +341,9 @@ void vm_run_slice(uint budget) {
       case 0x000eu: GLOBAL(O(0u)) = S(O(1u)); next = pc_ + 3u; break;              // global.set
       case 0x000fu: W(O(0u), uint64_t(FUNC(O(1u) * VM_FUNC_WORDS + VM_F_STORE_ADDR)) + 1UL); next = pc_ + 3u; break;
       case 0x0010u: W(O(0u), uint64_t(S(O(1u)) == 0UL)); next = pc_ + 3u; break;   // ref.is_null
+#ifdef VM_FUEL
+      case 0x0011u: if (vm_fuel_take(uint64_t(O(0u)))) next = pc_ + 2u; break;      // fuel
+#endif
       case 0x013fu: W(O(0u), uint64_t(META(VM_META_MEM_PAGES))); next = pc_ + 2u; break;  // memory.size
       case 0x0140u: next = vm_memory_grow(); break;                                 // memory.grow (includer)
       default:

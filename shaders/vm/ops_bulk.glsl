@@ -9,12 +9,23 @@
 // only have been true before, so the first check is the one that traps,
 // before any effect, and later ones pass.
 
+// Metered code pays for a bulk memory instruction's bytes before its first
+// chunk (interp.glsl, VM_FUEL); false: out of fuel (trap_ is set).
+bool bulk_fuel(uint n) {
+#ifdef VM_FUEL
+  return bulk_ != 0u || vm_fuel_take(uint64_t(n / VM_FUEL_BYTES_PER_UNIT));
+#else
+  return true;
+#endif
+}
+
 // Returns the next pc: pc_ itself while a bulk instruction is unfinished.
 uint bulk_op(uint op) {
   switch (op) {
     case 0x0108u: {  // memory.init k:data a:dst b:src c:len
       uint dd = META(VM_META_DATA_OFF) + O(0u) * VM_DESC_WORDS;
       uint d = uint(S(O(1u))), s = uint(S(O(2u))), n = uint(S(O(3u)));
+      if (!bulk_fuel(n)) return pc_;
       uint size = META(dd + VM_SD_DROPPED) != 0u ? 0u : META(dd + VM_SD_LEN);
       if (uint64_t(s) + n > uint64_t(size) || uint64_t(d) + n > mem_bytes()) { trap_ = 2u; return pc_; }
       uint e = bulk_end(n), base = META(dd + VM_SD_BASE);
@@ -28,6 +39,7 @@ uint bulk_op(uint op) {
       return pc_ + 2u;
     case 0x010au: {  // memory.copy a:dst b:src c:len (backwards when dst > src)
       uint d = uint(S(O(0u))), s = uint(S(O(1u))), n = uint(S(O(2u)));
+      if (!bulk_fuel(n)) return pc_;
       uint64_t size = mem_bytes();
       if (uint64_t(d) + n > size || uint64_t(s) + n > size) { trap_ = 2u; return pc_; }
       uint e = bulk_end(n);
@@ -41,6 +53,7 @@ uint bulk_op(uint op) {
     }
     case 0x010bu: {  // memory.fill a:dst b:byte c:len
       uint d = uint(S(O(0u))), v = uint(S(O(1u))) & 0xffu, n = uint(S(O(2u)));
+      if (!bulk_fuel(n)) return pc_;
       if (uint64_t(d) + n > mem_bytes()) { trap_ = 2u; return pc_; }
       uint e = bulk_end(n);
       for (uint i = bulk_; i < e; ++i) store_part(uint64_t(d + i), v, 1u);

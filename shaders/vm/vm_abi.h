@@ -94,6 +94,8 @@ const uint VM_L_TICKS = 10u;    // [gpu] instruction ticks, summed over launches
 const uint VM_L_CALLEE_FP = 11u;  // HOSTCALL: the callee frame (args in, results out)
 const uint VM_L_HANDLE = 12u;     // HOSTCALL with AUX = VM_NOT_MAPPED: call_indirect to this handle
 const uint VM_L_TYPE = 13u;       //   (a function of another instance), whose type the host checks
+const uint VM_L_FUEL_LO = 14u;    // [both] fuel left for metered code (interp.glsl, VM_FUEL)
+const uint VM_L_FUEL_HI = 15u;
 
 const uint VM_ST_IDLE = 0u;
 const uint VM_ST_START = 1u;     // [host] call function AUX with args in slots 0..

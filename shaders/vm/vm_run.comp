@@ -43,6 +43,7 @@ uint hb_, ctl_, sb_;  // this lane's header, control stack (lanes[]), slot base 
 #define CTL(i) lanes[ctl_ + (i)]
 #define VM_SLOT_LIMIT (P.slots_per_lane)
 #define VM_DEPTH_LIMIT (P.max_depth)
+#define VM_FUEL 1  // fuel_ lives in the lane header (VM_L_FUEL_*)
 
 // The memory buffer has a pad word past its capacity (vm_abi.h), so the
 // word after the last page that an unaligned load32 reads is still inside it.
@@ -92,6 +93,7 @@ void main() {
   callee_fp_ = 0u;
   trap_ = 0u;
   ticks_ = 0u;
+  fuel_ = uint64_t(lanes[hb_ + VM_L_FUEL_LO]) | (uint64_t(lanes[hb_ + VM_L_FUEL_HI]) << 32);
   if (status_ == VM_ST_START) vm_start(aux_);
   vm_run_slice(P.slice_ticks);
 
@@ -111,4 +113,6 @@ void main() {
   lanes[hb_ + VM_L_CALLEE_FP] = callee_fp_;
   lanes[hb_ + VM_L_HANDLE] = handle_;
   lanes[hb_ + VM_L_TYPE] = type_;
+  lanes[hb_ + VM_L_FUEL_LO] = uint(fuel_);
+  lanes[hb_ + VM_L_FUEL_HI] = uint(fuel_ >> 32);
 }

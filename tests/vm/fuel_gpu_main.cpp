@@ -1,0 +1,99 @@
+// fuel_gpu_main.cpp: metered code on the GPU interpreter (shaders/vm, with
+// VM_FUEL) charges exactly what the reference executor charges: the same
+// fuel left, the same trap, the same results, for loops, if arms, bulk
+// memory and running out. Exits 77 (CTest skip) without a Vulkan device
+// with shaderInt64 + shaderFloat64.
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "procs/vm/gpu_exec.h"
+#include "procs/vm/translator.h"
+#include "procs/wasm/decoder.h"
+#include "tests/wasm/wasm_builder.h"
+
+namespace {
+
+using namespace gpuos;
+using namespace gpuos::wasm::test;
+using gpuos::wasm::ValType;
+constexpr ValType I32 = ValType::I32;
+
+int failures = 0;
+void check(bool ok, const std::string& what) {
+  std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+  failures += ok ? 0 : 1;
+}
+
+// Module bytes with export "f" = function 0, (i32) -> i32.
+Bytes one_function(const Bytes& body, std::vector<std::pair<uint32_t, ValType>> locals, bool memory) {
+  ModuleBuilder b;
+  const uint32_t t = b.add_type({I32}, {I32});
+  b.add_func(t, std::move(locals), body);
+  if (memory) b.add_memory(1);
+  b.add_export("f", wasm::ExternKind::Func, 0);
+  return b.build();
+}
+
+struct Case {
+  std::string name;
+  Bytes module;
+  uint32_t arg;
+  uint64_t fuel;
+};
+
+}  // namespace
+
+int main() {
+  auto vm = vm::gpu::GpuVm::create();
+  if (!vm) {
+    std::printf("SKIP: no GPU interpreter: %s\n", vm.detail().c_str());
+    return 77;
+  }
+  std::printf("device: %s\n", vm.value()->device_name().c_str());
+  // The counting loop of tests/vm/fuel_test.cpp: 1 + 8n units.
+  const Bytes loop = one_function(cat({{0x03, 0x40, 0x20, 1}, i32_const(1),
+                                       {0x6a, 0x21, 1, 0x20, 1, 0x20, 0, 0x49, 0x0d, 0, 0x0b, 0x20, 1, 0x0b}}),
+                                  {{1, I32}}, false);
+  const Bytes arms = one_function(
+      cat({{0x20, 0, 0x04, 0x7f}, i32_const(1), i32_const(2), {0x6a, 0x05}, i32_const(7), {0x0b, 0x0b}}), {}, false);
+  const Bytes fill =
+      one_function(cat({i32_const(0), i32_const(0), {0x20, 0, 0xfc, 0x0b, 0x00}, i32_const(0), {0x0b}}), {}, true);
+  const Case cases[] = {
+      {"a loop of 1", loop, 1, 1000000},          {"a loop of 1000", loop, 1000, 1000000},
+      {"a loop of 5 with 40 units", loop, 5, 40}, {"a loop of 5 with 41 units", loop, 5, 41},
+      {"the then arm", arms, 1, 100},             {"the else arm", arms, 0, 100},
+      {"a fill of 640 bytes", fill, 640, 1000},   {"a fill of 63 bytes", fill, 63, 1000},
+      {"a fill of 64 KiB with 100 units", fill, 65536, 100},
+  };
+  for (const Case& c : cases) {
+    auto m = wasm::load_module(c.module);
+    if (!m) return std::printf("FAIL %s: %s\n", c.name.c_str(), m.detail().c_str()), 1;
+    auto img = vm::translate(*m, {.meter_fuel = true});
+    if (!img) return std::printf("FAIL %s: %s\n", c.name.c_str(), img.detail().c_str()), 1;
+    auto image = std::make_shared<const vm::ProgramImage>(std::move(img.value()));
+
+    vm::ref::Store ref_store;
+    const uint32_t ref_id = ref_store.instantiate(image, {}).value();
+    ref_store.set_fuel(c.fuel);
+    const vm::ref::Slot arg = c.arg;
+    const vm::ref::InvokeResult want =
+        ref_store.invoke(ref_store.instance(ref_id).find_export("f")->addr, std::span(&arg, 1));
+    const uint64_t want_left = ref_store.fuel().value();
+
+    vm::ref::Store gpu_store;
+    const uint32_t gpu_id = gpu_store.instantiate(image, {}).value();
+    std::vector<vm::gpu::SegmentState> segs;
+    const vm::gpu::Invocation inv{.func = 0, .args = {arg}, .fuel = c.fuel};
+    const vm::gpu::Outcome got = vm.value()->run(gpu_store, gpu_id, segs, std::span(&inv, 1)).at(0);
+
+    const bool same_trap = want.trap ? got.kind == vm::gpu::Outcome::Kind::Trap && got.trap == want.trap.kind
+                                     : got.kind == vm::gpu::Outcome::Kind::Ok && got.results == want.results;
+    check(same_trap && got.fuel_left == want_left,
+          c.name + ": " + (want.trap ? std::string(vm::trap_message(want.trap.kind)) : "ok") + ", " +
+              std::to_string(c.fuel - want_left) + " units on the reference, " + std::to_string(c.fuel - got.fuel_left) +
+              " on the GPU" + (got.detail.empty() ? "" : " (" + got.detail + ")"));
+  }
+  std::printf("%d failed\n", failures);
+  return failures == 0 ? 0 : 1;
+}
