@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "procs/vm/ref_exec.h"
+#include "shaders/vm/vm_abi.h"
 
 namespace gpuos::vm::ref {
 namespace {
@@ -195,20 +196,20 @@ InvokeResult Store::run(uint32_t func_addr, std::span<const Slot> args) {
       case Op::MemorySize: F[o[0]] = mem->pages(); break;
       case Op::MemoryGrow: F[o[0]] = static_cast<uint32_t>(grow_memory(*mem, u32(F[o[1]]))); break;
       case Op::MemoryInit:
-        if (!charge(u32(F[o[3]]) / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
+        if (!charge(u32(F[o[3]]) / gpu::VM_FUEL_BYTES_PER_UNIT)) { trap = TrapKind::OutOfFuel; continue; }
         trap = memory_init(*inst, o[0], u32(F[o[1]]), u32(F[o[2]]), u32(F[o[3]]));
         break;
       case Op::DataDrop: inst->data_dropped[o[0]] = true; break;
       case Op::MemoryCopy: {
         const uint32_t d = u32(F[o[0]]), s = u32(F[o[1]]), n = u32(F[o[2]]);
-        if (!charge(n / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
+        if (!charge(n / gpu::VM_FUEL_BYTES_PER_UNIT)) { trap = TrapKind::OutOfFuel; continue; }
         if (!mem_ok(d, n) || !mem_ok(s, n)) { trap = TrapKind::MemoryOutOfBounds; continue; }
         if (n) std::memmove(mem->bytes.data() + d, mem->bytes.data() + s, n);
         break;
       }
       case Op::MemoryFill: {
         const uint32_t d = u32(F[o[0]]), n = u32(F[o[2]]);
-        if (!charge(n / kFuelBytesPerUnit)) { trap = TrapKind::OutOfFuel; continue; }
+        if (!charge(n / gpu::VM_FUEL_BYTES_PER_UNIT)) { trap = TrapKind::OutOfFuel; continue; }
         if (!mem_ok(d, n)) { trap = TrapKind::MemoryOutOfBounds; continue; }
         if (n) std::memset(mem->bytes.data() + d, static_cast<uint8_t>(F[o[1]]), n);
         break;

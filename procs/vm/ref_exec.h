@@ -159,8 +159,9 @@ class Store {
 
   // Fuel for metered code (TranslateOptions::meter_fuel): each Fuel
   // instruction takes its units, and memory.copy, memory.fill and
-  // memory.init one unit per kFuelBytesPerUnit bytes, before they run; a
-  // charge larger than what is left traps OutOfFuel and takes nothing.
+  // memory.init one unit per VM_FUEL_BYTES_PER_UNIT bytes (vm_abi.h, shared
+  // with the GPU interpreter), before they run; a charge larger than what
+  // is left traps OutOfFuel and takes nothing.
   // Unset (the default): nothing is charged.
   void set_fuel(std::optional<uint64_t> fuel) { fuel_ = fuel; }
   std::optional<uint64_t> fuel() const { return fuel_; }
@@ -197,7 +198,6 @@ class Store {
   std::optional<uint64_t> fuel_;
 };
 
-inline constexpr uint32_t kFuelBytesPerUnit = 64;
 
 // WebAssembly numeric instructions (Form DA / DAB) on slots: writes the
 // result to *dst, or returns the trap. Defined in ref_numeric.cpp.

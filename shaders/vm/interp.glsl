@@ -126,7 +126,6 @@ uint O(uint k) { return k < VM_CODE_READ_AHEAD ? ops_[k] : CODE(pc_ + 1u + k); }
 // unit per VM_FUEL_BYTES_PER_UNIT bytes before their first chunk. A charge
 // larger than what is left traps OutOfFuel (13) and takes nothing.
 #ifdef VM_FUEL
-const uint VM_FUEL_BYTES_PER_UNIT = 64u;
 uint64_t fuel_;
 bool vm_fuel_take(uint64_t units) {
   if (fuel_ < units) {

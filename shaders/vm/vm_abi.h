@@ -96,6 +96,9 @@ const uint VM_L_HANDLE = 12u;     // HOSTCALL with AUX = VM_NOT_MAPPED: call_ind
 const uint VM_L_TYPE = 13u;       //   (a function of another instance), whose type the host checks
 const uint VM_L_FUEL_LO = 14u;    // [both] fuel left for metered code (interp.glsl, VM_FUEL)
 const uint VM_L_FUEL_HI = 15u;
+// Metered code's bulk memory instructions take one unit of fuel per this
+// many bytes, on both executors (interp.glsl with VM_FUEL, ref_exec.cpp).
+const uint VM_FUEL_BYTES_PER_UNIT = 64u;
 
 const uint VM_ST_IDLE = 0u;
 const uint VM_ST_START = 1u;     // [host] call function AUX with args in slots 0..

@@ -10,29 +10,17 @@
 #include "procs/vm/gpu_exec.h"
 #include "procs/vm/translator.h"
 #include "procs/wasm/decoder.h"
-#include "tests/wasm/wasm_builder.h"
+#include "tests/vm/fuel_modules.h"
 
 namespace {
 
 using namespace gpuos;
-using namespace gpuos::wasm::test;
-using gpuos::wasm::ValType;
-constexpr ValType I32 = ValType::I32;
+using gpuos::wasm::test::Bytes;
 
 int failures = 0;
 void check(bool ok, const std::string& what) {
   std::printf("%s %s\n", ok ? "ok  " : "FAIL", what.c_str());
   failures += ok ? 0 : 1;
-}
-
-// Module bytes with export "f" = function 0, (i32) -> i32.
-Bytes one_function(const Bytes& body, std::vector<std::pair<uint32_t, ValType>> locals, bool memory) {
-  ModuleBuilder b;
-  const uint32_t t = b.add_type({I32}, {I32});
-  b.add_func(t, std::move(locals), body);
-  if (memory) b.add_memory(1);
-  b.add_export("f", wasm::ExternKind::Func, 0);
-  return b.build();
 }
 
 struct Case {
@@ -51,14 +39,7 @@ int main() {
     return 77;
   }
   std::printf("device: %s\n", vm.value()->device_name().c_str());
-  // The counting loop of tests/vm/fuel_test.cpp: 1 + 8n units.
-  const Bytes loop = one_function(cat({{0x03, 0x40, 0x20, 1}, i32_const(1),
-                                       {0x6a, 0x21, 1, 0x20, 1, 0x20, 0, 0x49, 0x0d, 0, 0x0b, 0x20, 1, 0x0b}}),
-                                  {{1, I32}}, false);
-  const Bytes arms = one_function(
-      cat({{0x20, 0, 0x04, 0x7f}, i32_const(1), i32_const(2), {0x6a, 0x05}, i32_const(7), {0x0b, 0x0b}}), {}, false);
-  const Bytes fill =
-      one_function(cat({i32_const(0), i32_const(0), {0x20, 0, 0xfc, 0x0b, 0x00}, i32_const(0), {0x0b}}), {}, true);
+  const Bytes loop = vm::test::fuel::counting_loop(), arms = vm::test::fuel::if_arms(), fill = vm::test::fuel::fill();
   const Case cases[] = {
       {"a loop of 1", loop, 1, 1000000},          {"a loop of 1000", loop, 1000, 1000000},
       {"a loop of 5 with 40 units", loop, 5, 40}, {"a loop of 5 with 41 units", loop, 5, 41},

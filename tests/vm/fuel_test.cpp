@@ -1,6 +1,7 @@
 // fuel_test.cpp: fuel metering (TranslateOptions::meter_fuel) on the
 // reference executor: what each region charges, up front, and running out.
 // The rule is in translator.h and docs/contracts.md ("Fuel").
+#include "tests/vm/fuel_modules.h"
 #include "tests/vm/vm_test_util.h"
 
 namespace gpuos::vm::test {
@@ -29,17 +30,7 @@ struct Metered {
   }
 };
 
-// A counting loop: the body's region is the local.get after the loop (1);
-// each iteration's region is its 8 instructions, charged on entry.
-Bytes counting_loop() {
-  ModuleBuilder b;
-  const uint32_t t = b.add_type({I32}, {I32});
-  b.add_func(t, {{1, I32}},
-             cat({{0x03, 0x40, 0x20, 1}, i32_const(1),
-                  {0x6a, 0x21, 1, 0x20, 1, 0x20, 0, 0x49, 0x0d, 0, 0x0b, 0x20, 1, 0x0b}}));
-  b.add_export("f", ExternKind::Func, 0);
-  return b.build();
-}
+using fuel::counting_loop;
 
 TEST(Fuel, EachLoopIterationPaysForItsInstructionsUpFront) {
   Metered m(counting_loop());
@@ -63,24 +54,13 @@ TEST(Fuel, RunningOutTrapsAtTheRegionThatCannotPay) {
 }
 
 TEST(Fuel, EachArmOfAnIfPaysForItself) {
-  ModuleBuilder b;
-  const uint32_t t = b.add_type({I32}, {I32});
-  // local.get 0, if (result i32) then 1 + 2 else 7 end, end
-  b.add_func(t, {}, cat({{0x20, 0, 0x04, 0x7f}, i32_const(1), i32_const(2), {0x6a, 0x05}, i32_const(7), {0x0b, 0x0b}}));
-  b.add_export("f", ExternKind::Func, 0);
-  Metered m(b.build());
+  Metered m(fuel::if_arms());
   EXPECT_EQ(m.fuel_used(100, 1), 2u + 3u);  // body: local.get, if; then: const, const, add
   EXPECT_EQ(m.fuel_used(100, 0), 2u + 1u);  // else: const
 }
 
 TEST(Fuel, BulkMemoryPaysPerSixtyFourBytes) {
-  ModuleBuilder b;
-  const uint32_t t = b.add_type({I32}, {I32});
-  // memory.fill(0, 0, len = arg), then i32.const 0: five instructions
-  b.add_func(t, {}, cat({i32_const(0), i32_const(0), {0x20, 0, 0xfc, 0x0b, 0x00}, i32_const(0), {0x0b}}));
-  b.add_memory(1);
-  b.add_export("f", ExternKind::Func, 0);
-  Metered m(b.build());
+  Metered m(fuel::fill());
   EXPECT_EQ(m.fuel_used(1000, 640), 5u + 10u);
   EXPECT_EQ(m.fuel_used(1000, 63), 5u);
   ref::InvokeResult r;
