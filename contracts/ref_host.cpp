@@ -148,8 +148,8 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
   // A host function's cost is checked, not taken, as alkanes' host does
   // (docs/contracts.md, "Fuel"): less fuel left than it costs fails the call.
   auto affordable = [&](uint64_t cost) { return store.fuel().value_or(0) >= cost; };
-  auto storage_value = [&](uint32_t key_ptr, std::string& value) -> bool {
-    std::string key;
+  // The key at key_ptr and its value; false when the key is out of bounds.
+  auto storage_value = [&](uint32_t key_ptr, std::string& key, std::string& value) -> bool {
     if (!read_buffer(key_ptr, key)) return false;
     value = read(in.myself, key).value_or(std::string());
     return true;
@@ -191,9 +191,7 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
       type = {{I32}, {I32}};
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
         std::string key, v;
-        if (!read_buffer(static_cast<uint32_t>(a[0]), key) || !storage_value(static_cast<uint32_t>(a[0]), v)) {
-          return TrapKind::MemoryOutOfBounds;
-        }
+        if (!storage_value(static_cast<uint32_t>(a[0]), key, v)) return TrapKind::MemoryOutOfBounds;
         if (!affordable(key.size() + v.size())) return TrapKind::OutOfFuel;
         res[0] = v.size();
         return TrapKind::None;
@@ -201,8 +199,8 @@ Result<CallResponse, CallError> run_call_ref(const ContractImage& image, const C
     } else if (n == "__load_storage") {
       type = {{I32, I32}, {I32}};
       fn = [&](std::span<const Slot> a, std::span<Slot> res) {
-        std::string v;
-        if (!storage_value(static_cast<uint32_t>(a[0]), v)) return TrapKind::MemoryOutOfBounds;
+        std::string key, v;
+        if (!storage_value(static_cast<uint32_t>(a[0]), key, v)) return TrapKind::MemoryOutOfBounds;
         if (!affordable(2 * v.size())) return TrapKind::OutOfFuel;
         if (!send_buffer(static_cast<uint32_t>(a[1]), v)) return TrapKind::MemoryOutOfBounds;
         res[0] = static_cast<uint32_t>(a[1]);
