@@ -198,7 +198,7 @@ int cmd_exec(const RunArgs& a) {
   BootOptions opts = a.boot;
   {
     procs::ProcessLimits lim;
-    lim.max_pages = a.boot.max_pages ? a.boot.max_pages : abi::PT_MAX_PAGES;  // 0: the device's, known at boot
+    lim.max_pages = a.boot.max_pages_before_boot();
     lim.max_depth = a.boot.max_call_depth;
     lim.store_words = uint64_t{a.boot.store_mib} * 262144u;
     if (auto need = procs::block_words_for(*bytes, name, lim)) opts.fit_block(*need);

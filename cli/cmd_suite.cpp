@@ -376,7 +376,7 @@ int cmd_suite(const SuiteArgs& a) {
   // (a C++ app's vtables can outgrow the default).
   for (const auto& [app, bytes] : wasm) {
     procs::ProcessLimits lim;
-    lim.max_pages = opts.max_pages ? opts.max_pages : abi::PT_MAX_PAGES;  // 0: the device's, known at boot
+    lim.max_pages = opts.max_pages_before_boot();
     lim.max_depth = opts.max_call_depth;
     if (auto need = procs::block_words_for(bytes, app, lim)) opts.fit_block(*need);
   }

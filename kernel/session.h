@@ -88,6 +88,10 @@ struct BootOptions {
   // up to kFitBlockMaxKib: every slot has a block, so a larger program's
   // parts go to a run of pages instead (docs/processes.md).
   static constexpr uint32_t kFitBlockMaxKib = 64;
+  // max_pages for checking a program before the session exists: the one
+  // given, else WebAssembly's ceiling (the device's default is known only
+  // at boot, and the session checks the program again then).
+  uint32_t max_pages_before_boot() const { return max_pages ? max_pages : abi::PT_MAX_PAGES; }
   void fit_block(uint32_t words) { block_kib = std::max(block_kib, std::min(kFitBlockMaxKib, (words + 255) / 256)); }
 };
 

@@ -41,7 +41,7 @@ Result<void, SessionError> Session::init_processes() {
   cfg.arena_pages = (opts_.arena_mib ? opts_.arena_mib : default_arena_mib(ctx_->info())) * 16u;
   // By default a process may hold half the arena, up to WebAssembly's 4 GiB:
   // 64 MiB on lavapipe, 4 GiB on a GPU of 64 GiB or more.
-  cfg.max_pages = opts_.max_pages ? opts_.max_pages : std::min(cfg.arena_pages / 2u, 65536u);
+  cfg.max_pages = opts_.max_pages ? opts_.max_pages : std::min(cfg.arena_pages / 2u, PT_MAX_PAGES);
   // --block-kib is a floor: a block always holds the page table and room
   // for a program's parts and frames besides it.
   cfg.block_words = std::max(opts_.block_kib * 256u, (BLK_PAGE_TABLE + pt_block_words(cfg.max_pages) + 1024u + 255u) / 256u * 256u);
