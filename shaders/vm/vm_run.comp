@@ -73,6 +73,14 @@ void vm_intrinsic(uint id, uint callee_fp, uint call_pc) {
   aux_ = 0x0007u;
 }
 
+// The compiled tier (procs/jit, docs/compiled-tier.md): the same pipeline
+// with VM_JIT defined and the image's blocks as generated GLSL, compiled at
+// run time. Lanes, buffers and every helper above are shared, so a lane's
+// state means the same to both, and a launch runs either.
+#ifdef VM_JIT
+#include "jit/generated.glsl"
+#endif
+
 void main() {
   uint lane = gl_GlobalInvocationID.x;
   if (lane >= P.num_lanes) return;
@@ -95,7 +103,12 @@ void main() {
   ticks_ = 0u;
   fuel_ = uint64_t(lanes[hb_ + VM_L_FUEL_LO]) | (uint64_t(lanes[hb_ + VM_L_FUEL_HI]) << 32);
   if (status_ == VM_ST_START) vm_start(aux_);
+#ifdef VM_JIT
+  if (status_ == VM_ST_RUNNING && trap_ == 0u) jit_run(P.slice_ticks);
+  if (trap_ != 0u) status_ = VM_ST_TRAPPED;
+#else
   vm_run_slice(P.slice_ticks);
+#endif
 
   if (trap_ != 0u) {  // vm_run_slice made it TRAPPED
     lanes[hb_ + VM_L_TRAP] = trap_;

@@ -1,0 +1,31 @@
+// compiler.h: the compiled tier's front door: a ProgramImage in, SPIR-V of
+// the VM pipeline with the image's code compiled in out (emit.h, then
+// glsl_compiler.h), with what it cost.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "kernel/result.h"
+#include "procs/jit/emit.h"
+#include "procs/vm/image.h"
+
+namespace gpuos::jit {
+
+enum class CompileError { Emit, Glsl };
+
+struct CompiledImage {
+  std::vector<uint32_t> spirv;  // vm/vm_run.comp with VM_JIT
+  EmittedModule emitted;        // counts; emitted.glsl is the generated source
+  double emit_ms = 0;           // bytecode -> GLSL
+  double glslang_ms = 0;        // GLSL -> SPIR-V
+};
+
+struct CompileOptions {
+  EmitOptions emit;
+  bool relaxed_atomics = false;  // lavapipe: the _relaxed variant's define (shaders/CMakeLists.txt)
+};
+
+Result<CompiledImage, CompileError> compile_image(const vm::ProgramImage& image, const CompileOptions& options = {});
+
+}  // namespace gpuos::jit
