@@ -33,7 +33,7 @@ Result<std::unique_ptr<VmDevice>, std::string> VmDevice::create() {
   const auto spirv = p->info().is_lavapipe() ? shaders::vm_run_relaxed : shaders::vm_run;
   auto pipeline = vk::ComputePipeline::create(*p->ctx_, spirv, VM_NUM_BINDINGS, sizeof(VmPush));
   if (!pipeline) return fail(std::string(), pipeline.detail());
-  p->pipeline_ = std::move(pipeline.value());
+  p->pipelines_[kInterpreter] = std::move(pipeline.value());
   // Every binding needs a buffer before the first descriptor update.
   for (uint32_t b = 0; b < VM_NUM_BINDINGS; ++b) {
     if (auto e = p->ensure(b, 256); !e) return fail(std::string(), e.detail());
@@ -44,7 +44,7 @@ Result<std::unique_ptr<VmDevice>, std::string> VmDevice::create() {
 VmDevice::~VmDevice() {
   if (!ctx_) return;
   ctx_->vk().DeviceWaitIdle(ctx_->device());
-  pipeline_.reset();
+  pipelines_.clear();
   for (vk::Buffer& b : bufs_) {
     if (b.buffer) ctx_->destroy_buffer(b);
   }
@@ -57,18 +57,34 @@ Result<bool, std::string> VmDevice::ensure(uint32_t b, VkDeviceSize bytes) {
   auto buf = ctx_->create_buffer(bytes, {kDL | kHV, kHV});
   if (!buf) return fail(std::string(), fmt::format("binding {}: {}", b, buf.detail()));
   bufs_[b] = buf.value();
-  pipeline_->bind(b, bufs_[b]);
+  for (auto& [id, p] : pipelines_) p->bind(b, bufs_[b]);
   return true;
 }
 
-Result<void, std::string> VmDevice::launch(const VmPush& push) {
+Result<uint32_t, std::string> VmDevice::add_pipeline(std::span<const uint32_t> spirv) {
+  auto pipeline = vk::ComputePipeline::create(*ctx_, spirv, VM_NUM_BINDINGS, sizeof(VmPush));
+  if (!pipeline) return fail(std::string(), pipeline.detail());
+  for (uint32_t b = 0; b < VM_NUM_BINDINGS; ++b) pipeline.value()->bind(b, bufs_[b]);
+  const uint32_t id = next_id_++;
+  pipelines_[id] = std::move(pipeline.value());
+  return id;
+}
+
+void VmDevice::remove_pipeline(uint32_t id) {
+  if (id != kInterpreter) pipelines_.erase(id);
+}
+
+Result<void, std::string> VmDevice::launch(const VmPush& push, uint32_t id) {
+  auto it = pipelines_.find(id);
+  if (it == pipelines_.end()) return fail(std::string(), "no pipeline " + std::to_string(id));
+  vk::ComputePipeline* pipeline = it->second.get();
   // Push constants change per launch, so the dispatch is recorded each time.
-  if (auto r = pipeline_->record((push.num_lanes + 63) / 64, std::as_bytes(std::span(&push, 1))); !r) {
+  if (auto r = pipeline->record((push.num_lanes + 63) / 64, std::as_bytes(std::span(&push, 1))); !r) {
     return fail(std::string(), r.detail());
   }
-  if (auto r = pipeline_->submit(); !r) return fail(std::string(), r.detail());
+  if (auto r = pipeline->submit(); !r) return fail(std::string(), r.detail());
   // Host-coherent memory: after the fence the host sees the GPU's writes.
-  auto done = pipeline_->wait(std::chrono::seconds(60));
+  auto done = pipeline->wait(std::chrono::seconds(60));
   if (!done) return fail(std::string(), done.detail());
   if (!done.value()) return fail(std::string(), "a VM launch did not finish within 60 s");
   return {};

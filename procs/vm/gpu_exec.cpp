@@ -4,10 +4,13 @@
 #include "procs/vm/gpu_exec.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "procs/jit/compiler.h"
 #include "procs/vm/gpu_device.h"
 #include "procs/vm/meta_layout.h"
 
@@ -16,7 +19,90 @@ namespace gpuos::vm::gpu {
 struct GpuVm::Impl {
   std::unique_ptr<VmDevice> dev;
   uint64_t mem_dirty = 0;                    // memory buffer bytes that may be nonzero
+
+  // Compiled pipelines by what the generated code depends on (the code
+  // words and each function's entry and frame size), least recently used
+  // dropped past kMaxCompiled. Not by image address: a later store may
+  // reuse one.
+  struct Compiled {
+    std::vector<uint32_t> key;
+    uint32_t pipeline = 0;
+    uint64_t last_use = 0;
+  };
+  static constexpr size_t kMaxCompiled = 64;
+  std::unordered_map<uint64_t, Compiled> compiled;
+  uint64_t use_clock = 0;
+
+  Result<uint32_t, std::string> pipeline_for(const ProgramImage& img, const GpuLimits& lim, TierStats& stats);
 };
+
+namespace {
+
+std::vector<uint32_t> compile_key(const ProgramImage& img) {
+  std::vector<uint32_t> key(img.code);
+  for (const ImageFunction& f : img.functions) {
+    key.push_back(f.entry);
+    key.push_back(f.frame_slots);
+  }
+  return key;
+}
+
+uint64_t fnv1a(const std::vector<uint32_t>& words) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (uint32_t w : words) h = (h ^ w) * 0x100000001b3ull;
+  return h;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+}  // namespace
+
+Result<uint32_t, std::string> GpuVm::Impl::pipeline_for(const ProgramImage& img, const GpuLimits& lim,
+                                                        TierStats& stats) {
+  std::vector<uint32_t> key = compile_key(img);
+  key.push_back(lim.jit_register_slots);
+  const uint64_t h = fnv1a(key);
+  ++use_clock;
+  if (auto it = compiled.find(h); it != compiled.end() && it->second.key == key) {
+    it->second.last_use = use_clock;
+    stats.cache_hits++;
+    return it->second.pipeline;
+  }
+  jit::CompileOptions opts;
+  opts.relaxed_atomics = dev->info().is_lavapipe();
+  opts.emit.max_register_slots = lim.jit_register_slots;
+  auto image = jit::compile_image(img, opts);
+  if (!image) {
+    stats.failures++;
+    stats.last_failure = image.detail();
+    return fail(std::string(), image.detail());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  auto id = dev->add_pipeline(image->spirv);
+  if (!id) {
+    stats.failures++;
+    stats.last_failure = id.detail();
+    return fail(std::string(), "pipeline: " + id.detail());
+  }
+  stats.compiles++;
+  stats.emit_ms += image->emit_ms;
+  stats.glslang_ms += image->glslang_ms;
+  stats.pipeline_ms += ms_since(t0);
+  if (compiled.size() >= kMaxCompiled) {
+    auto oldest = std::min_element(compiled.begin(), compiled.end(),
+                                   [](const auto& a, const auto& b) { return a.second.last_use < b.second.last_use; });
+    dev->remove_pipeline(oldest->second.pipeline);
+    compiled.erase(oldest);
+  }
+  if (auto it = compiled.find(h); it != compiled.end()) {  // a hash collision: the newer code wins
+    dev->remove_pipeline(it->second.pipeline);
+    compiled.erase(it);
+  }
+  compiled[h] = Compiled{std::move(key), id.value(), use_clock};
+  return id.value();
+}
 
 namespace {
 
@@ -190,6 +276,12 @@ std::vector<Outcome> GpuVm::run(ref::Store& store, uint32_t id, std::vector<Segm
     return out;
   };
   if (auto r = upload(d, *impl_, lim, store, id, segs[id]); !r) return unsupported_all("upload: " + r.detail());
+  uint32_t pipeline = VmDevice::kInterpreter;
+  if (lim.tier == Tier::Compiled) {
+    auto p = impl_->pipeline_for(*store.instance(id).image, lim, tier_stats_);
+    if (!p) return unsupported_all("compiled tier: " + p.detail());
+    pipeline = p.value();
+  }
   const uint32_t n = u32(invs.size());
   const uint64_t lane_words = uint64_t{n} * VM_LANE_WORDS + uint64_t{n} * 2 * lim.max_depth;
   if (!d.ensure(VM_B_LANES, lane_words * 4) || !d.ensure(VM_B_SLOTS, uint64_t{n} * lim.slots_per_lane * 8)) {
@@ -209,9 +301,15 @@ std::vector<Outcome> GpuVm::run(ref::Store& store, uint32_t id, std::vector<Segm
     uint64_t* S = d.as<uint64_t>(VM_B_SLOTS) + uint64_t{i} * lim.slots_per_lane;
     std::copy(invs[i].args.begin(), invs[i].args.end(), S);
   }
-  const VmPush push{n, lim.slice_ticks, lim.slots_per_lane, lim.max_depth};
+  VmPush push{n, lim.slice_ticks, lim.slots_per_lane, lim.max_depth};
+  // llvmpipe ends an invocation's loops after 65,535 iterations in all
+  // (docs/platform.md 2b). Compiled code loops once per block, and a block
+  // can be a single tick: call.wast's endless recursion (one-tick blocks)
+  // hung at 32,768 ticks a launch (the launch never ended) and passed at
+  // 16,384 and 8,192.
+  if (pipeline != VmDevice::kInterpreter && d.info().is_lavapipe()) push.slice_ticks = std::min(push.slice_ticks, 8192u);
   for (uint32_t left = n; left > 0;) {
-    if (auto r = d.launch(push); !r) return unsupported_all("launch: " + r.detail());
+    if (auto r = d.launch(push, pipeline); !r) return unsupported_all("launch: " + r.detail());
     L = d.as<uint32_t>(VM_B_LANES);
     for (uint32_t i = 0; i < n; ++i) {
       if (finished[i]) continue;

@@ -29,7 +29,14 @@
 
 namespace gpuos::vm::gpu {
 
+// Which code runs the lanes: the interpreter (vm_run.comp), or the image
+// compiled to GPU code (procs/jit, docs/compiled-tier.md) in a pipeline of
+// its own, made on first use and kept for later runs of the same code.
+enum class Tier { Interpreter, Compiled };
+
 struct GpuLimits {
+  Tier tier = Tier::Interpreter;
+  uint32_t jit_register_slots = 64;     // compiled: larger frames stay in memory (jit::EmitOptions)
   uint32_t slots_per_lane = 1u << 21;   // 16 MiB of frames per lane
   uint32_t max_depth = 20000;           // nested calls, as ref::ExecLimits
   uint32_t slice_ticks = 0;             // 0: 32768 on lavapipe (loop budget 65,535), 1 << 20 elsewhere
@@ -64,6 +71,15 @@ struct Invocation {
   uint64_t fuel = UINT64_MAX;
 };
 
+// What the compiled tier cost so far (GpuVm::tier_stats).
+struct TierStats {
+  uint32_t compiles = 0;    // images compiled (each a new pipeline)
+  uint32_t cache_hits = 0;  // runs whose image already had its pipeline
+  uint32_t failures = 0;    // images that did not compile (those runs are Unsupported)
+  double emit_ms = 0, glslang_ms = 0, pipeline_ms = 0;  // summed over compiles
+  std::string last_failure;
+};
+
 class GpuVm {
  public:
   // Brings up Vulkan on the selected device; the error says why not (no
@@ -76,6 +92,8 @@ class GpuVm {
   std::string device_name() const;
   bool is_lavapipe() const;
   const GpuLimits& limits() const { return limits_; }
+  void set_tier(Tier tier) { limits_.tier = tier; }
+  const TierStats& tier_stats() const { return tier_stats_; }
 
   // Runs `invs` (one lane each) in instance `instance` of `store`, whose
   // segment drops are `segs` (indexed by instance id, grown as needed).
@@ -89,6 +107,7 @@ class GpuVm {
   GpuLimits limits_;
   std::unique_ptr<Impl> impl_;
   uint32_t nesting_ = 0;
+  TierStats tier_stats_;
 };
 
 }  // namespace gpuos::vm::gpu
