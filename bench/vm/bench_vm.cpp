@@ -87,6 +87,7 @@ struct Options {
   bool peers_only = false;
   bool no_peers = false;
   bool no_lanes = false;
+  std::string lanes_tier = "both";  // interp, compiled or both: the lanes' GpuVm tier
   bool no_processes = false;
   double timeout_s = 600;  // per process run of one N
   uint32_t procs = 0;  // 0: nproc
@@ -103,6 +104,8 @@ using gpuos::bench::utc_now;
 // ---- GPU -------------------------------------------------------------------------
 
 struct GpuResult {
+  std::string tier;  // "interp" or "compiled"
+  double compile_ms = 0;  // compiled: emit + glslang + pipeline of the module (in the warm-up, not in wall_s)
   uint32_t instances = 0;
   bool ran = false, ok = false;
   double overhead_s = 0;  // the same N lanes running idle(): upload, launch, write-back
@@ -119,6 +122,8 @@ struct GpuResult {
 GpuResult run_gpu(vm::gpu::GpuVm& gpu, const Module& m, uint32_t n, uint32_t iters, uint64_t expected) {
   GpuResult g;
   g.instances = n;
+  g.tier = gpu.limits().tier == vm::gpu::Tier::Compiled ? "compiled" : "interp";
+  const vm::gpu::TierStats before = gpu.tier_stats();
   vm::ref::Store store;
   auto id = store.instantiate(m.image, {});
   if (!id) {
@@ -141,8 +146,11 @@ GpuResult run_gpu(vm::gpu::GpuVm& gpu, const Module& m, uint32_t n, uint32_t ite
     gpu.run(store, *id, segs, idle);
     g.overhead_s = seconds_since(t0);
   }
+  const vm::gpu::TierStats& after = gpu.tier_stats();
+  g.compile_ms = (after.emit_ms + after.glslang_ms + after.pipeline_ms) -
+                 (before.emit_ms + before.glslang_ms + before.pipeline_ms);
   const auto invs = invocations(m.run_func);
-  progress("[gpu] N={}: {} invocations of run(i * 256, {}) in one GpuVm::run", n, n, iters);
+  progress("[gpu] N={}: {} invocations of run(i * 256, {}) in one GpuVm::run, {} tier", n, n, iters, g.tier);
   const auto t0 = Clock::now();
   const std::vector<vm::gpu::Outcome> out = gpu.run(store, *id, segs, invs);
   g.wall_s = seconds_since(t0);
@@ -300,6 +308,9 @@ int main(int argc, char** argv) {
   auto* po = app.add_flag("--peers-only", opt.peers_only, "run the CPU peers only, not the GPU");
   auto* np = app.add_flag("--no-peers", opt.no_peers, "run the GPU only, not the CPU peers");
   auto* nl = app.add_flag("--no-lanes", opt.no_lanes, "skip the GPU lanes (GpuVm, one instance)");
+  app.add_option("--lanes-tier", opt.lanes_tier, "the lanes' code: interp, compiled (procs/jit) or both")
+      ->check(CLI::IsMember({"interp", "compiled", "both"}))
+      ->capture_default_str();
   auto* npr = app.add_flag("--no-processes", opt.no_processes, "skip the GPU processes (gpuos::Session)");
   po->excludes(np)->excludes(nl)->excludes(npr);
   app.add_option("--timeout", opt.timeout_s, "seconds one process run of N may take before it fails")
@@ -311,7 +322,7 @@ int main(int argc, char** argv) {
   app.add_option("--wasm", opt.wasm, "the benchmark module")->capture_default_str();
   app.add_option("--wat", opt.wat, "its text (the process module and wasm-interp's wrapper are built from it)")->capture_default_str();
   app.add_option("--node-script", opt.node_script, "run_node.mjs")->capture_default_str();
-  app.add_flag("--json", opt.json, "print one JSON object (schema 2) on stdout instead of the table");
+  app.add_flag("--json", opt.json, "print one JSON object (schema 3) on stdout instead of the table");
   app.add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
   CLI11_PARSE(app, argc, argv);
   g_quiet = opt.quiet;
@@ -419,15 +430,23 @@ int main(int argc, char** argv) {
   std::vector<GpuResult> gpu_results;
   if (gpu_vm) {
     progress("[gpu] device: {}{}", device, lavapipe ? " (lavapipe)" : "");
-    for (uint32_t n : opt.instances) {
-      GpuResult g = run_gpu(*gpu_vm, *mod, n, opt.iters, ref.checksum);
-      progress("[gpu] N={}: {:.3f} s, {}/{} lanes right, {}ticks/s, {}wasm instr/s", n, g.wall_s, g.lanes_ok, n,
-               si(g.ticks_per_s()), si(g.wasm_per_s()));
-      for (const auto& e : g.errors) note("[gpu] N={}: {}", n, e);
-      if (!g.ok) failures.push_back(fmt::format("gpu N={}: {} wrong, {} trapped, {} unsupported of {} lanes", n, g.wrong,
-                                                g.trapped, g.unsupported, n));
-      if (g.ticks_min != g.ticks_max) note("[gpu] N={}: lanes retired different tick counts ({}..{})", n, g.ticks_min, g.ticks_max);
-      gpu_results.push_back(std::move(g));
+    std::vector<vm::gpu::Tier> tiers;
+    if (opt.lanes_tier != "compiled") tiers.push_back(vm::gpu::Tier::Interpreter);
+    if (opt.lanes_tier != "interp") tiers.push_back(vm::gpu::Tier::Compiled);
+    for (vm::gpu::Tier tier : tiers) {
+      gpu_vm->set_tier(tier);
+      for (uint32_t n : opt.instances) {
+        GpuResult g = run_gpu(*gpu_vm, *mod, n, opt.iters, ref.checksum);
+        progress("[gpu] N={} {}: {:.3f} s, {}/{} lanes right, {}ticks/s, {}wasm instr/s", n, g.tier, g.wall_s,
+                 g.lanes_ok, n, si(g.ticks_per_s()), si(g.wasm_per_s()));
+        for (const auto& e : g.errors) note("[gpu] N={} {}: {}", n, g.tier, e);
+        if (!g.ok) failures.push_back(fmt::format("gpu N={} {}: {} wrong, {} trapped, {} unsupported of {} lanes", n,
+                                                  g.tier, g.wrong, g.trapped, g.unsupported, n));
+        if (g.ticks_min != g.ticks_max) {
+          note("[gpu] N={} {}: lanes retired different tick counts ({}..{})", n, g.tier, g.ticks_min, g.ticks_max);
+        }
+        gpu_results.push_back(std::move(g));
+      }
     }
     gpu_vm.reset();
   }
@@ -568,7 +587,7 @@ int main(int argc, char** argv) {
   const bool ok = failures.empty();
   const uint64_t per_call = wasm_per_call(opt.iters);
   if (opt.json) {
-    json j{{"schema", 2},
+    json j{{"schema", 3},
            {"benchmark", "vm"},
            {"date", date},
            {"ok", ok},
@@ -597,6 +616,8 @@ int main(int argc, char** argv) {
     json g = json::array();
     for (const auto& r : gpu_results) {
       g.push_back({{"instances", r.instances},
+                   {"tier", r.tier},
+                   {"compile_ms", r.compile_ms},
                    {"ok", r.ok},
                    {"wall_s", r.wall_s},
                    {"overhead_s", r.overhead_s},
@@ -677,23 +698,25 @@ int main(int argc, char** argv) {
                   "(the checksum folded)\n",
                   pi.device.c_str(), pi.mode.c_str(), pi.slots, opt.iters, fold_checksum(ref.checksum));
     }
-    std::printf("\n%-26s %10s %10s %10s %14s %14s %14s %s\n", "engine", "instances", "wall s", "fixed s", "VM ticks/call",
+    std::printf("\n%-30s %10s %10s %10s %14s %14s %14s %s\n", "engine", "instances", "wall s", "fixed s", "VM ticks/call",
                 "VM ticks/s", "wasm instr/s", "checksums");
     auto range = [](uint64_t lo, uint64_t hi) { return lo == hi ? fmt::format("{}", lo) : fmt::format("{}..{}", lo, hi); };
     for (const auto& r : gpu_results) {
-      std::printf("%-26s %10u %10.3f %10.3f %14s %14s %14s %u/%u\n", "gpu lanes (one instance)", r.instances, r.wall_s,
+      const std::string name = r.tier == "compiled" ? fmt::format("gpu lanes, compiled ({:.0f} ms)", r.compile_ms)
+                                                    : std::string("gpu lanes, interpreter");
+      std::printf("%-30s %10u %10.3f %10.3f %14s %14s %14s %u/%u\n", name.c_str(), r.instances, r.wall_s,
                   r.overhead_s, range(r.ticks_min, r.ticks_max).c_str(), si(r.ticks_per_s()).c_str(),
                   si(r.wasm_per_s()).c_str(), r.lanes_ok, r.instances);
     }
     for (const auto& r : proc_results) {
-      std::printf("%-26s %10u %10.3f %10s %14s %14s %14s %u/%u%s\n", "gpu processes", r.instances, r.wall_s, "-",
+      std::printf("%-30s %10u %10.3f %10s %14s %14s %14s %u/%u%s\n", "gpu processes", r.instances, r.wall_s, "-",
                   range(r.ticks_min, r.ticks_max).c_str(), si(r.ticks_per_s()).c_str(), si(r.wasm_per_s()).c_str(),
                   r.procs_ok, r.instances, r.timed_out ? " (timed out)" : "");
     }
     for (const auto& r : peers) {
       const std::string name = fmt::format("{} ({} procs)", r.name, r.procs);
       const std::string inst = fmt::format("{}x{}", r.procs, r.calls_per_proc);
-      std::printf("%-26s %10s %10.3f %10s %14s %14s %14s %u/%u procs\n", name.c_str(), inst.c_str(), r.wall_s, "-", "-",
+      std::printf("%-30s %10s %10.3f %10s %14s %14s %14s %u/%u procs\n", name.c_str(), inst.c_str(), r.wall_s, "-", "-",
                   "-", si(r.wasm_per_s()).c_str(), r.procs_ok, r.procs);
     }
     for (const auto& n : not_installed) std::printf("peer %s: not installed\n", n.c_str());
