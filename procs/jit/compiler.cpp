@@ -1,6 +1,8 @@
 // compiler.cpp: see compiler.h.
 #include "procs/jit/compiler.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 
 #include "procs/jit/glsl_compiler.h"
@@ -21,6 +23,10 @@ Result<CompiledImage, CompileError> compile_image(const vm::ProgramImage& image,
   if (!emitted) return fail(CompileError::Emit, emitted.detail());
   out.emitted = std::move(emitted.value());
   out.emit_ms = ms_since(t0);
+  if (options.max_glsl_bytes != 0 && out.emitted.glsl.size() > options.max_glsl_bytes) {
+    return fail(CompileError::TooLarge, fmt::format("generated code of {} KiB exceeds this device's limit of {} KiB",
+                                                    out.emitted.glsl.size() / 1024, options.max_glsl_bytes / 1024));
+  }
 
   GlslInput in;
   in.main_path = "vm/vm_run.comp";

@@ -12,7 +12,7 @@
 
 namespace gpuos::jit {
 
-enum class CompileError { Emit, Glsl };
+enum class CompileError { Emit, TooLarge, Glsl };
 
 struct CompiledImage {
   std::vector<uint32_t> spirv;  // vm/vm_run.comp with VM_JIT
@@ -24,6 +24,7 @@ struct CompiledImage {
 struct CompileOptions {
   EmitOptions emit;
   bool relaxed_atomics = false;  // lavapipe: the _relaxed variant's define (shaders/CMakeLists.txt)
+  uint64_t max_glsl_bytes = 0;   // generated code larger than this: TooLarge (0: no limit)
 };
 
 Result<CompiledImage, CompileError> compile_image(const vm::ProgramImage& image, const CompileOptions& options = {});

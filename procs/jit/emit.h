@@ -9,6 +9,9 @@
 //   jit_spill_<f>  writes them back (before anything that reads the frame
 //                  from memory: a call, a helper, a suspension)
 //   jit_num_<op>   numeric instruction op (numeric_source.h)
+//   zero           0 from the includer (JIT_RUNTIME_ZERO), opaque to the driver:
+//                  constants and conversion results are XORed with it so
+//                  that no IEEE-unsafe fold (x / 0.0, i64 -> f64 -> i64) applies
 //   jit_run        runs blocks until the lane leaves RUNNING, traps or uses
 //                  its tick budget; blocks are `case <pc>:` of one switch
 #pragma once

@@ -71,8 +71,10 @@ class BlockWriter {
     switch (op) {
       case Op::Nop: return "";
       case Op::Copy: return fmt::format("{} = {};", s(0), s(1));
-      case Op::Const32: return fmt::format("{} = {}UL;", s(0), o(1));
-      case Op::Const64: return fmt::format("{} = {}UL;", s(0), uint64_t{o(1)} | (uint64_t{o(2)} << 32));
+      // Constants are XORed with a zero the driver cannot see (JIT_RUNTIME_ZERO),
+      // so that it cannot fold float identities the spec forbids (x / 0.0).
+      case Op::Const32: return fmt::format("{} = {}UL ^ zero;", s(0), o(1));
+      case Op::Const64: return fmt::format("{} = {}UL ^ zero;", s(0), uint64_t{o(1)} | (uint64_t{o(2)} << 32));
       case Op::Select: return fmt::format("{} = uint({}) != 0u ? {} : {};", s(0), s(3), s(1), s(2));
       case Op::GlobalGet: return fmt::format("{} = GLOBAL({}u);", s(0), o(1));
       case Op::GlobalSet: return fmt::format("GLOBAL({}u) = {};", o(0), s(1));
@@ -161,8 +163,13 @@ class BlockWriter {
     const vm::OpInfo* info = vm::op_info(in_.op);
     const bool unary = info->form == vm::Form::DA;
     const std::string b = unary ? "0UL" : s(2);
-    return fmt::format("{{ uint64_t v; uint t = jit_num_{:04x}({}, {}, v); if (t != 0u) {} {} = v; }}", in_.op, s(1), b,
-                       trap("t"), s(0));
+    // A conversion's result is XORed with the opaque zero, like constants, so
+    // that the driver cannot fold a round trip such as i64 -> f64 -> i64 into
+    // nothing (llvmpipe did: float_exprs.wast's no_fold_f64_s); in the
+    // interpreter the value passes through slot memory in between.
+    const bool conversion = (in_.op >= 0x03a8 && in_.op <= 0x03bb) || in_.op >= 0x0400;
+    return fmt::format("{{ uint64_t v; uint t = jit_num_{:04x}({}, {}, v); if (t != 0u) {} {} = v{}; }}", in_.op, s(1),
+                       b, trap("t"), s(0), conversion ? " ^ zero" : "");
   }
 
   const FunctionContext& fc_;

@@ -108,6 +108,7 @@ void jit_spill_at(uint pc) {{
 // `budget` ticks; then every register is back in the frame, and pc_ is where
 // to go on (a block start), or the trapping instruction.
 void jit_run(uint budget) {{
+  const uint64_t zero = uint64_t(JIT_RUNTIME_ZERO);  // the includer's 0, opaque to the driver
   uint blk = JIT_RESUME;
   while (true) {{
     // Out of budget: suspend at a block start, or at JIT_RESUME with the frame

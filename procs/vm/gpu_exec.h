@@ -37,6 +37,10 @@ enum class Tier { Interpreter, Compiled };
 struct GpuLimits {
   Tier tier = Tier::Interpreter;
   uint32_t jit_register_slots = 64;     // compiled: larger frames stay in memory (jit::EmitOptions)
+  // Compiled: generated GLSL larger than this is refused (Unsupported, with
+  // the reason) rather than handed to the driver. 0: lavapipe 384 KiB (its
+  // compile time explodes past that: docs/compiled-tier.md), no limit on GPUs.
+  uint64_t jit_max_glsl_bytes = 0;
   uint32_t slots_per_lane = 1u << 21;   // 16 MiB of frames per lane
   uint32_t max_depth = 20000;           // nested calls, as ref::ExecLimits
   uint32_t slice_ticks = 0;             // 0: 32768 on lavapipe (loop budget 65,535), 1 << 20 elsewhere

@@ -20,4 +20,7 @@ layout(push_constant) uniform Push {
   uint slice_ticks;     // tick budget of one launch (lavapipe: well under 65,535)
   uint slots_per_lane;
   uint max_depth;       // nested calls before CallStackExhausted
+  uint zero;            // always 0. Compiled code (procs/jit) XORs its constants with it, so
+                        // that drivers cannot fold IEEE-unsafe identities such as x / 0.0 -> 0
+                        // (llvmpipe did: float_exprs.wast); the interpreter never sees constants.
 } P;

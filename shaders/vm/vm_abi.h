@@ -131,6 +131,7 @@ const uint VM_CODE_READ_AHEAD = 4u;
 #ifdef __cplusplus
 struct VmPush {
   uint num_lanes, slice_ticks, slots_per_lane, max_depth;
+  uint zero;  // always 0 (layout.glsl says why)
 };
 }  // namespace gpuos::vm::gpu
 #endif

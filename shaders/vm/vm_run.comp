@@ -78,6 +78,7 @@ void vm_intrinsic(uint id, uint callee_fp, uint call_pc) {
 // run time. Lanes, buffers and every helper above are shared, so a lane's
 // state means the same to both, and a launch runs either.
 #ifdef VM_JIT
+#define JIT_RUNTIME_ZERO P.zero  // 0, unknown to the compiler (layout.glsl)
 #include "jit/generated.glsl"
 #endif
 
