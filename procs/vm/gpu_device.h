@@ -47,6 +47,7 @@ class VmDevice {
   std::unique_ptr<vk::Context> ctx_;
   std::array<vk::Buffer, VM_NUM_BINDINGS> bufs_{};
   std::map<uint32_t, std::unique_ptr<vk::ComputePipeline>> pipelines_;  // by id
+  std::map<uint32_t, bool> launched_;  // ids launched at least once (launch's first-launch timeout)
   uint32_t next_id_ = kInterpreter + 1;
 };
 
