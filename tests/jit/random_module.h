@@ -353,19 +353,7 @@ class ModuleGenerator {
     if (kind < 83) {  // counted loop with a result
       const uint32_t n = static_cast<uint32_t>(range(1, 20));
       if (loop_nesting_ < kCounters && affordable(mult * n * 30)) {
-        const uint32_t c = num_plain_locals_ + loop_nesting_;
-        put(out, cat({{0x41}, sleb(n), {0x21}, uleb(c)}));
-        put(out, {0x03, block_type(t)});
-        labels_.push_back({true, true, t});
-        ++loop_nesting_;
-        const int ns = range(1, 3);
-        for (int i = 0; i < ns; ++i) stmt(out, depth - 1, mult * n);
-        loop_counter_step(out, c);
-        charge(mult * n, 5);
-        --loop_nesting_;
-        expr(out, t, depth - 1, mult);
-        labels_.pop_back();
-        return put(out, {0x0b});
+        return counted_loop(out, depth, mult, n, &t);
       }
       return const_of(out, t);
     }
@@ -470,18 +458,7 @@ class ModuleGenerator {
     if (kind < 92) {  // counted loop
       const uint32_t n = static_cast<uint32_t>(range(1, 20));
       if (loop_nesting_ < kCounters && affordable(mult * n * 30)) {
-        const uint32_t c = num_plain_locals_ + loop_nesting_;
-        put(out, cat({{0x41}, sleb(n), {0x21}, uleb(c)}));
-        put(out, {0x03, 0x40});
-        labels_.push_back({true, false, ValType::I32});
-        ++loop_nesting_;
-        const int ns = range(1, 3);
-        for (int i = 0; i < ns; ++i) stmt(out, depth - 1, mult * n);
-        loop_counter_step(out, c);
-        charge(mult * n, 5);
-        --loop_nesting_;
-        labels_.pop_back();
-        return put(out, {0x0b});
+        return counted_loop(out, depth, mult, n, nullptr);
       }
     }
     // call, result dropped
@@ -492,6 +469,25 @@ class ModuleGenerator {
       return put(out, {0x1a});
     }
     put(out, {0x01});  // nop
+  }
+
+  // A loop that counts its own local down from n, with 1-2 statements a
+  // turn; with a result type, an expression of that type ends it.
+  void counted_loop(Bytes& out, int depth, uint64_t mult, uint32_t n, const ValType* result) {
+    using namespace gpuos::wasm::test;
+    const uint32_t c = num_plain_locals_ + loop_nesting_;
+    put(out, cat({{0x41}, sleb(n), {0x21}, uleb(c)}));
+    put(out, {0x03, result ? block_type(*result) : uint8_t{0x40}});
+    labels_.push_back({true, result != nullptr, result ? *result : ValType::I32});
+    ++loop_nesting_;
+    const int ns = range(1, 3);
+    for (int i = 0; i < ns; ++i) stmt(out, depth - 1, mult * n);
+    loop_counter_step(out, c);
+    charge(mult * n, 5);
+    --loop_nesting_;
+    if (result) expr(out, *result, depth - 1, mult);
+    labels_.pop_back();
+    put(out, {0x0b});
   }
 
   std::mt19937 rng_;
