@@ -98,7 +98,7 @@ Result<FunctionCode, WalkError> walk_function(const vm::ProgramImage& image, uin
       }
       default: break;
     }
-    if (runs_through_helper(in.op)) leaders.insert(pc);
+    if (runs_through_helper(in.op) || info->op == Op::Call || info->op == Op::CallIndirect) leaders.insert(pc);
     if (ends_block(in.op)) leaders.insert(pc + in.words);
     fc.instrs.push_back(in);
     pc += in.words;

@@ -11,7 +11,10 @@
 //     transfer starts;
 //   - every instruction the compiled code runs through the interpreter's
 //     own helper (memory.grow, bulk memory, table instructions), and the one
-//     after it: those leave the registers in memory while they run.
+//     after it: those leave the registers in memory while they run;
+//   - every call and call_indirect: a call that finds a process's stack
+//     full leaves with pc_ at the call, which runs again once the kernel
+//     has grown the stack (proc/stack.glsl).
 #pragma once
 
 #include <cstdint>

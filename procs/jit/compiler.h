@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "kernel/result.h"
@@ -28,5 +29,14 @@ struct CompileOptions {
 };
 
 Result<CompiledImage, CompileError> compile_image(const vm::ProgramImage& image, const CompileOptions& options = {});
+
+// What compile_image and compile_kernel_variant (kernel_variant.h) share.
+// TooLarge when the generated code has more than `max_bytes` (0: no limit).
+Result<void, CompileError> check_generated_size(uint64_t bytes, uint64_t max_bytes);
+// The embedded shader `main_path` with `defines` and `generated` as
+// jit/generated.glsl, through glslang; adds the time it took to `glslang_ms`.
+Result<std::vector<uint32_t>, CompileError> compile_with_generated(const std::string& main_path,
+                                                                  std::vector<std::string> defines,
+                                                                  const std::string& generated, double& glslang_ms);
 
 }  // namespace gpuos::jit

@@ -17,7 +17,7 @@ std::string FunctionContext::slot(uint32_t i) const {
   return in_registers ? fmt::format("r{}", i) : fmt::format("SLOT(fp_ + {}u)", i);
 }
 std::string FunctionContext::spill_call() const {
-  return in_registers ? fmt::format("jit_spill_{}();", code.func) : "";
+  return in_registers ? fmt::format("{}_spill_{}();", prefix, code.func) : "";
 }
 
 namespace {
@@ -38,7 +38,7 @@ bool is_numeric(uint16_t op) { return (op >= 0x0345 && op <= 0x03c4) || (op >= 0
 
 class BlockWriter {
  public:
-  BlockWriter(const FunctionContext& fc, const Instr& in) : fc_(fc), in_(in) {}
+  BlockWriter(const FunctionContext& fc, size_t block, const Instr& in) : fc_(fc), block_(block), in_(in) {}
 
   // Operand word k of the instruction.
   uint32_t o(uint32_t k) const { return fc_.image.code[in_.pc + 1 + k]; }
@@ -62,7 +62,7 @@ class BlockWriter {
         // table) and a switch would nest inside the block switch.
         return fmt::format("blk = CODE({}u + 2u * min(uint({}), {}u));\n        break;", pc + 4, s(0), o(1));
       case Op::Return: return emit_return();
-      case Op::Call: return shared_call(std::to_string(o(0)) + "u", o(1), pc + 3);
+      case Op::Call: return emit_call();
       case Op::CallIndirect: return emit_call_indirect();
       default: break;
     }
@@ -101,9 +101,50 @@ class BlockWriter {
   // JIT_RESUME. One copy of that code for every call site keeps the shader
   // small enough for llvmpipe (whose compile time grows much faster than
   // the code).
+  //
+  // Only the registers live at the call go back to the frame (liveness.h):
+  // the arguments, and what the caller reads after the callee returns.
   std::string shared_call(const std::string& func, uint32_t base, uint32_t ret) const {
-    return fmt::format("call_f_ = {}; call_base_ = {}u; call_ret_ = {}u; pc_ = {}u; blk = JIT_CALL; break;", func, base,
-                       ret, in_.pc);
+    return fmt::format("{}call_f_ = {}; call_base_ = {}u; call_ret_ = {}u; pc_ = {}u; blk = JIT_CALL; break;",
+                       spill_live(), func, base, ret, in_.pc);
+  }
+
+  // The registers of slots [from, to) live at this (call) block's start,
+  // written to the frame.
+  std::string spill_live(uint32_t from = 0, uint32_t to = UINT32_MAX) const {
+    std::string spill;
+    if (!fc_.in_registers) return spill;
+    const std::vector<bool>& live = fc_.liveness->live_in[block_];
+    for (uint32_t k = from; k < std::min<size_t>(to, live.size()); ++k) {
+      if (live[k]) spill += fmt::format("SLOT(fp_ + {0}u) = r{0}; ", k);
+    }
+    return spill;
+  }
+
+  // A call of a function of this image whose frame is in registers: the
+  // callee's entry straight from here, its arguments moved register to
+  // register and its locals zeroed, with do_call's bookkeeping written out.
+  // A call that would find the stack full takes the shared path, where
+  // do_call does what the stack needs (a trap, or the kernel growing it).
+  std::string emit_call() const {
+    const uint32_t f = o(0), base = o(1), ret = in_.pc + 3;
+    const vm::ImageFunction& callee = fc_.image.functions[f];
+    if (!fc_.in_registers || callee.entry == vm::kNone || callee.frame_slots > fc_.max_register_slots) {
+      return shared_call(std::to_string(f) + "u", base, ret);
+    }
+    // What the caller reads after the call lies below base; the arguments
+    // go to the frame only on the shared path, whose do_call reads them there.
+    std::string out = fmt::format(
+        "{}\n        if (depth_ >= VM_DEPTH_LIMIT || uint64_t(fp_) + {}UL > uint64_t(VM_SLOT_LIMIT)) {{ "
+        "{}call_f_ = {}u; call_base_ = {}u; call_ret_ = {}u; pc_ = {}u; blk = JIT_CALL; break; }}\n",
+        spill_live(0, base), uint64_t{base} + callee.frame_slots, spill_live(base, UINT32_MAX), f, base, ret, in_.pc);
+    out += fmt::format("        CTL(2u * depth_) = {}u; CTL(2u * depth_ + 1u) = fp_; depth_++; fp_ += {}u;\n        ",
+                       ret, base);
+    for (uint32_t i = 0; i < callee.num_params; ++i) {
+      if (base != 0) out += fmt::format("r{} = r{}; ", i, base + i);
+    }
+    for (uint32_t i = 0; i < callee.num_locals; ++i) out += fmt::format("r{} = 0UL; ", callee.num_params + i);
+    return out + fmt::format("zpos_ = zend_; ticks_ += {}u; blk = {}u; break;", callee.num_locals, callee.entry);
   }
 
   std::string emit_return() const {
@@ -115,7 +156,8 @@ class BlockWriter {
     }
     return out + fmt::format(
                      "\n        depth_--;\n        if (depth_ == 0u) {{ status_ = VM_ST_DONE; pc_ = {}u; return; }}\n"
-                     "        pc_ = CTL(2u * depth_); fp_ = CTL(2u * depth_ + 1u);\n        blk = JIT_RESUME; break;",
+                     "        fp_ = CTL(2u * depth_ + 1u);\n"
+                     "        blk = JIT_RETURN_TO | CTL(2u * depth_); break;  // the caller's return entry",
                      in_.pc);
   }
 
@@ -173,22 +215,42 @@ class BlockWriter {
   }
 
   const FunctionContext& fc_;
+  size_t block_;  // the block's index in the function
   const Instr& in_;
 };
 
 }  // namespace
 
-std::string emit_block(const FunctionContext& fc, const Block& block) {
+std::string emit_block(const FunctionContext& fc, size_t index) {
   const FunctionCode& code = fc.code;
+  const Block& block = code.blocks[index];
   const Instr& first = code.instrs[block.first];
   uint32_t ticks = block.count;
   const Instr& last = code.instrs[block.first + block.count - 1];
   if (last.op == static_cast<uint16_t>(Op::Return)) ticks += fc.image.code[last.pc + 2];  // its result copies
-  std::string out = fmt::format("      case {}u: {{  // f{}\n        ticks_ += {}u;\n", first.pc, code.func, ticks);
+  std::string out;
+  // The return entry of a block that a call returns to: a callee's return
+  // comes here, and the caller's registers that are live here come back
+  // from the frame (the call wrote them there).
+  if (block.first > 0) {
+    const uint16_t before = code.instrs[block.first - 1].op;
+    if (before == static_cast<uint16_t>(Op::Call) || before == static_cast<uint16_t>(Op::CallIndirect)) {
+      std::string load;
+      if (fc.in_registers) {
+        const std::vector<bool>& live = fc.liveness->live_in[index];
+        for (uint32_t k = 0; k < live.size(); ++k) {
+          if (live[k]) load += fmt::format(" r{0} = SLOT(fp_ + {0}u);", k);
+        }
+      }
+      out += fmt::format("      case {}u: {{ // f{} return entry\n       {} blk = {}u; break;\n      }}\n",
+                         0x80000000u | first.pc, code.func, load, first.pc);
+    }
+  }
+  out += fmt::format("      case {}u: {{  // f{}\n        ticks_ += {}u;\n", first.pc, code.func, ticks);
   bool terminates = false;
   for (uint32_t i = 0; i < block.count; ++i) {
     const Instr& in = code.instrs[block.first + i];
-    BlockWriter w(fc, in);
+    BlockWriter w(fc, index, in);
     const std::string line = w.emit(terminates);
     if (!line.empty()) out += "        " + line + "\n";
   }

@@ -10,6 +10,8 @@
 
 #include "procs/jit/code_walk.h"
 #include "procs/jit/compiler.h"
+#include "procs/jit/kernel_variant.h"
+#include "procs/jit/liveness.h"
 #include "procs/jit/numeric_source.h"
 #include "procs/vm/bytecode.h"
 #include "tests/vm/vm_test_util.h"
@@ -82,6 +84,46 @@ TEST(CodeWalk, ABranchIntoAnInstructionIsAnError) {
   EXPECT_NE(bad.detail().find("branch target"), std::string::npos) << bad.detail();
 }
 
+// f0 (func (param i32) (result i32) local.get 0)
+// f1 (func (param i32) (result i32) (local i32)
+//      i32.const 5  local.set 1   ;; slot 1: written, never read after the call
+//      local.get 0  call 0  local.get 0  i32.add)
+Bytes call_then_param() {
+  ModuleBuilder b;
+  const uint32_t t = b.add_type({I32}, {I32});
+  b.add_func(t, {}, {0x20, 0, 0x0b});
+  b.add_func(t, {{1, I32}}, cat({i32_const(5), {0x21, 1, 0x20, 0, 0x10, 0, 0x20, 0, 0x6a, 0x0b}}));
+  return b.build();
+}
+
+// Across a call only the parameter (read after it) and the argument are
+// live, not the local that is dead by then.
+TEST(Liveness, ACallKeepsWhatIsReadAfterItAndItsArguments) {
+  const vm::ProgramImage img = translate_bytes(call_then_param());
+  auto fc = walk_function(img, 1);
+  ASSERT_TRUE(fc.ok()) << fc.detail();
+  const Liveness lv = live_slots(img, *fc);
+  ASSERT_EQ(lv.live_in.size(), fc->blocks.size());
+  size_t call_block = fc->blocks.size();
+  for (size_t b = 0; b < fc->blocks.size(); ++b) {
+    if (fc->instrs[fc->blocks[b].first].op == static_cast<uint16_t>(vm::Op::Call)) call_block = b;
+  }
+  ASSERT_LT(call_block, fc->blocks.size()) << vm::disassemble_function(img, 1);
+  const Instr& call = fc->instrs[fc->blocks[call_block].first];
+  const uint32_t base = img.code[call.pc + 2];
+  const std::vector<bool>& live = lv.live_in[call_block];
+  EXPECT_TRUE(live[0]) << "the parameter, read after the call";
+  EXPECT_FALSE(live[1]) << "the local, dead after the call";
+  EXPECT_TRUE(live[base]) << "the argument";
+  // The block after the call: the parameter and the call's result.
+  const std::vector<bool>& after = lv.live_in[call_block + 1];
+  EXPECT_TRUE(after[0]);
+  EXPECT_TRUE(after[base]);
+  EXPECT_FALSE(after[1]);
+  // Entry: only the parameter is read before it is written.
+  for (uint32_t k = 0; k < lv.slots; ++k) EXPECT_EQ(lv.live_in[0][k], k == 0) << "slot " << k;
+}
+
 // A module that uses every kind of block ending and helper: calls, an
 // indirect call, br_table, return, memory access, memory.grow, memory.fill,
 // a trapping division and a global.
@@ -122,6 +164,52 @@ TEST(Compile, GeneratedCodeIsValidSpirv) {
     messages += std::string(m) + "\n";
   });
   EXPECT_TRUE(tools.Validate(c->spirv)) << messages;
+}
+
+// A call is a block of its own: a process whose stack is full leaves with
+// pc_ at the call and runs it again once the stack has grown.
+TEST(CodeWalk, ACallStartsABlock) {
+  const vm::ProgramImage img = translate_bytes(assorted());
+  auto f = walk_function(img, 1);
+  ASSERT_TRUE(f.ok()) << f.detail();
+  int calls = 0;
+  for (const Block& blk : f->blocks) {
+    for (uint32_t i = 0; i < blk.count; ++i) {
+      const uint16_t op = f->instrs[blk.first + i].op;
+      if (op == static_cast<uint16_t>(vm::Op::Call) || op == static_cast<uint16_t>(vm::Op::CallIndirect)) {
+        EXPECT_EQ(i, 0u) << "a call at word " << f->instrs[blk.first + i].pc << " inside a block";
+        ++calls;
+      }
+    }
+  }
+  EXPECT_EQ(calls, 2);
+}
+
+// The persistent kernel with two programs' code (kernel_variant.h): each
+// body under its own prefix, one dispatch, valid SPIR-V.
+TEST(KernelVariant, TwoProgramsCompileIntoTheKernel) {
+  const vm::ProgramImage a = translate_bytes(assorted());
+  const vm::ProgramImage b = translate_bytes(sum_loop());
+  const std::vector<VariantProgram> programs = {{3, &a}, {7, &b}};
+  auto v = compile_kernel_variant(programs, {});
+  ASSERT_TRUE(v.ok()) << v.detail();
+  for (const char* piece : {"void p3_run(uint budget)", "void p7_run(uint budget)", "case 3u: p3_run(budget);",
+                            "case 7u: p7_run(budget);", "void jit_run_program(uint prog, uint budget)"}) {
+    EXPECT_NE(v->glsl.find(piece), std::string::npos) << piece;
+  }
+  EXPECT_EQ(v->glsl.find("const uint JIT_RESUME"), v->glsl.rfind("const uint JIT_RESUME")) << "one prelude";
+  spvtools::SpirvTools tools(SPV_ENV_VULKAN_1_2);
+  std::string messages;
+  tools.SetMessageConsumer([&](spv_message_level_t, const char*, const spv_position_t&, const char* m) {
+    messages += std::string(m) + "\n";
+  });
+  EXPECT_TRUE(tools.Validate(v->spirv)) << messages;
+
+  KernelVariantOptions small;
+  small.max_glsl_bytes = 1024;
+  auto refused = compile_kernel_variant(programs, small);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.code(), CompileError::TooLarge);
 }
 
 TEST(Compile, LargeFramesStayInMemory) {
