@@ -17,6 +17,7 @@ static_assert(offsetof(ControlBlock, magic) == 0);
 static_assert(offsetof(ControlBlock, mode) == 8);
 static_assert(offsetof(ControlBlock, slice_iterations) == 16);
 static_assert(offsetof(ControlBlock, ring_capacity) == 24);
+static_assert(offsetof(ControlBlock, jit_zero) == 36);
 static_assert(offsetof(ControlBlock, stop) == 128, "host-written line starts at 128");
 static_assert(offsetof(ControlBlock, ring_consumed) == 132);
 static_assert(offsetof(ControlBlock, cmd) == 160);
@@ -43,6 +44,7 @@ static_assert(offsetof(ProcEntry, instructions) == 48, "64-bit counters 8-aligne
 static_assert(offsetof(ProcEntry, requests) == 56);
 static_assert(offsetof(ProcEntry, spawn_ms) == 64);
 static_assert(sizeof(ProgramDesc) == 128);
+static_assert(offsetof(ProgramDesc, jit) == 88);
 static_assert(sizeof(ProgramDesc) * MAX_PROGRAMS % 128 == 0, "program words start on a line");
 static_assert(sizeof(SysHeader) == 512, "four 128-byte lines");
 static_assert(offsetof(SysHeader, pages_used) == 128, "kernel counters on line 1");

@@ -188,6 +188,12 @@ void ProcMemory::retire_program(uint32_t index) {
   reinterpret_cast<std::atomic<uint32_t>*>(&descs[index].state)->store(0, std::memory_order_relaxed);
 }
 
+void ProcMemory::set_program_jit(uint32_t index, bool compiled) {
+  // A plain store: no kernel runs now, and the next launch's submission
+  // makes host writes to this coherent memory visible to it.
+  static_cast<ProgramDesc*>(store_.mapped)[index].jit = compiled ? 1u : 0u;
+}
+
 uint32_t ProcMemory::io_slots_held_by(uint32_t index) {
   const IoHeader& h = io_header();
   // Written by the kernel's atomics; a relaxed read of a count.

@@ -60,6 +60,10 @@ class ProcMemory {
   uint64_t store_words_used() const;  // in use or in quarantine
   // Publishes program `index`'s descriptor (its parts already appended).
   void publish_program(uint32_t index, const abi::ProgramDesc& desc);
+  // ProgramDesc.jit: whether processes of program `index` that start from
+  // now on run its compiled code. Only while no kernel runs (the running
+  // kernel must have that code: Session installs the variant first).
+  void set_program_jit(uint32_t index, bool compiled);
   // Marks program `index`'s descriptor free (state 0): a GPU spawn naming
   // it fails from then on (SPAWN_BAD_PROGRAM).
   void retire_program(uint32_t index);

@@ -223,6 +223,11 @@ Result<void, SessionError> Session::init(const BootOptions& opts) {
   std::optional<CompileReporter> compile;
   if (!dev.is_lavapipe()) compile.emplace(dev.name);
   const auto& spirv = dev.is_lavapipe() ? shaders::kernel_relaxed : opts.profile ? shaders::kernel_profile : shaders::kernel;
+  // Kernel variants (session_tier.cpp) are that kernel with compiled code in it.
+  if (dev.is_lavapipe()) kernel_defines_.push_back("GPUOS_RELAXED_ATOMICS");
+  else if (opts.profile) kernel_defines_.push_back("GPUOS_PROFILE");
+  bindings_ = bindings;
+  kernel_workgroups_ = workgroups;
   auto pipeline = KernelPipeline::create(*ctx_, bindings, workgroups, spirv);
   if (!pipeline) return device_error(pipeline.error());
   pipeline_ = std::move(pipeline.value());
@@ -436,9 +441,16 @@ void Session::service_loop() {
         continue;
       }
       lock.unlock();
+      if (relaunch_wanted_.exchange(false)) parked_ = false;  // asked for by a loader: a fresh launch
+      // After taking the request: the tier thread leaves its variant first
+      // and asks for a relaunch second, so a variant left after this look
+      // comes with a request that the next pass sees.
+      if (auto r = install_pending_variant(); !r) {
+        fail_session(fmt::format("installing a kernel variant (the compiled tier): {}", r.detail()));
+        break;
+      }
       beat_at_launch = load(ctrl_->heartbeat);  // before the submit: the first beat may come at once
       parks_at_launch = load(ctrl_->parked_groups);
-      if (relaunch_wanted_.exchange(false)) parked_ = false;  // asked for by a loader: a fresh launch
       if (auto r = launch(live ? abi::MODE_LIVE : abi::MODE_EPOCH, slice_for(live ? abi::MODE_LIVE : abi::MODE_EPOCH)); !r) {
         fail_session(r.detail());
         break;
@@ -726,6 +738,7 @@ std::chrono::microseconds Session::shutdown() {
   std::lock_guard shutdown_lock(shutdown_mu_);  // a second caller waits, then gets the same answer
   if (shutdown_time_) return *shutdown_time_;
   stop_reaper();  // it issues commands: before the kernel stops
+  stop_tier();    // no variant is installed from here on
   const auto t0 = Clock::now();
   // The normal path is a mailbox command: the kernel answers OP_SHUTDOWN and
   // sets the stop flag itself. A parked kernel is not woken just for that,

@@ -33,6 +33,7 @@
 #include "kernel/mailbox.h"
 #include "kernel/pipeline.h"
 #include "kernel/proc_memory.h"
+#include "kernel/tier.h"
 #include "kernel/vk/context.h"
 #include "procs/proc/exit_log.h"
 #include "procs/proc/program.h"
@@ -78,6 +79,13 @@ struct BootOptions {
   // The kernel that counts where lane time goes (SysHeader.prof; GPUs with
   // shaderDeviceClock only; a little slower).
   bool profile = false;
+  // The compiled tier (docs/compiled-tier.md, "Inside the kernel"): a kernel
+  // variant whose generated code is larger than this many KiB is not built,
+  // and the programs it was for stay on the interpreter. 0: the device's
+  // default, kJitLavapipeMaxKib on lavapipe (llvmpipe's compile time grows
+  // much faster than the code) and no limit on GPUs.
+  uint32_t jit_max_glsl_kib = 0;
+  static constexpr uint32_t kJitLavapipeMaxKib = 192;
   // Host I/O (shaders/abi_io.h). 0: the device's default.
   uint32_t io_slots = 0;       // request slots (lavapipe 128, GPUs 4096)
   io::IoBackendChoice io_backend = io::IoBackendChoice::Auto;
@@ -137,6 +145,7 @@ struct ProcSnapshot {
   std::vector<abi::ProcEntry> ghosts;     // FREE but kept for children that hold slots (ProcEntry.hold)
   uint32_t clock_ms = 0;                  // session clock when taken
   std::vector<std::string> program_names; // by program index
+  TierStats tier;                         // the compiled tier's compiles so far
 };
 
 enum class SessionError {
@@ -223,7 +232,25 @@ class Session {
   // same name load once. Each call pins the program: it stays loaded until
   // release_program is called as often (never, for a caller that does not
   // call it) and its last process is gone (collect_unused).
-  Result<uint32_t, SessionError> load_program(std::span<const uint8_t> wasm, const std::string& name);
+  //
+  // `tier` (docs/compiled-tier.md, "Inside the kernel"): Interp keeps the
+  // program on the interpreter. Auto asks for its compile and returns at
+  // once: a thread compiles it into a kernel variant and installs that at
+  // the next launch boundary, and the processes that start after that run
+  // compiled (earlier ones finish on the interpreter). Compiled waits for
+  // that install and fails when the compiler cannot handle the module. The
+  // same module loaded with Interp and with Compiled or Auto is two
+  // programs, so each keeps its tier.
+  Result<uint32_t, SessionError> load_program(std::span<const uint8_t> wasm, const std::string& name,
+                                              Tier tier = Tier::Interp);
+  // Waits until program `id` (loaded with Compiled or Auto) runs compiled;
+  // fails when the compiler could not handle it. load_program(Compiled) is
+  // load_program(Auto) and this: loading many programs with Auto and then
+  // waiting for each compiles them into one kernel variant, not one each.
+  Result<void, SessionError> wait_compiled(uint32_t id);
+  // Where program `id`'s compile stands, and why it failed if it did.
+  JitState program_jit(uint32_t id, std::string* failure = nullptr) const;
+  TierStats tier_stats() const;
   // Unpins a program load_program returned. Unpinned programs, and the
   // argv blobs and I/O (open files) of spawns, are released by a reaper
   // thread once no process holds them (docs/processes.md, "Unloading").
@@ -303,6 +330,23 @@ class Session {
   // once its last exit has been drained).
   void describe_exit(procs::ExitInfo& e) const;
   Result<void, SessionError> init_io();
+  // load_program without the tier: finds or places the program.
+  Result<uint32_t, SessionError> load_program_id(std::span<const uint8_t> wasm, const std::string& name,
+                                                 bool interp_only);
+  // The compiled tier (session_tier.cpp).
+  struct KernelVariant {
+    std::unique_ptr<KernelPipeline> pipeline;
+    // The programs whose code it holds; installed only for ids that still
+    // hold the same program (one unloaded meanwhile may have been replaced).
+    std::vector<std::pair<uint32_t, std::shared_ptr<const procs::ProcessProgram>>> programs;
+    std::chrono::steady_clock::time_point queued_at;  // the oldest of its programs' requests
+  };
+  void request_compile(uint32_t id);
+  void tier_loop();
+  void stop_tier();
+  // The service thread, before a launch: a variant the tier thread built
+  // becomes the kernel (no kernel runs then).
+  Result<void, SessionError> install_pending_variant();
 
   BootOptions opts_;
   std::unique_ptr<vk::Context> ctx_;
@@ -315,6 +359,9 @@ class Session {
     uint32_t store_at = 0, store_words = 0;
     uint32_t pins = 0;          // load_program calls not yet matched by release_program
     uint64_t freed_launch = 0;  // a free id: launches_ when it was freed
+    bool interp_only = false;   // loaded with Tier::Interp
+    JitState jit = JitState::None;
+    std::string jit_failure;
   };
   // A host spawn whose argv blob (and I/O, if any) is kept while a process
   // carries its key (ProcEntry.argv_off).
@@ -339,6 +386,21 @@ class Session {
   vk::Buffer host_buf_;  // HostBlock: the mailbox reply
   abi::ControlBlock* ctrl_ = nullptr;
   std::unique_ptr<KernelPipeline> pipeline_;
+  // What a kernel variant is built from: the kernel's buffers in binding
+  // order, its workgroups and the defines of the build-time kernel it
+  // replaces (shaders/CMakeLists.txt).
+  std::vector<const vk::Buffer*> bindings_;
+  std::vector<std::string> kernel_defines_;
+  uint32_t kernel_workgroups_ = 0;
+  // The tier thread: compiles queued programs into variants (tier_loop).
+  mutable std::mutex tier_mu_;  // the members below
+  std::condition_variable tier_cv_;  // work for the tier thread, or a variant installed
+  std::thread tier_thread_;
+  bool tier_stop_ = false;
+  bool tier_work_ = false;
+  std::unique_ptr<KernelVariant> pending_variant_;  // built, waiting for the service thread
+  std::chrono::steady_clock::time_point first_queued_at_{};  // the oldest program waiting for a variant
+  TierStats tier_stats_;
   std::unique_ptr<MailboxClient> mailbox_;
   std::unique_ptr<io::RingConsumer> consumer_;
   std::unique_ptr<io::DebugLog> log_;

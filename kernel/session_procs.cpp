@@ -129,12 +129,29 @@ std::array<uint8_t, 32> sha256_of(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wasm, const std::string& name) {
+Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wasm, const std::string& name,
+                                                    Tier tier) {
+  auto id = load_program_id(wasm, name, tier == Tier::Interp);
+  if (!id || tier == Tier::Interp) return id;
+  request_compile(*id);
+  if (tier == Tier::Compiled) {
+    if (auto r = wait_compiled(*id); !r) {
+      release_program(*id);
+      return fail(r.code(), fmt::format("{}: {}", name, r.detail()));
+    }
+  }
+  return id;
+}
+
+Result<uint32_t, SessionError> Session::load_program_id(std::span<const uint8_t> wasm, const std::string& name,
+                                                       bool interp_only) {
   const std::array<uint8_t, 32> digest = sha256_of(wasm);
   auto find = [&]() -> std::optional<uint32_t> {
     for (size_t i = 0; i < programs_.size(); ++i) {
       const LoadedProgram& p = programs_[i];
-      if (p.prog && p.sha256 == digest && p.prog->name == name) return static_cast<uint32_t>(i);
+      if (p.prog && p.sha256 == digest && p.prog->name == name && p.interp_only == interp_only) {
+        return static_cast<uint32_t>(i);
+      }
     }
     return std::nullopt;
   };
@@ -182,6 +199,9 @@ Result<uint32_t, SessionError> Session::load_program(std::span<const uint8_t> wa
           p.store_words = static_cast<uint32_t>(prog->words.size());
           p.sha256 = digest;
           p.pins = 1;
+          p.interp_only = interp_only;
+          p.jit = JitState::None;
+          p.jit_failure.clear();
           p.prog = std::make_shared<const procs::ProcessProgram>(std::move(prog.value()));
           return *id;
         }
@@ -520,6 +540,7 @@ Result<ProcSnapshot, SessionError> Session::snapshot() {
   s.clock_ms = ctrl_->clock_ms;
   std::lock_guard lock(programs_mu_);
   for (const auto& p : programs_) s.program_names.push_back(p.prog ? p.prog->name : std::string());
+  s.tier = tier_stats();
   return s;
 }
 

@@ -152,7 +152,9 @@ struct ControlBlock {
   uint ring_wait_spins;   // EMIT_MAY_DROP: ring-full attempts in a row before a producer drops
   uint ring_reserve;      // ring positions every multi-record claim leaves free for
                           // single-record claims (lib/ring.glsl); 0: none (set at boot)
-  uint _pad_l0[23];
+  uint jit_zero;          // always 0: compiled code's zero that no compiler can fold
+                          // (procs/jit/emit.h, "zero"); nobody writes it
+  uint _pad_l0[22];
 
   // line 1: host -> kernel while running [host]
   uint stop;           // STOP_* (the kernel also sets STOP_SHUTDOWN on OP_SHUTDOWN)

@@ -146,7 +146,7 @@ struct ProcEntry {
   uint heap_allocs;  // [kernel]
   uint heap_frees;   // [kernel]
   uint children;     // [kernel] children spawned and not yet reaped
-  uint phase;        // [kernel] PH_* after its last quantum
+  uint phase;        // [kernel] PH_* after its last quantum, | PROC_COMPILED if it runs compiled code
   uint vm_status;    // [kernel] VM_ST_* after its last quantum
   uint pc;           // [kernel] code word it runs next
   uint io_slot;      // [kernel] request slot held + 1 (io.glsl), 0: none
@@ -195,7 +195,11 @@ struct ProgramDesc {
   // spawn claims a run of this many arena pages for them (1, or whole
   // bitmap words of 32; BLK_PARTS_PAGE), and those offsets are the run's.
   uint parts_pages;
-  uint _pad[10];
+  // 1: the running kernel is a variant with this program's compiled code
+  // (procs/jit/kernel_variant.h), and its processes that start from now on
+  // run it (BLK_TIER). Written by the host only while no kernel runs.
+  uint jit;
+  uint _pad[9];
 };
 
 // Process block words, before the per-program parts.
@@ -232,7 +236,11 @@ const uint BLK_PAGE_LIMIT = 23u;
 // First page + 1 of the run that holds meta, globals and tables when the
 // program's parts_pages is not 0 (set at spawn, freed by the exit).
 const uint BLK_PARTS_PAGE = 24u;
-// (25 unused: the heap state and page table keep their 8-byte alignment)
+// 1: the process runs its program's compiled code (ProgramDesc.jit when its
+// boot phase ended, sched.glsl); 0: the interpreter. For its whole life:
+// an interpreted process may stop between any two instructions, compiled
+// code enters only at a block start.
+const uint BLK_TIER = 25u;
 const uint BLK_HEAP = 26u;     // HEAP_STATE_WORDS of slab heap state (abi_heap.h)
 const uint BLK_PAGE_TABLE = 26u + HEAP_STATE_WORDS;  // pt_block_words(max_pages) words
 
@@ -269,6 +277,9 @@ const uint PH_BOOT = 0u;   // copying meta, globals and tables from the program
 const uint PH_RUN = 1u;
 const uint PH_EXIT = 2u;   // zeroing and freeing pages
 const uint PH_NOTIFY = 3u; // writing the exit record, waking the parent
+// ProcEntry.phase bit: the process runs its program's compiled code
+// (BLK_TIER), so that `ps` can show each process's tier.
+const uint PROC_COMPILED = 0x100u;
 
 // Page-table entry: arena page in the low 24 bits, a heap tag in the top 8.
 const uint PTE_PAGE_MASK = 0x00FFFFFFu;

@@ -86,6 +86,16 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "heap/pages.glsl"
 #include "proc/page_table.glsl"
 #include "proc/vm_glue.glsl"
+// A kernel variant (procs/jit/kernel_variant.h) has some programs' compiled
+// code, generated and built at run time with PROC_JIT defined:
+// jit_run_program(prog, budget) runs the bound process's program, and the
+// interpreter's loop hands it every process that started compiled
+// (BLK_TIER; vm/interp.glsl, VM_COMPILED_HOOK).
+#ifdef PROC_JIT
+void jit_run_program(uint prog, uint budget);
+#define VM_COMPILED_HOOK (blk_ref.w[BLK_TIER] != 0u)
+#define VM_COMPILED_RUN(budget) jit_run_program(cur_prog, budget)
+#endif
 #include "vm/interp.glsl"
 #include "heap/grow.glsl"
 #include "proc/stack.glsl"
@@ -97,6 +107,12 @@ const bool KERNEL_ALWAYS_BOUNDED = false;
 #include "proc/wasi.glsl"
 #include "proc/intrinsics.glsl"
 #include "proc/jobs.glsl"
+// The variant's generated code (above). Its opaque zero is the control
+// block's, which nobody writes (abi.h).
+#ifdef PROC_JIT
+#define JIT_RUNTIME_ZERO ctrl_boot.jit_zero
+#include "jit/generated.glsl"
+#endif
 #include "proc/sched.glsl"
 #ifdef GPUOS_RELAXED_ATOMICS
 #include "lib/loop_budget.glsl"

@@ -159,13 +159,19 @@ void proc_run(uint slot, uint lane, bool woken) {
     const uint limit = cap == 0u ? sys_boot.max_pages : min(cap, sys_boot.max_pages);
     blk_ref.w[BLK_PAGE_LIMIT] = limit;
     META(VM_META_MEM_CAP_PAGES) = min(META(VM_META_MEM_CAP_PAGES), limit);
+    // Its tier, for life: compiled if the running kernel has its program's
+    // code (ProgramDesc.jit). vm_start leaves pc_ at a function entry, where
+    // compiled code can begin.
+#ifdef PROC_JIT
+    blk_ref.w[BLK_TIER] = progs[cur_prog].jit;
+#endif
     vm_start(progs[cur_prog].entry_func);
     regs_save();
   }
   if (phase == PH_RUN && ticks_ < budget) {
     trap_ = 0u;
     PROF_START(run_t0);
-    vm_run_slice(budget);
+    vm_run_slice(budget);  // or the program's compiled code (kernel.comp, PROC_JIT)
     PROF_ACCOUNT(true, run_t0, PROF_RUN, accounted);
     blocked = status_ == VM_ST_BLOCKED && trap_ == 0u;
     if (status_ == VM_ST_YIELD || status_ == VM_ST_BLOCKED) {
@@ -206,7 +212,7 @@ void proc_run(uint slot, uint lane, bool woken) {
     blk_ref.w[BLK_PHASE] = PH_NOTIFY;
   }
   PROF_ACCOUNT(blk_ref.w[BLK_PHASE] >= PH_EXIT, exit_t0, PROF_EXIT, accounted);
-  procs[slot].phase = phase;
+  procs[slot].phase = phase | (blk_ref.w[BLK_TIER] != 0u ? PROC_COMPILED : 0u);
   procs[slot].vm_status = status_;
   procs[slot].pc = status_ == VM_ST_INTRINSIC ? handle_ : pc_;  // a pending intrinsic: at its call
   procs[slot].instructions = cur_instructions + uint64_t(ticks_);

@@ -143,6 +143,7 @@ uint proc_create(uint prog, uint arg, uint ppid, uint argv_off, uint group) {
     return slot == NONE ? SPAWN_NO_SLOT : SPAWN_NO_PAGES;
   }
   blk.w[BLK_PHASE] = PH_BOOT;
+  blk.w[BLK_TIER] = 0u;  // the interpreter until its boot ends (sched.glsl)
   blk.w[BLK_PHASE_POS] = 0u;
   blk.w[BLK_STATUS] = VM_ST_IDLE;
   blk.w[BLK_MAPPED] = npages;

@@ -273,6 +273,18 @@ void vm_run_slice(uint budget) {
       run_intrinsic();
       continue;
     }
+#ifdef VM_COMPILED_HOOK
+    // The includer's compiled code for this lane (the kernel's PROC_JIT
+    // variants: VM_COMPILED_HOOK is true for a process that runs compiled).
+    // It runs while it can and leaves a pending intrinsic to this loop, so
+    // run_intrinsic keeps its one call site (llvmpipe inlines every call,
+    // and a second copy of the kernel's system calls took its compile from
+    // seconds to minutes).
+    if (VM_COMPILED_HOOK) {
+      VM_COMPILED_RUN(budget);
+      continue;
+    }
+#endif
     if (zpos_ < zend_) {  // zero the new frame's declared locals, a chunk per iteration
       uint e = min(zend_, zpos_ + VM_CHUNK);
       for (uint i = zpos_; i < e; ++i) SLOT(i) = 0UL;
