@@ -262,7 +262,7 @@ int cmd_exec(const RunArgs& a) {
     return EXIT_GPUOS;
   }
   Session& s = *booted.value();
-  auto prog = s.load_program(*bytes, name);
+  auto prog = s.load_program(*bytes, name, a.tier);
   if (!prog) {
     report_error("gpuos: %s\n", escape_text(prog.detail()).c_str());
     return EXIT_CANNOT_RUN;

@@ -242,6 +242,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
               {"args", a.args}};
   if (!env->empty()) req["env"] = *env;
   if (a.max_memory_pages != 0) req["max_memory"] = uint64_t{a.max_memory_pages} * abi::PAGE_BYTES;
+  req["tier"] = to_string(a.tier);
   json dirs = json::array();
   for (const auto& [spec, ro] : a.dirs) {
     std::string why;
@@ -354,12 +355,12 @@ int cmd_ps(const std::string& session, bool as_json, bool heap, bool raw) {
   for (const json& p : s["procs"]) {
     const std::string prog = p["prog"].get<std::string>();
     rows.push_back({std::to_string(p["pid"].get<unsigned>()), std::to_string(p["ppid"].get<unsigned>()),
-                    p["state"].get<std::string>(), raw ? prog : escape_text(prog),
+                    p["state"].get<std::string>(), raw ? prog : escape_text(prog), p.value("tier", std::string("?")),
                     std::to_string(p["instructions"].get<uint64_t>()), fmt_mem(p["mem_bytes"].get<uint64_t>()),
                     fmt_ms(p["time_ms"].get<uint64_t>())});
   }
-  print_table({"PID", "PPID", "STATE", "PROG", "INSTR", "MEM", "TIME"}, rows,
-              {false, false, true, true, false, false, false});
+  print_table({"PID", "PPID", "STATE", "PROG", "TIER", "INSTR", "MEM", "TIME"}, rows,
+              {false, false, true, true, true, false, false, false});
   if (heap) {
     std::printf("\n");
     print_heap(s);
@@ -392,6 +393,17 @@ int cmd_stats(const std::string& session, bool as_json) {
               u(cfg, "arena_pages"), fmt_mem(u(c, "pages_used") * page).c_str(),
               fmt_mem(u(cfg, "arena_pages") * page).c_str(), u(cfg, "max_pages"));
   std::printf("quantum    %llu ticks\n", u(cfg, "quantum"));
+  if (s.contains("compiled_tier")) {
+    const json& t = s["compiled_tier"];
+    std::printf("compiled   %llu programs in %llu kernel variants, %llu could not be compiled; %llu cache hits; "
+                "emit %.0f ms, glslang %.0f ms, pipeline %.0f ms, install %.0f ms\n",
+                u(t, "programs_compiled"), u(t, "variants"), u(t, "failures"), u(t, "cache_hits"),
+                t["emit_ms"].get<double>(), t["glslang_ms"].get<double>(), t["pipeline_ms"].get<double>(),
+                t["install_ms"].get<double>());
+    if (!t["last_failure"].get<std::string>().empty()) {
+      std::printf("           last failure: %s\n", escape_text(t["last_failure"].get<std::string>()).c_str());
+    }
+  }
   std::printf("clock      %s\n", fmt_ms(u(s, "clock_ms")).c_str());
   std::printf("\nheap size classes (SIZE in bytes; LIVE = ALLOCS - FREES; the large row counts page runs):\n");
   print_heap(s);

@@ -104,6 +104,9 @@ int cmd_run(const RunArgs& a) {
   // at GpuLimits::mem_cap_pages anyway).
   vm::gpu::GpuLimits limits;
   limits.max_depth = a.max_call_depth;
+  // --tier compiled: the export runs as compiled code (procs/jit); auto and
+  // interp run it on the interpreter, since one call would wait for a compile.
+  if (a.tier == Tier::Compiled) limits.tier = vm::gpu::Tier::Compiled;
   if (a.boot_max_pages) limits.mem_cap_pages = *a.boot_max_pages;
   wasm::DecodeLimits decode;
   decode.memory_pages = limits.mem_cap_pages;

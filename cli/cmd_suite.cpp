@@ -400,10 +400,29 @@ int cmd_suite(const SuiteArgs& a) {
 
   std::map<std::string, uint32_t> programs;     // app -> program id
   std::map<std::string, std::string> load_err;  // app -> why it did not load
+  // --tier compiled: every app asked for first, then waited for, so that
+  // they compile into one kernel variant rather than one variant each.
+  const Tier load_tier = a.tier == Tier::Compiled ? Tier::Auto : a.tier;
   for (const auto& [app, bytes] : wasm) {
-    auto p = s.load_program(bytes, app);  // named as the app: argv[0] is the app's name
+    auto p = s.load_program(bytes, app, load_tier);  // named as the app: argv[0] is the app's name
     if (p) programs[app] = *p;
     else load_err[app] = p.detail();
+  }
+  if (a.tier == Tier::Compiled && !programs.empty()) {
+    if (!a.quiet) std::fprintf(stderr, "gpuos: suite: compiling %zu apps for the compiled tier ...\n", programs.size());
+    for (auto it = programs.begin(); it != programs.end();) {
+      if (auto r = s.wait_compiled(it->second); !r) {
+        load_err[it->first] = it->first + ": " + r.detail();
+        it = programs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    const TierStats ts = s.tier_stats();
+    if (!a.quiet) {
+      std::fprintf(stderr, "gpuos: suite: compiled %u apps (emit %.0f ms, glslang %.0f ms, pipeline %.0f ms)\n",
+                   ts.programs_compiled, ts.emit_ms, ts.glslang_ms, ts.pipeline_ms);
+    }
   }
 
   size_t cases_done = 0, cases_failed = 0, running = 0;
@@ -666,6 +685,7 @@ int cmd_suite(const SuiteArgs& a) {
                 {"apps_dir", apps_dir.string()},
                 {"device", st.device_name},
                 {"mode", to_string(st.mode)},
+                {"tier", to_string(a.tier)},
                 {"boot_s", boot_s},
                 {"wall_s", wall_s},
                 {"timeout_s", a.timeout_s},

@@ -24,6 +24,13 @@ namespace {
 
 // --max-memory SIZE: whole 64 KiB pages, 1 to 65,536 (4 GiB, WebAssembly's
 // limit); a refusal is CLI11's one line.
+// --tier interp|compiled|auto (docs/compiled-tier.md).
+void add_tier_option(CLI::App* cmd, Tier& tier, const char* what) {
+  cmd->add_option_function<std::string>(
+         "--tier", [&tier](const std::string& s) { tier = *parse_tier(s); }, what)
+      ->check(CLI::IsMember({"interp", "compiled", "auto"}));
+}
+
 uint32_t max_memory_pages(const std::string& text) {
   const auto bytes = parse_byte_size(text);
   if (!bytes || *bytes < abi::PAGE_BYTES || *bytes > (uint64_t{1} << 32)) {
@@ -250,6 +257,9 @@ int main(int argc, char** argv) {
   c_run->add_flag("--env-inherit", run.env_inherit,
                   "give the program this command's whole environment (--env adds to it and overrides)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
+  add_tier_option(c_run, run.tier,
+                  "the program's code: interp, compiled (wait for the compiler), or auto (default: start on the "
+                  "interpreter, later processes compiled)");
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   add_size_options(c_run, run.boot);
   c_run->get_option("--max-pages")
@@ -302,6 +312,7 @@ int main(int argc, char** argv) {
   c_suite->add_option("dir", suite.dir, "the suite folder, e.g. apps/suites/basic")->required();
   c_suite->add_option("--apps-dir", suite.apps_dir, "where the apps' .wasm files are (default: " GPUOS_APPS_DIR ")");
   c_suite->add_flag("--json", suite.json, "machine-readable output");
+  add_tier_option(c_suite, suite.tier, "the apps' code: interp (default), compiled, or auto");
   c_suite->add_flag("--keep", suite.keep, "keep every working dir (a failed case's is kept anyway)");
   c_suite->add_flag("--quiet,-q", suite.quiet, "no progress line on stderr");
   c_suite->add_option("--timeout", suite.timeout_s, "seconds for the whole suite; what still runs then fails")
@@ -398,6 +409,9 @@ int main(int argc, char** argv) {
   DirOptions spawn_dirs;
   add_dir_options(c_spawn, spawn_dirs,
                   "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
+  add_tier_option(c_spawn, spawn.tier,
+                  "the program's code: interp, compiled (wait for the compiler), or auto (default: start on the "
+                  "interpreter, later processes compiled)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
   c_spawn->callback([&] {
     if (!take_module(c_spawn, spawn.program, spawn.args)) {

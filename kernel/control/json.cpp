@@ -128,6 +128,21 @@ std::string proc_state_name(uint32_t state) {
   return fmt::format("STATE{}", state);
 }
 
+nlohmann::json to_json(const TierStats& t) {
+  return {
+      {"variants", t.variants},
+      {"programs_compiled", t.programs_compiled},
+      {"failures", t.failures},
+      {"cache_hits", t.cache_hits},
+      {"emit_ms", t.emit_ms},
+      {"glslang_ms", t.glslang_ms},
+      {"pipeline_ms", t.pipeline_ms},
+      {"install_ms", t.install_ms},
+      {"last_variant_ms", t.last_variant_ms},
+      {"last_failure", t.last_failure},
+  };
+}
+
 nlohmann::json to_json(const ProcSnapshot& s) {
   const abi::SysHeader& h = s.header;
   nlohmann::json procs = nlohmann::json::array();
@@ -143,6 +158,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
         {"program", p.program},
         {"prog", p.program < s.program_names.size() ? s.program_names[p.program] : fmt::format("#{}", p.program)},
         {"arg", p.arg},
+        {"tier", (p.phase & abi::PROC_COMPILED) != 0 ? "compiled" : "interp"},
         {"instructions", p.instructions},
         {"requests", p.requests},
         {"quanta", p.quanta},
@@ -206,6 +222,7 @@ nlohmann::json to_json(const ProcSnapshot& s) {
                     {"pages_used", h.pages_used}}},
       {"procs", procs},
       {"heap", heap},
+      {"compiled_tier", to_json(s.tier)},
   };
 }
 

@@ -19,6 +19,8 @@ nlohmann::json to_json(const SessionStatus& s);
 nlohmann::json to_json(const io::DebugRecord& r);
 nlohmann::json to_json(const vk::DeviceInfo& d);
 
+// The compiled tier's compiles (ProcSnapshot::tier; `gpuos stats`).
+nlohmann::json to_json(const TierStats& t);
 // The process-table snapshot (`ps`, `stats`): every view of it, human or
 // --json, formats this one object (docs/cli.md, "ps --json").
 nlohmann::json to_json(const ProcSnapshot& s);

@@ -289,7 +289,13 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     auto bytes = wasm::read_module_file(path, kMaxModuleBytes);
     if (!bytes) return error_reply("spawn: " + bytes.detail());
     const std::string name = program_name(path);
-    auto prog = session_.load_program(*bytes, name);
+    Tier tier = Tier::Auto;
+    if (req.contains("tier")) {
+      const auto t = req["tier"].is_string() ? parse_tier(req["tier"].get<std::string>()) : std::nullopt;
+      if (!t) return error_reply("spawn: tier must be \"interp\", \"compiled\" or \"auto\"");
+      tier = *t;
+    }
+    auto prog = session_.load_program(*bytes, name, tier);
     if (!prog) {
       // The loader's messages start with the program's name; the path says more.
       std::string why = prog.detail();
