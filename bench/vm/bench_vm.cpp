@@ -88,6 +88,7 @@ struct Options {
   bool no_peers = false;
   bool no_lanes = false;
   std::string lanes_tier = "both";  // interp, compiled or both: the lanes' GpuVm tier
+  std::string process_tier = "both";  // interp, compiled or both: the processes' (Session::load_program)
   bool no_processes = false;
   double timeout_s = 600;  // per process run of one N
   uint32_t procs = 0;  // 0: nproc
@@ -311,6 +312,9 @@ int main(int argc, char** argv) {
   app.add_option("--lanes-tier", opt.lanes_tier, "the lanes' code: interp, compiled (procs/jit) or both")
       ->check(CLI::IsMember({"interp", "compiled", "both"}))
       ->capture_default_str();
+  app.add_option("--process-tier", opt.process_tier, "the processes' code: interp, compiled (in the kernel) or both")
+      ->check(CLI::IsMember({"interp", "compiled", "both"}))
+      ->capture_default_str();
   auto* npr = app.add_flag("--no-processes", opt.no_processes, "skip the GPU processes (gpuos::Session)");
   po->excludes(np)->excludes(nl)->excludes(npr);
   app.add_option("--timeout", opt.timeout_s, "seconds one process run of N may take before it fails")
@@ -322,7 +326,7 @@ int main(int argc, char** argv) {
   app.add_option("--wasm", opt.wasm, "the benchmark module")->capture_default_str();
   app.add_option("--wat", opt.wat, "its text (the process module and wasm-interp's wrapper are built from it)")->capture_default_str();
   app.add_option("--node-script", opt.node_script, "run_node.mjs")->capture_default_str();
-  app.add_flag("--json", opt.json, "print one JSON object (schema 3) on stdout instead of the table");
+  app.add_flag("--json", opt.json, "print one JSON object (schema 4) on stdout instead of the table");
   app.add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
   CLI11_PARSE(app, argc, argv);
   g_quiet = opt.quiet;
@@ -458,23 +462,35 @@ int main(int argc, char** argv) {
     const ProcessSessionInfo& pi = proc_bench->info();
     progress("[proc] device: {}{}, {} mode, {} slots, {} pages, booted in {:.2f} s", pi.device,
              pi.lavapipe ? " (lavapipe)" : "", pi.mode, pi.slots, pi.arena_pages, pi.boot_s);
-    if (!proc_bench->prepare(wat_text, *wat2wasm, tmpdir, opt.iters, ref.checksum, why)) {
+    const bool want_compiled = opt.process_tier != "interp";
+    if (!proc_bench->prepare(wat_text, *wat2wasm, tmpdir, opt.iters, ref.checksum, want_compiled, why)) {
       note("no GPU processes: {}", why);
       return 2;
     }
-    for (uint32_t n : opt.instances) {
-      if (!proc_bench->usable()) {
-        failures.push_back(fmt::format("gpu processes N={}: not run: {}", n, proc_bench->unusable_reason()));
-        continue;
+    if (want_compiled) progress("[proc] compiled tier: the program compiled into the kernel in {:.0f} ms", proc_bench->compile_ms());
+    std::vector<bool> proc_tiers;  // compiled?
+    if (opt.process_tier != "compiled") proc_tiers.push_back(false);
+    if (want_compiled) proc_tiers.push_back(true);
+    for (bool compiled : proc_tiers) {
+      for (uint32_t n : opt.instances) {
+        const char* tier = compiled ? "compiled" : "interp";
+        if (!proc_bench->usable()) {
+          failures.push_back(fmt::format("gpu processes N={} {}: not run: {}", n, tier, proc_bench->unusable_reason()));
+          continue;
+        }
+        ProcessResult p = proc_bench->run(n, opt.timeout_s, compiled);
+        progress("[proc] N={} {}: {:.3f} s, {}/{} processes right, {}ticks/s, {}wasm instr/s", n, tier, p.wall_s,
+                 p.procs_ok, n, si(p.ticks_per_s()), si(p.wasm_per_s()));
+        for (const auto& e : p.errors) note("[proc] N={} {}: {}", n, tier, e);
+        if (!p.ok) {
+          failures.push_back(fmt::format("gpu processes N={} {}: {} wrong, {} trapped, {} missing of {} processes{}", n,
+                                         tier, p.wrong, p.trapped, p.missing, n, p.timed_out ? " (timed out)" : ""));
+        }
+        if (p.ticks_min != p.ticks_max) {
+          note("[proc] N={} {}: processes retired different tick counts ({}..{})", n, tier, p.ticks_min, p.ticks_max);
+        }
+        proc_results.push_back(std::move(p));
       }
-      ProcessResult p = proc_bench->run(n, opt.timeout_s);
-      progress("[proc] N={}: {:.3f} s, {}/{} processes right, {}ticks/s, {}wasm instr/s", n, p.wall_s, p.procs_ok, n,
-               si(p.ticks_per_s()), si(p.wasm_per_s()));
-      for (const auto& e : p.errors) note("[proc] N={}: {}", n, e);
-      if (!p.ok) failures.push_back(fmt::format("gpu processes N={}: {} wrong, {} trapped, {} missing of {} processes{}", n,
-                                                p.wrong, p.trapped, p.missing, n, p.timed_out ? " (timed out)" : ""));
-      if (p.ticks_min != p.ticks_max) note("[proc] N={}: processes retired different tick counts ({}..{})", n, p.ticks_min, p.ticks_max);
-      proc_results.push_back(std::move(p));
     }
     proc_bench->shutdown();  // before the peers: they want every core
   }
@@ -587,7 +603,7 @@ int main(int argc, char** argv) {
   const bool ok = failures.empty();
   const uint64_t per_call = wasm_per_call(opt.iters);
   if (opt.json) {
-    json j{{"schema", 3},
+    json j{{"schema", 4},
            {"benchmark", "vm"},
            {"date", date},
            {"ok", ok},
@@ -604,6 +620,8 @@ int main(int argc, char** argv) {
              {"gpu_slots_per_lane", slots_per_lane},
              {"lanes", !opt.no_lanes},
              {"processes", !opt.no_processes},
+             {"lanes_tier", opt.lanes_tier},
+             {"process_tier", opt.process_tier},
              {"timeout_s", opt.timeout_s}}},
            {"wasm_instr_per_call", per_call},
            {"wasm_instr_formula", fmt::format("{} + {} * iters", kWasmFixed, kWasmPerIter)},
@@ -637,6 +655,8 @@ int main(int argc, char** argv) {
     json pr = json::array();
     for (const auto& r : proc_results) {
       pr.push_back({{"instances", r.instances},
+                    {"tier", r.tier},
+                    {"compile_ms", r.tier == "compiled" && proc_bench ? proc_bench->compile_ms() : 0.0},
                     {"ok", r.ok},
                     {"wall_s", r.wall_s},
                     {"vm_ticks", r.ticks},
@@ -709,7 +729,8 @@ int main(int argc, char** argv) {
                   si(r.wasm_per_s()).c_str(), r.lanes_ok, r.instances);
     }
     for (const auto& r : proc_results) {
-      std::printf("%-30s %10u %10.3f %10s %14s %14s %14s %u/%u%s\n", "gpu processes", r.instances, r.wall_s, "-",
+      const std::string name = r.tier == "compiled" ? "gpu processes, compiled" : "gpu processes, interpreter";
+      std::printf("%-30s %10u %10.3f %10s %14s %14s %14s %u/%u%s\n", name.c_str(), r.instances, r.wall_s, "-",
                   range(r.ticks_min, r.ticks_max).c_str(), si(r.ticks_per_s()).c_str(), si(r.wasm_per_s()).c_str(),
                   r.procs_ok, r.instances, r.timed_out ? " (timed out)" : "");
     }

@@ -66,7 +66,7 @@ void ProcessBench::shutdown() {
 }
 
 bool ProcessBench::prepare(const std::string& wat_text, const std::string& wat2wasm, const std::string& tmpdir,
-                           uint32_t iters, uint64_t checksum, std::string& why) {
+                           uint32_t iters, uint64_t checksum, bool compiled, std::string& why) {
   iters_ = iters;
   expected_status_ = fold_checksum(checksum);
   if (wat_text.empty()) {
@@ -109,16 +109,28 @@ bool ProcessBench::prepare(const std::string& wat_text, const std::string& wat2w
     return false;
   }
   program_ = *id;
+  if (compiled) {
+    const auto t0 = Clock::now();
+    auto cid = session_->load_program(*bytes, "compute", Tier::Compiled);
+    if (!cid) {
+      why = fmt::format("{}: the session cannot load it on the compiled tier: {}", *path, cid.detail());
+      return false;
+    }
+    compiled_program_ = *cid;
+    compile_ms_ = seconds_since(t0) * 1000.0;
+  }
   return true;
 }
 
-ProcessResult ProcessBench::run(uint32_t n, double timeout_s) {
+ProcessResult ProcessBench::run(uint32_t n, double timeout_s, bool compiled) {
   using namespace std::chrono_literals;
   Session& s = *session_;
   ProcessResult r;
   r.instances = n;
+  r.tier = compiled ? "compiled" : "interp";
+  const uint32_t program = compiled ? compiled_program_ : program_;
   r.ticks_min = UINT64_MAX;
-  const procs::ProcessProgram* prog = s.program(program_);
+  const procs::ProcessProgram* prog = s.program(program);
   auto check = [&](const procs::ExitInfo& e) {
     r.ticks += e.instructions;
     r.ticks_min = std::min(r.ticks_min, e.instructions);
@@ -147,7 +159,7 @@ ProcessResult ProcessBench::run(uint32_t n, double timeout_s) {
   uint32_t spawned = 0;
   uint64_t scanned_total = base;
   bool done = false;
-  progress("[proc] N={}: {} processes of main() = run(0, {}), {} table slots", n, n, iters_, slots);
+  progress("[proc] N={} {}: {} processes of main() = run(0, {}), {} table slots", n, r.tier, n, iters_, slots);
   const auto t0 = Clock::now();
   bool stuck = false;  // spawns refused all with none in flight ...
   auto stuck_since = t0;  // ... since
@@ -179,7 +191,7 @@ ProcessResult ProcessBench::run(uint32_t n, double timeout_s) {
     const uint32_t room = slots > in_flight ? slots - in_flight : 0;
     const uint32_t want = std::min(n - spawned, room);
     if (want > 0 && want >= std::min(n - spawned, batch)) {
-      auto sp = s.spawn(program_, want, spawned, {});
+      auto sp = s.spawn(program, want, spawned, {});
       if (!sp) {
         r.errors.push_back(fmt::format("spawn of {} failed: {}", want, sp.detail()));
         break;

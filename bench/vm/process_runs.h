@@ -33,6 +33,7 @@ inline uint32_t fold_checksum(uint64_t c) { return uint32_t(c) ^ uint32_t(c >> 3
 
 struct ProcessResult {
   uint32_t instances = 0;
+  std::string tier = "interp";  // "interp" or "compiled" (the program's, Session::load_program)
   bool ran = false, ok = false, timed_out = false;
   double wall_s = 0;      // first spawn call until the N-th exit record arrived
   uint64_t ticks = 0;     // sum of ExitInfo.instructions (whole processes)
@@ -69,12 +70,15 @@ class ProcessBench {
   // Builds the process module from compute.wat's text with `wat2wasm` (in
   // `tmpdir`), checks its main() on the reference executor against
   // `checksum` (run(0, iters)'s) and loads it into the session. False and
-  // `why` when any of that fails (a setup failure).
+  // `why` when any of that fails (a setup failure). `compiled`: it is
+  // loaded a second time with Tier::Compiled, and the compile is waited for
+  // (compile_ms says how long that took).
   bool prepare(const std::string& wat_text, const std::string& wat2wasm, const std::string& tmpdir, uint32_t iters,
-               uint64_t checksum, std::string& why);
+               uint64_t checksum, bool compiled, std::string& why);
+  double compile_ms() const { return compile_ms_; }
 
-  // N processes, at most `timeout_s` seconds.
-  ProcessResult run(uint32_t n, double timeout_s);
+  // N processes of the program loaded for `compiled` or not, at most `timeout_s` seconds.
+  ProcessResult run(uint32_t n, double timeout_s, bool compiled = false);
 
   // False after a run timed out or the session failed: later runs would
   // share the table with stragglers, so they are not started.
@@ -88,7 +92,9 @@ class ProcessBench {
 
   std::unique_ptr<Session> session_;
   ProcessSessionInfo info_;
-  uint32_t program_ = 0;
+  uint32_t program_ = 0;           // Tier::Interp
+  uint32_t compiled_program_ = 0;  // Tier::Compiled, if prepared
+  double compile_ms_ = 0;
   uint32_t iters_ = 0;
   uint32_t expected_status_ = 0;
   bool usable_ = true;
