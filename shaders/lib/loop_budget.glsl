@@ -35,7 +35,17 @@ shared uint lavapipe_flags[KERNEL_WORKGROUP_SIZE];  // this iteration: 1 a lane 
 // loop's own inner loops, and the interpreter's masked pass when any lane
 // ran a quantum. The bounds below and the charge use the same two.
 const uint LAVAPIPE_HOUSEKEEPING_LOOPS = KERNEL_LOOP_COST + SCHED_SCAN_WORDS;
-uint lavapipe_interpreter_pass() { return LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u); }
+// A kernel variant (PROC_JIT) charges it twice: a subgroup may run compiled
+// code and the interpreter in one iteration, each path with its own loops
+// (masked for the other's lanes), and compiled code passes the loops of the
+// helpers inside its block switch on every block. Twice is the most that
+// leaves room for one iteration with quanta (lavapipe_run_iteration_max).
+#ifdef PROC_JIT
+const uint LAVAPIPE_PASSES = 2u;
+#else
+const uint LAVAPIPE_PASSES = 1u;
+#endif
+uint lavapipe_interpreter_pass() { return LAVAPIPE_PASSES * LAVAPIPE_LOOPS_PER_VM_STEP * (sys_boot.quantum + 1u); }
 
 // Most loops one release of a slot adds: the ghosts it frees in a row
 // (proc/table.glsl, hold_drop).

@@ -282,6 +282,7 @@ void vm_run_slice(uint budget) {
     // seconds to minutes).
     if (VM_COMPILED_HOOK) {
       VM_COMPILED_RUN(budget);
+      vm_slot_forget();  // it wrote slots directly, past S and W's forwarding
       continue;
     }
 #endif

@@ -34,6 +34,7 @@ set(REQUIRED_malloc_bench gpuos.malloc gpuos.free gpuos.exit)
 set(REQUIRED_wasi_malloc gpuos.malloc gpuos.free gpuos.realloc)
 set(REQUIRED_null_call gpuos.null_call gpuos.arg gpuos.exit)
 set(REQUIRED_deep_calls gpuos.arg gpuos.exit)
+set(REQUIRED_heap_rounds gpuos.malloc gpuos.free gpuos.arg gpuos.exit)
 set(REQUIRED_read_file gpuos.arg gpuos.malloc wasi_snapshot_preview1.path_open
     wasi_snapshot_preview1.fd_read)
 # dlmalloc's own functions (static ones too: the name section keeps them).
