@@ -262,7 +262,7 @@ int cmd_exec(const RunArgs& a) {
     return EXIT_GPUOS;
   }
   Session& s = *booted.value();
-  auto prog = s.load_program(*bytes, name, a.tier);
+  auto prog = s.load_program(*bytes, name, a.tier.value_or(default_tier(s.context().info().is_lavapipe())));
   if (!prog) {
     report_error("gpuos: %s\n", escape_text(prog.detail()).c_str());
     return EXIT_CANNOT_RUN;

@@ -242,7 +242,7 @@ int cmd_spawn(const std::string& session, const SpawnArgs& a) {
               {"args", a.args}};
   if (!env->empty()) req["env"] = *env;
   if (a.max_memory_pages != 0) req["max_memory"] = uint64_t{a.max_memory_pages} * abi::PAGE_BYTES;
-  req["tier"] = to_string(a.tier);
+  if (a.tier) req["tier"] = to_string(*a.tier);
   json dirs = json::array();
   for (const auto& [spec, ro] : a.dirs) {
     std::string why;

@@ -402,13 +402,14 @@ int cmd_suite(const SuiteArgs& a) {
   std::map<std::string, std::string> load_err;  // app -> why it did not load
   // --tier compiled: every app asked for first, then waited for, so that
   // they compile into one kernel variant rather than one variant each.
-  const Tier load_tier = a.tier == Tier::Compiled ? Tier::Auto : a.tier;
+  const Tier tier = a.tier.value_or(Tier::Interp);
+  const Tier load_tier = tier == Tier::Compiled ? Tier::Auto : tier;
   for (const auto& [app, bytes] : wasm) {
     auto p = s.load_program(bytes, app, load_tier);  // named as the app: argv[0] is the app's name
     if (p) programs[app] = *p;
     else load_err[app] = p.detail();
   }
-  if (a.tier == Tier::Compiled && !programs.empty()) {
+  if (tier == Tier::Compiled && !programs.empty()) {
     if (!a.quiet) std::fprintf(stderr, "gpuos: suite: compiling %zu apps for the compiled tier ...\n", programs.size());
     for (auto it = programs.begin(); it != programs.end();) {
       if (auto r = s.wait_compiled(it->second); !r) {
@@ -685,7 +686,7 @@ int cmd_suite(const SuiteArgs& a) {
                 {"apps_dir", apps_dir.string()},
                 {"device", st.device_name},
                 {"mode", to_string(st.mode)},
-                {"tier", to_string(a.tier)},
+                {"tier", to_string(a.tier.value_or(Tier::Interp))},
                 {"boot_s", boot_s},
                 {"wall_s", wall_s},
                 {"timeout_s", a.timeout_s},

@@ -40,7 +40,7 @@ struct RunArgs {
   bool cwd_rw = false;   // preopen it read-write
   std::string stdin_path;  // empty: this command's stdin
   uint32_t instances = 1;
-  Tier tier = Tier::Auto;  // --tier (docs/compiled-tier.md); --invoke: compiled runs it compiled
+  std::optional<Tier> tier;  // --tier (docs/compiled-tier.md); none: default_tier; --invoke: compiled runs it compiled
   std::optional<uint32_t> device;
   BootOptions boot;  // the session's sizes: --max-pages, --block-kib, --store-mib, --proc-slots
   std::optional<uint32_t> boot_max_pages;  // --max-pages as given (--invoke caps its memory with it)
@@ -68,7 +68,7 @@ struct SuiteArgs {
   bool quiet = false;      // no progress line
   double timeout_s = 600;  // for the whole suite
   uint32_t jobs = 0;       // processes running at once; 0: all of them
-  Tier tier = Tier::Interp;  // --tier: the apps' code
+  std::optional<Tier> tier;  // --tier: the apps' code; none: the interpreter
   std::optional<uint32_t> device;
 };
 int cmd_suite(const SuiteArgs& a);
@@ -105,7 +105,7 @@ struct SpawnArgs {
   std::vector<std::string> env;                      // --env, as RunArgs::env
   bool env_inherit = false;                          // --env-inherit: this command's environment, not the daemon's
   uint32_t max_memory_pages = 0;                     // --max-memory in pages; 0: the session's
-  Tier tier = Tier::Auto;                            // --tier
+  std::optional<Tier> tier;                          // --tier; none: the session's default_tier
   bool json = false;
 };
 int cmd_spawn(const std::string& session, const SpawnArgs& a);

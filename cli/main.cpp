@@ -25,7 +25,7 @@ namespace {
 // --max-memory SIZE: whole 64 KiB pages, 1 to 65,536 (4 GiB, WebAssembly's
 // limit); a refusal is CLI11's one line.
 // --tier interp|compiled|auto (docs/compiled-tier.md).
-void add_tier_option(CLI::App* cmd, Tier& tier, const char* what) {
+void add_tier_option(CLI::App* cmd, std::optional<Tier>& tier, const char* what) {
   cmd->add_option_function<std::string>(
          "--tier", [&tier](const std::string& s) { tier = *parse_tier(s); }, what)
       ->check(CLI::IsMember({"interp", "compiled", "auto"}));
@@ -258,8 +258,8 @@ int main(int argc, char** argv) {
                   "give the program this command's whole environment (--env adds to it and overrides)");
   c_run->add_option("--instances,-n", run.instances, "processes to run")->check(CLI::Range(1u, 1u << 20));
   add_tier_option(c_run, run.tier,
-                  "the program's code: interp, compiled (wait for the compiler), or auto (default: start on the "
-                  "interpreter, later processes compiled)");
+                  "the program's code: interp, compiled (wait for the compiler), or auto (start on the "
+                  "interpreter, later processes compiled; the default, but interp on lavapipe)");
   c_run->add_option("--device", run.device, "Vulkan device index (default: the best)");
   add_size_options(c_run, run.boot);
   c_run->get_option("--max-pages")
@@ -410,8 +410,8 @@ int main(int argc, char** argv) {
   add_dir_options(c_spawn, spawn_dirs,
                   "preopen HOST[:GUEST] read-write (repeatable; none by default; fds from 3, in the order given)");
   add_tier_option(c_spawn, spawn.tier,
-                  "the program's code: interp, compiled (wait for the compiler), or auto (default: start on the "
-                  "interpreter, later processes compiled)");
+                  "the program's code: interp, compiled (wait for the compiler), or auto (start on the "
+                  "interpreter, later processes compiled; the default, but interp on lavapipe)");
   c_spawn->add_flag("--json", spawn.json, "machine-readable output");
   c_spawn->callback([&] {
     if (!take_module(c_spawn, spawn.program, spawn.args)) {

@@ -18,6 +18,11 @@ enum class Tier {
              // a module the compiler cannot handle stays on the interpreter
 };
 const char* to_string(Tier t);
+// The tier of `run` and `spawn` when none is given: Auto, but Interp on
+// lavapipe, where installing a kernel variant stops every process for the
+// driver's compile (minutes: llvmpipe compiles at the first dispatch), so
+// Auto could not keep its promise that nobody waits for the compiler.
+inline Tier default_tier(bool lavapipe) { return lavapipe ? Tier::Interp : Tier::Auto; }
 std::optional<Tier> parse_tier(std::string_view s);
 
 // Where a loaded program's compile stands.

@@ -289,7 +289,7 @@ std::optional<std::string> ControlServer::handle_proc_verb(const std::string& ve
     auto bytes = wasm::read_module_file(path, kMaxModuleBytes);
     if (!bytes) return error_reply("spawn: " + bytes.detail());
     const std::string name = program_name(path);
-    Tier tier = Tier::Auto;
+    Tier tier = default_tier(session_.context().info().is_lavapipe());
     if (req.contains("tier")) {
       const auto t = req["tier"].is_string() ? parse_tier(req["tier"].get<std::string>()) : std::nullopt;
       if (!t) return error_reply("spawn: tier must be \"interp\", \"compiled\" or \"auto\"");
