@@ -191,7 +191,7 @@ assert d["failed_slots"] == 0 and d["failed_pages"] == 0, d'
   spin=$LAST_OUT
   expect_rc 0 "procs: ps" -- g ps -s $s
   grep -qE '^ *PID +PPID +STATE +PROG +TIER +INSTR +MEM +TIME$' <<<"$LAST_OUT"; check "procs: ps header" $?
-  grep -qE "^ *$spin +0 +(RUNNING|READY) +spin +[0-9]+ +64 KiB +[0-9]" <<<"$LAST_OUT"
+  grep -qE "^ *$spin +0 +(RUNNING|READY) +spin +(interp|compiled) +[0-9]+ +64 KiB +[0-9]" <<<"$LAST_OUT"
   check "procs: ps lists spin, running or ready, one page" $?
   lacks "procs: ps does not list exited (reaped) processes" "^ *$hello "
   expect_rc 0 "procs: ps --json" -- g ps -s $s --json
